@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,7 +15,38 @@ from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class WardctlGroup(click.Group):
+    """The command group, with the error contract built in so every caller (shell or test) sees it."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - click's entry point
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)  # usage errors are bad input too: exit 1
+        except WardcloudError as exc:
+            for problem in exc.problems:
+                click.echo(problem.render(), err=True)
+            sys.exit(1)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: one line; the traceback on request
+            if os.environ.get("WARDCTL_DEBUG"):
+                raise
+            click.echo(f"wardctl: internal error: {type(exc).__name__}: {exc} "
+                       "(set WARDCTL_DEBUG=1 for a traceback)", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=WardctlGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="WARDCTL_TENANTS",
               default=Path("tenants/wards"), show_default=True, show_envvar=True,
               help="Directory of ward tenant files.")
@@ -33,30 +65,8 @@ cli.add_command(tenant)
 
 
 def main() -> None:
-    """Console entry point: bad input is one line per problem and exit 1, never a traceback."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(1 if exc.exit_code == 2 else exc.exit_code)  # usage errors are errors: exit 1
-    except WardcloudError as exc:
-        for problem in exc.problems:
-            click.echo(problem.render(), err=True)
-        sys.exit(1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except Exception as exc:  # a bug: say so in one line; the traceback is there on request
-        if os.environ.get("WARDCTL_DEBUG"):
-            raise
-        click.echo(f"wardctl: internal error: {type(exc).__name__}: {exc} (set WARDCTL_DEBUG=1 for a traceback)",
-                   err=True)
-        sys.exit(1)
+    """Console entry point (`wardctl`)."""
+    cli.main()
 
 
 if __name__ == "__main__":
