@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from cli.context import Settings
 from cli.output import echo_json
@@ -45,19 +47,11 @@ def new(settings: Settings, code6: str, joined: object) -> None:
 def list_(settings: Settings, fmt: str) -> None:
     """Table of wards: code, name, population, joined, segments."""
     tenants = load_tenants(settings.tenants_dir)
-    rows = [{"code": t.code, "name": t.name, "name_en": t.name_en, "population": t.population,
-             "joined": t.membership.joined.isoformat(),
-             "left": t.membership.left.isoformat() if t.membership.left else None,
-             "segments": {s.name: str(s.cidr) for s in t.segments}} for t in tenants]
     if fmt == "json":
-        echo_json({"tenants": rows})
+        echo_json({"tenants": [t.summary() for t in tenants]})
         return
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table("code", "name", "name_en", "population", "joined", "mynumber", "lgwan", "internet")
-    for row in rows:
-        seg = row["segments"]
-        table.add_row(row["code"], row["name"], row["name_en"], f"{row['population']:,}", row["joined"],
-                      seg["mynumber"], seg["lgwan"], seg["internet"])
+    for t in tenants:
+        table.add_row(t.code, t.name, t.name_en, f"{t.population:,}", t.membership.joined.isoformat(),
+                      *(str(s.cidr) for s in t.segments))
     Console(width=140).print(table)

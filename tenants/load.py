@@ -21,7 +21,7 @@ try:  # the C parser is ~10x faster; fall back where libyaml is missing
 except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader
 
-Pointer = tuple[str | int, ...]
+Pointer = tuple[str | int | float | bool, ...]
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import Literal
+from typing import Any, Literal
 
 SegmentName = Literal["mynumber", "lgwan", "internet"]
 SEGMENT_NAMES: tuple[SegmentName, ...] = ("mynumber", "lgwan", "internet")
@@ -149,6 +149,13 @@ class Tenant:
     def stack(self) -> str:
         """The ward's Pulumi stack name."""
         return f"ward-{self.code}"
+
+    def summary(self) -> dict[str, Any]:
+        """The listing shape of `wardctl tenant list --format json`."""
+        return {"code": self.code, "name": self.name, "name_en": self.name_en, "population": self.population,
+                "joined": self.membership.joined.isoformat(),
+                "left": self.membership.left.isoformat() if self.membership.left else None,
+                "segments": {s.name: str(s.cidr) for s in self.segments}}
 
     def segment(self, name: str) -> Segment:
         """The segment called `name` (every tenant has all three)."""

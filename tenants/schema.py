@@ -80,4 +80,9 @@ def _explain(document: Document, error: ValidationError) -> list[Problem]:
         if error.validator == "propertyNames":
             msg = f"{error.message}: driver names are lower_snake_case and not a built-in driver"
         return [document.problem(pointer, Code.SCHEMA, msg[:400])]
+    bounds = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+    if error.validator in bounds:
+        described = schema.get("description", "")
+        msg = f"must be {bounds[str(error.validator)]} {error.validator_value}, got {value!r}"
+        return [document.problem(pointer, Code.SCHEMA, msg + (f": {described}" if described else ""))]
     return [document.problem(pointer, Code.SCHEMA, error.message[:300])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +32,7 @@ TENANT_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """Tenants that loaded cleanly, and every problem found in any file."""
+    """Tenants that could be modelled, and every problem found in any file."""
 
     tenants: tuple[Tenant, ...]
     problems: tuple[Problem, ...]
@@ -74,9 +75,11 @@ def validate_paths(paths: Sequence[Path], plan: AddressPlan | None = None) -> Va
         found = schema_problems(document)
         if not found:
             found = file_problems(document, file)
+            # A tenant whose networks parse still takes part in the cross-ward checks, so that
+            # one fix-and-rerun shows every problem rather than revealing overlaps one at a time.
+            if not any(p.code == Code.CIDR_NOT_NETWORK for p in found):
+                tenants.append(build_tenant(document))
         problems.extend(found)
-        if not found:
-            tenants.append(build_tenant(document))
     problems.extend(cross_ward_problems(tenants, plan))
     return ValidationResult(tuple(tenants), tuple(sorted(problems)), len(files))
 
@@ -117,10 +120,8 @@ def file_problems(document: Document, file: Path) -> list[Problem]:
             network = ip_network(cidr, strict=True)
         except ValueError as exc:
             hint = ""
-            try:
+            with contextlib.suppress(ValueError):
                 hint = f"; did you mean {ip_network(cidr, strict=False)}?"
-            except ValueError:
-                pass
             problems.append(document.problem(("segments", name, "cidr"), Code.CIDR_NOT_NETWORK,
                                              f"{cidr} is not a network address ({exc}){hint}"))
             continue
