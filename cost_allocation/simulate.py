@@ -33,13 +33,14 @@ class Simulation:
     after: Statement
 
     def to_json(self) -> dict[str, Any]:
-        """{"change", "period", "currency", "wards": [{code, name, before, after, delta}], "buy_in": [...]}."""
+        """The stable JSON shape docs/cost.md documents."""
         before = {w.code: w for w in self.before.wards}
         wards = []
         for ward in self.after.wards:
-            old = before[ward.code].total if ward.code in before else 0
-            wards.append({"code": ward.code, "name": ward.name, "before": old, "after": ward.total,
-                          "delta": ward.total - old, "buy_in": ward.buy_in})
+            old = before[ward.code]
+            wards.append({"code": ward.code, "name": ward.name, "before": old.total, "after": ward.total,
+                          "delta": ward.total - old.total, "shared_before": old.shared,
+                          "shared_after": ward.shared, "buy_in": ward.buy_in})
         return {"change": {"action": self.change.action, "ward": self.change.ward,
                            "date": self.change.day.isoformat()},
                 "period": self.after.period.label, "currency": self.after.currency,
