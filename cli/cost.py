@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +13,18 @@ import click
 from cli.context import Settings
 from cost_allocation.errors import Code, CostError, Problem
 from cost_allocation.focus import period_of, write_focus_split
-from cost_allocation.rules import load_rules
+from cost_allocation.rules import Rules, load_rules
 from cost_allocation.shares import Period, Ward
 from cost_allocation.simulate import Change, Simulation, reference_candidates, simulate
-from cost_allocation.statement import allocate, read_inputs, render_csv, render_text, row_splits
+from cost_allocation.statement import (
+    RATIO_UNITS,
+    Statement,
+    allocate,
+    read_inputs,
+    render_csv,
+    render_text,
+    row_splits,
+)
 from tenants.validate import load_tenants
 from wardcloud_core.files import write_atomic
 
@@ -50,15 +57,28 @@ def _emit(text: str, out: Path | None) -> None:
 @cost.command("allocate")
 @click.option("--bill", "bill_path", type=_FILE, required=True, help="FOCUS bill, CSV or Parquet.")
 @click.option("--rules", "rules_path", type=_FILE, required=True, help="Allocation rules YAML.")
-@click.option("--usage", "usage_path", type=_FILE, default=None,
-              help="FOCUS-style usage rows for usage drivers (default: the bill's own ward rows).")
+@click.option(
+    "--usage",
+    "usage_path",
+    type=_FILE,
+    default=None,
+    help="FOCUS-style usage rows for usage drivers (default: the bill's own ward rows).",
+)
 @click.option("--period", required=True, metavar="YYYY-MM", help="Billing month; every row must lie in it.")
-@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "focus"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "json", "focus"]), default="text", show_default=True
+)
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
 @click.pass_obj
-def allocate_command(settings: Settings, bill_path: Path, rules_path: Path, usage_path: Path | None,
-                     period: str, fmt: str, out: Path | None) -> None:
+def allocate_command(
+    settings: Settings,
+    bill_path: Path,
+    rules_path: Path,
+    usage_path: Path | None,
+    period: str,
+    fmt: str,
+    out: Path | None,
+) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
     month = _period(period)
     wards = _wards(settings)
@@ -74,9 +94,11 @@ def allocate_command(settings: Settings, bill_path: Path, rules_path: Path, usag
         _write_focus(bill_path, out, rules, wards, statement)
 
 
-def _write_focus(bill_path: Path, out: Path | None, rules: object, wards: list[Ward], statement: object) -> None:
+def _write_focus(
+    bill_path: Path, out: Path | None, rules: Rules, wards: list[Ward], statement: Statement
+) -> None:
     """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete."""
-    splits = row_splits(statement, rules, wards)  # type: ignore[arg-type]
+    splits = row_splits(statement, rules, wards)
     directory = out.parent if out is not None else Path(tempfile.gettempdir())
     directory.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix if out is not None else ".csv"
@@ -85,13 +107,11 @@ def _write_focus(bill_path: Path, out: Path | None, rules: object, wards: list[W
     temporary = Path(tmp)
     try:
         temporary.unlink()
-        write_focus_split(bill_path, temporary, rules.pools, wards, splits, 10**12)  # type: ignore[attr-defined]
+        write_focus_split(bill_path, temporary, rules.pools, wards, splits, RATIO_UNITS)
         if out is None:
             with temporary.open("rb") as handle:
                 for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    sys.stdout.buffer.write(chunk) if hasattr(sys.stdout, "buffer") else click.echo(
-                        chunk.decode(), nl=False)
-            sys.stdout.flush()
+                    click.echo(chunk, nl=False)  # bytes go to stdout's binary buffer as they are
         else:
             with temporary.open("rb") as handle:
                 os.fsync(handle.fileno())
@@ -103,26 +123,43 @@ def _write_focus(bill_path: Path, out: Path | None, rules: object, wards: list[W
 @cost.command("simulate")
 @click.option("--join", "join", metavar="CODE6", default=None, help="Ward joining on --date.")
 @click.option("--leave", "leave", metavar="CODE6", default=None, help="Ward leaving on --date.")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
-              help="Date of the change (YYYY-MM-DD).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Date of the change (YYYY-MM-DD).",
+)
 @click.option("--bill", "bill_path", type=_FILE, required=True, help="FOCUS bill, CSV or Parquet.")
 @click.option("--rules", "rules_path", type=_FILE, required=True, help="Allocation rules YAML.")
 @click.option("--usage", "usage_path", type=_FILE, default=None, help="Usage rows for usage drivers.")
-@click.option("--period", default=None, metavar="YYYY-MM", help="Billing month (default: the month of --date).")
+@click.option(
+    "--period", default=None, metavar="YYYY-MM", help="Billing month (default: the month of --date)."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
 @click.pass_obj
-def simulate_command(settings: Settings, join: str | None, leave: str | None, day: datetime, bill_path: Path,
-                     rules_path: Path, usage_path: Path | None, period: str | None, fmt: str,
-                     out: Path | None) -> None:
+def simulate_command(
+    settings: Settings,
+    join: str | None,
+    leave: str | None,
+    day: datetime,
+    bill_path: Path,
+    rules_path: Path,
+    usage_path: Path | None,
+    period: str | None,
+    fmt: str,
+    out: Path | None,
+) -> None:
     """What-if: each ward's charge before and after a ward joins or leaves, with the buy-in flows."""
     if (join is None) == (leave is None):
         raise click.UsageError("give exactly one of --join CODE6 or --leave CODE6")
     change = Change("join" if join else "leave", join or leave or "", day.date())
     month = _period(period) if period else period_of(change.day)
     load_rules(rules_path)  # rules errors first, before tenants and bill
-    result = simulate(bill_path, rules_path, _wards(settings), month, change, usage_path,
-                      reference_candidates())
+    result = simulate(
+        bill_path, rules_path, _wards(settings), month, change, usage_path, reference_candidates()
+    )
     if fmt == "json":
         _emit(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n", out)
     else:
@@ -133,12 +170,17 @@ def render_simulation(result: Simulation) -> str:
     """Before/after/delta per ward, then the buy-in flows."""
     data = result.to_json()
     change = data["change"]
-    lines = [f"What if {change['ward']} {change['action']}s on {change['date']} "
-             f"({data['period']}, {data['currency']})", "",
-             f"{'code':<7} {'before':>14} {'after':>14} {'delta':>14}  name"]
+    lines = [
+        f"What if {change['ward']} {change['action']}s on {change['date']} "
+        f"({data['period']}, {data['currency']})",
+        "",
+        f"{'code':<7} {'before':>14} {'after':>14} {'delta':>14}  name",
+    ]
     for ward in data["wards"]:
-        lines.append(f"{ward['code']:<7} {ward['before']:>14,} {ward['after']:>14,} {ward['delta']:>+14,}  "
-                     f"{ward['name']}")
+        lines.append(
+            f"{ward['code']:<7} {ward['before']:>14,} {ward['after']:>14,} {ward['delta']:>+14,}  "
+            f"{ward['name']}"
+        )
     lines.append(f"{'TOTAL':<7} {data['total']['before']:>14,} {data['total']['after']:>14,}")
     for flow in data["buy_in"]:
         lines.append("")

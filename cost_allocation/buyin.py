@@ -18,7 +18,7 @@ class BuyInFlow:
 
     newcomer: str
     joined: date
-    share: Fraction              # the newcomer's share of setup_cost among everyone then a member
+    share: Fraction  # the newcomer's share of setup_cost among everyone then a member
     payment: int
     refund_shares: Mapping[str, Fraction]
     refunds: Mapping[str, int]
@@ -26,13 +26,20 @@ class BuyInFlow:
 
 def newcomers(wards: Sequence[Ward], period: Period, operation_start: date | None) -> list[Ward]:
     """Wards joining within the period after operation start, in join-date order, ties by code."""
-    return sorted((w for w in wards if period.start <= w.joined < period.end
-                   and (operation_start is None or w.joined > operation_start)),
-                  key=lambda w: (w.joined, w.code))
+    return sorted(
+        (
+            w
+            for w in wards
+            if period.start <= w.joined < period.end
+            and (operation_start is None or w.joined > operation_start)
+        ),
+        key=lambda w: (w.joined, w.code),
+    )
 
 
-def buy_in_flows(buy_in: BuyIn, wards: Sequence[Ward], period: Period, operation_start: date | None,
-                 rules_file: str) -> tuple[BuyInFlow, ...]:
+def buy_in_flows(
+    buy_in: BuyIn, wards: Sequence[Ward], period: Period, operation_start: date | None, rules_file: str
+) -> tuple[BuyInFlow, ...]:
     """Every newcomer's payment and refunds in the period; buy-in shares use f = 1 on the join date."""
     joining = newcomers(wards, period, operation_start)
     later = {w.code for w in joining}
@@ -40,15 +47,35 @@ def buy_in_flows(buy_in: BuyIn, wards: Sequence[Ward], period: Period, operation
     for newcomer in joining:
         later.discard(newcomer.code)
         members = [w for w in wards if w.is_member(newcomer.joined) and w.code not in later]
-        everyone = term_shares(buy_in.split, members, {w.code: Fraction(1) for w in members}, {},
-                               f"buy_in (newcomer {newcomer.code})", rules_file)
+        everyone = term_shares(
+            buy_in.split,
+            members,
+            {w.code: Fraction(1) for w in members},
+            {},
+            f"buy_in (newcomer {newcomer.code})",
+            rules_file,
+        )
         payment = split_exactly(buy_in.setup_cost, {c: s.share for c, s in everyone.items()})[newcomer.code]
         incumbents = [w for w in members if w.code != newcomer.code]
         if not incumbents:
             continue  # nobody to refund: the first member of a consortium pays no buy-in
-        without = term_shares(buy_in.split, incumbents, {w.code: Fraction(1) for w in incumbents}, {},
-                              f"buy_in (incumbents of {newcomer.code})", rules_file)
+        without = term_shares(
+            buy_in.split,
+            incumbents,
+            {w.code: Fraction(1) for w in incumbents},
+            {},
+            f"buy_in (incumbents of {newcomer.code})",
+            rules_file,
+        )
         refund_shares = {c: s.share for c, s in without.items()}
-        flows.append(BuyInFlow(newcomer.code, newcomer.joined, everyone[newcomer.code].share, payment,
-                               refund_shares, split_exactly(payment, refund_shares)))
+        flows.append(
+            BuyInFlow(
+                newcomer.code,
+                newcomer.joined,
+                everyone[newcomer.code].share,
+                payment,
+                refund_shares,
+                split_exactly(payment, refund_shares),
+            )
+        )
     return tuple(flows)

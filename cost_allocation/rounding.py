@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 
-def largest_remainder(total: int, exact: Mapping[str, Fraction],
-                      limits: Mapping[str, Fraction] | None = None) -> dict[str, int]:
+def largest_remainder(
+    total: int, exact: Mapping[str, Fraction], limits: Mapping[str, Fraction] | None = None
+) -> dict[str, int]:
     """Integer parts of `exact` summing to `total`: floors, then one unit each to the largest remainders.
 
     Ties go to the smaller key (ward code ascending); a key with nothing exact gets nothing. A key whose part
@@ -21,8 +22,9 @@ def largest_remainder(total: int, exact: Mapping[str, Fraction],
     if left < 0:
         raise ValueError(f"floors sum to {sum(floors.values())}, above the total {total}")
     limits = limits or {}
-    order = sorted((key for key, value in exact.items() if value > 0),
-                   key=lambda key: (-(exact[key] - floors[key]), key))
+    order = sorted(
+        (key for key, value in exact.items() if value > 0), key=lambda key: (-(exact[key] - floors[key]), key)
+    )
     while left:
         takers = [key for key in order if key not in limits or floors[key] + 1 <= limits[key]][:left]
         if not takers:
@@ -33,7 +35,8 @@ def largest_remainder(total: int, exact: Mapping[str, Fraction],
     return floors
 
 
-def split_exactly(total: int, shares: Mapping[str, Fraction],
-                  limits: Mapping[str, Fraction] | None = None) -> dict[str, int]:
+def split_exactly(
+    total: int, shares: Mapping[str, Fraction], limits: Mapping[str, Fraction] | None = None
+) -> dict[str, int]:
     """`total` yen split by `shares` (summing to 1) into integer parts summing exactly to `total`."""
     return largest_remainder(total, {key: total * share for key, share in shares.items()}, limits)

@@ -22,8 +22,11 @@ _DRIVER_TERM = {
     "additionalProperties": False,
     "required": ["driver", "weight"],
     "properties": {
-        "driver": {"type": "string", "minLength": 1,
-                   "description": "equal, population, usage, or any numeric driver declared in tenant files"},
+        "driver": {
+            "type": "string",
+            "minLength": 1,
+            "description": "equal, population, usage, or any numeric driver declared in tenant files",
+        },
         "weight": {"type": "number", "minimum": 0, "maximum": 1},
         "unit": {"type": "string", "minLength": 1, "description": "ConsumedUnit a usage driver sums"},
         "exponent": {"type": "number", "exclusiveMinimum": 0},
@@ -57,14 +60,21 @@ RULES_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
                     "description": {"type": "string"},
-                    "match": {"type": "object",
-                              "additionalProperties": {"type": "array", "minItems": 1,
-                                                       "items": {"type": "string"}}},
+                    "match": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    },
                     "split": _SPLIT,
-                    "cap": {"type": "object", "additionalProperties": False,
-                            "minProperties": 1, "maxProperties": 1,
-                            "properties": {"share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-                                           "amount": {"type": "number", "exclusiveMinimum": 0}}},
+                    "cap": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "properties": {
+                            "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                            "amount": {"type": "number", "exclusiveMinimum": 0},
+                        },
+                    },
                 },
             },
         },
@@ -162,27 +172,38 @@ def exact(number: float | int) -> Fraction:
 
 
 def _decimal_text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else format(
-        Decimal(value.numerator) / Decimal(value.denominator), "f").rstrip("0")
+    return (
+        str(value.numerator)
+        if value.denominator == 1
+        else format(Decimal(value.numerator) / Decimal(value.denominator), "f").rstrip("0")
+    )
 
 
-def _terms(raw: list[dict[str, Any]], at: tuple[Any, ...], document: Document,
-           problems: list[Problem]) -> tuple[DriverTerm, ...]:
+def _terms(
+    raw: list[dict[str, Any]], at: tuple[Any, ...], document: Document, problems: list[Problem]
+) -> tuple[DriverTerm, ...]:
     terms = tuple(
-        DriverTerm(driver=item["driver"], weight=exact(item["weight"]), unit=item.get("unit"),
-                   exponent=exact(item["exponent"]) if "exponent" in item else None,
-                   floor=exact(item["floor"]) if "floor" in item else None,
-                   ceiling=exact(item["ceiling"]) if "ceiling" in item else None,
-                   key=_dotted(at + (index,)))
-        for index, item in enumerate(raw))
+        DriverTerm(
+            driver=item["driver"],
+            weight=exact(item["weight"]),
+            unit=item.get("unit"),
+            exponent=exact(item["exponent"]) if "exponent" in item else None,
+            floor=exact(item["floor"]) if "floor" in item else None,
+            ceiling=exact(item["ceiling"]) if "ceiling" in item else None,
+            key=_dotted(at + (index,)),
+        )
+        for index, item in enumerate(raw)
+    )
     total = sum((t.weight for t in terms), Fraction(0))
     if total != 1:
-        problems.append(document.problem(at, Code.WEIGHTS_SUM,
-                                         f"split weights sum to {_decimal_text(total)}, not 1"))
+        problems.append(
+            document.problem(at, Code.WEIGHTS_SUM, f"split weights sum to {_decimal_text(total)}, not 1")
+        )
     for index, term in enumerate(terms):
         if term.floor is not None and term.ceiling is not None and term.floor > term.ceiling:
-            problems.append(document.problem(at + (index, "floor"), Code.RULES_SCHEMA,
-                                             "floor is above ceiling"))
+            problems.append(
+                document.problem(at + (index, "floor"), Code.RULES_SCHEMA, "floor is above ceiling")
+            )
     return terms
 
 
@@ -212,31 +233,54 @@ def load_rules(path: Path) -> Rules:
     for index, raw in enumerate(value["pools"]):
         at = ("pools", index)
         if raw["id"] in seen:
-            problems.append(document.problem(at + ("id",), Code.DUPLICATE_POOL, f"pool id {raw['id']!r} repeats"))
+            problems.append(
+                document.problem(at + ("id",), Code.DUPLICATE_POOL, f"pool id {raw['id']!r} repeats")
+            )
         seen.add(raw["id"])
         cap = None
         if "cap" in raw:
             share, amount = raw["cap"].get("share"), raw["cap"].get("amount")
-            cap = Cap(share=exact(share) if share is not None else None,
-                      amount=exact(amount) if amount is not None else None)
-        pools.append(Pool(id=raw["id"], match=tuple((k, tuple(v)) for k, v in raw["match"].items()),
-                          split=_terms(raw["split"], at + ("split",), document, problems), cap=cap,
-                          key=_dotted(at)))
+            cap = Cap(
+                share=exact(share) if share is not None else None,
+                amount=exact(amount) if amount is not None else None,
+            )
+        pools.append(
+            Pool(
+                id=raw["id"],
+                match=tuple((k, tuple(v)) for k, v in raw["match"].items()),
+                split=_terms(raw["split"], at + ("split",), document, problems),
+                cap=cap,
+                key=_dotted(at),
+            )
+        )
     buy_in = None
     if "buy_in" in value:
-        buy_in = BuyIn(setup_cost=value["buy_in"]["setup_cost"],
-                       split=_terms(value["buy_in"]["split"], ("buy_in", "split"), document, problems))
+        buy_in = BuyIn(
+            setup_cost=value["buy_in"]["setup_cost"],
+            split=_terms(value["buy_in"]["split"], ("buy_in", "split"), document, problems),
+        )
     operation_start = None
     if "operation_start" in value:
         try:
             operation_start = date.fromisoformat(value["operation_start"])
         except ValueError:
-            problems.append(document.problem(("operation_start",), Code.RULES_SCHEMA,
-                                             f"{value['operation_start']!r} is not a date YYYY-MM-DD"))
+            problems.append(
+                document.problem(
+                    ("operation_start",),
+                    Code.RULES_SCHEMA,
+                    f"{value['operation_start']!r} is not a date YYYY-MM-DD",
+                )
+            )
     if problems:
         raise CostError(problems)
-    return Rules(currency=value["currency"], pools=tuple(pools), operation_start=operation_start,
-                 buy_in=buy_in, version=str(value.get("version", "1")), source_file=str(path))
+    return Rules(
+        currency=value["currency"],
+        pools=tuple(pools),
+        operation_start=operation_start,
+        buy_in=buy_in,
+        version=str(value.get("version", "1")),
+        source_file=str(path),
+    )
 
 
 def locate(path: Path, key: str, code: str, message: str) -> Problem:

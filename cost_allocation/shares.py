@@ -44,9 +44,15 @@ class Ward:
         """The allocation view of a tenant file."""
         drivers = {"population": Fraction(tenant.population)}
         drivers.update({name: Fraction(value) for name, value in tenant.drivers})
-        return cls(code=tenant.code, name=tenant.name, joined=tenant.membership.joined,
-                   left=tenant.membership.left, drivers=drivers,
-                   accounts=(f"{tenant.code}-{tenant.name_en.lower()}",), source_file=tenant.source_file)
+        return cls(
+            code=tenant.code,
+            name=tenant.name,
+            joined=tenant.membership.joined,
+            left=tenant.membership.left,
+            drivers=drivers,
+            accounts=(f"{tenant.code}-{tenant.name_en.lower()}",),
+            source_file=tenant.source_file,
+        )
 
 
 @dataclass(frozen=True)
@@ -91,10 +97,11 @@ def transformed(term: DriverTerm, raw: Fraction) -> Fraction:
     if term.exponent is None or value == 0:
         return value
     if term.exponent.denominator == 1:
-        return value ** term.exponent.numerator
+        return value**term.exponent.numerator
     base = _PRECISION.divide(Decimal(value.numerator), Decimal(value.denominator))
-    power = _PRECISION.power(base, _PRECISION.divide(Decimal(term.exponent.numerator),
-                                                      Decimal(term.exponent.denominator)))
+    power = _PRECISION.power(
+        base, _PRECISION.divide(Decimal(term.exponent.numerator), Decimal(term.exponent.denominator))
+    )
     return Fraction(power)
 
 
@@ -145,14 +152,28 @@ def raw_value(term: DriverTerm, ward: Ward, usage: Mapping[tuple[str, str], Frac
 def check_drivers(terms: Sequence[DriverTerm], wards: Sequence[Ward], rules_file: str) -> list[Problem]:
     """Unknown drivers (declared by no ward and not built in), as problems at their rules key."""
     known = {"equal", "usage"} | {name for ward in wards for name in ward.drivers}
-    return [Problem(rules_file, 0, 0, Code.UNKNOWN_DRIVER,
-                    f"unknown driver {t.driver!r}; known: {', '.join(sorted(known))}", f"{t.key}.driver")
-            for t in terms if t.driver not in known]
+    return [
+        Problem(
+            rules_file,
+            0,
+            0,
+            Code.UNKNOWN_DRIVER,
+            f"unknown driver {t.driver!r}; known: {', '.join(sorted(known))}",
+            f"{t.key}.driver",
+        )
+        for t in terms
+        if t.driver not in known
+    ]
 
 
-def term_shares(terms: Sequence[DriverTerm], wards: Sequence[Ward], fractions: Mapping[str, Fraction],
-                usage: Mapping[tuple[str, str], Fraction], where: str, rules_file: str
-                ) -> dict[str, WardShare]:
+def term_shares(
+    terms: Sequence[DriverTerm],
+    wards: Sequence[Ward],
+    fractions: Mapping[str, Fraction],
+    usage: Mapping[tuple[str, str], Fraction],
+    where: str,
+    rules_file: str,
+) -> dict[str, WardShare]:
     """Each ward's pool share: Σ weight_k × (f × value_k) / Σ_wards (f × value_k)."""
     problems: list[Problem] = []
     per_term: list[dict[str, TermShare]] = []
@@ -163,20 +184,38 @@ def term_shares(terms: Sequence[DriverTerm], wards: Sequence[Ward], fractions: M
             raw = raw_value(term, ward, usage)
             if raw is None:
                 if f:
-                    problems.append(Problem(ward.source_file or ward.code, 0, 0, Code.MISSING_DRIVER_VALUE,
-                                            f"ward {ward.code} declares no driver {term.driver!r} "
-                                            f"that {where} uses", f"ward.drivers.{term.driver}"))
+                    problems.append(
+                        Problem(
+                            ward.source_file or ward.code,
+                            0,
+                            0,
+                            Code.MISSING_DRIVER_VALUE,
+                            f"ward {ward.code} declares no driver {term.driver!r} that {where} uses",
+                            f"ward.drivers.{term.driver}",
+                        )
+                    )
                 raw = Fraction(0)
             value = transformed(term, raw)
             weights[ward.code] = (raw, value, f * value)
         total = sum((w for _, _, w in weights.values()), Fraction(0))
         if total == 0 and term.weight:
-            problems.append(Problem(rules_file, 0, 0, Code.ZERO_DRIVER_TOTAL,
-                                    f"driver {term.label} weighs 0 for every participating ward in {where}",
-                                    term.key))
+            problems.append(
+                Problem(
+                    rules_file,
+                    0,
+                    0,
+                    Code.ZERO_DRIVER_TOTAL,
+                    f"driver {term.label} weighs 0 for every participating ward in {where}",
+                    term.key,
+                )
+            )
             total = Fraction(1)
-        per_term.append({code: TermShare(term.label, raw, value, w, w / total if total else Fraction(0))
-                         for code, (raw, value, w) in weights.items()})
+        per_term.append(
+            {
+                code: TermShare(term.label, raw, value, w, w / total if total else Fraction(0))
+                for code, (raw, value, w) in weights.items()
+            }
+        )
     if problems:
         raise CostError(problems)
     result = {}
@@ -187,15 +226,25 @@ def term_shares(terms: Sequence[DriverTerm], wards: Sequence[Ward], fractions: M
     return result
 
 
-def apply_cap(shares: dict[str, WardShare], cap_share: Fraction, where: str, rules_file: str,
-              key: str) -> PoolShares:
+def apply_cap(
+    shares: dict[str, WardShare], cap_share: Fraction, where: str, rules_file: str, key: str
+) -> PoolShares:
     """Fix shares above the cap at the cap; re-allocate the excess pro rata to the rest; repeat."""
     current = {code: s.before_cap for code, s in shares.items()}
     payers = [code for code, share in current.items() if share > 0]
     if len(payers) * cap_share < 1:
-        raise CostError([Problem(rules_file, 0, 0, Code.INFEASIBLE_CAP,
-                                 f"infeasible cap in {where}: {len(payers)} paying wards × cap "
-                                 f"{float(cap_share):.6g} < 1", f"{key}.cap")])
+        raise CostError(
+            [
+                Problem(
+                    rules_file,
+                    0,
+                    0,
+                    Code.INFEASIBLE_CAP,
+                    f"infeasible cap in {where}: {len(payers)} paying wards × cap {float(cap_share):.6g} < 1",
+                    f"{key}.cap",
+                )
+            ]
+        )
     fixed: set[str] = set()
     rounds = 0
     while True:
@@ -210,18 +259,29 @@ def apply_cap(shares: dict[str, WardShare], cap_share: Fraction, where: str, rul
         free = [code for code in payers if code not in fixed]
         base = sum((current[code] for code in free), Fraction(0))
         if base == 0:  # pragma: no cover - excluded by the n × cap check above
-            raise CostError([Problem(rules_file, 0, 0, Code.INFEASIBLE_CAP, f"infeasible cap in {where}",
-                                     f"{key}.cap")])
+            raise CostError(
+                [Problem(rules_file, 0, 0, Code.INFEASIBLE_CAP, f"infeasible cap in {where}", f"{key}.cap")]
+            )
         for code in free:
             current[code] += excess * current[code] / base
-    out = {code: WardShare(s.code, s.participation, s.terms, s.before_cap, current[code], code in fixed)
-           for code, s in shares.items()}
+    out = {
+        code: WardShare(s.code, s.participation, s.terms, s.before_cap, current[code], code in fixed)
+        for code, s in shares.items()
+    }
     return PoolShares(out, rounds, cap_share)
 
 
-def pool_shares(terms: Sequence[DriverTerm], cap: Cap | None, total: int, wards: Sequence[Ward],
-                fractions: Mapping[str, Fraction], usage: Mapping[tuple[str, str], Fraction],
-                where: str, key: str, rules_file: str) -> PoolShares:
+def pool_shares(
+    terms: Sequence[DriverTerm],
+    cap: Cap | None,
+    total: int,
+    wards: Sequence[Ward],
+    fractions: Mapping[str, Fraction],
+    usage: Mapping[tuple[str, str], Fraction],
+    where: str,
+    key: str,
+    rules_file: str,
+) -> PoolShares:
     """Shares of one pool of `total` yen: driver shares, then the cap (a share, or an amount / total)."""
     shares = term_shares(terms, wards, fractions, usage, where, rules_file)
     if cap is None or total == 0:

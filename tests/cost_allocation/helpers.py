@@ -14,21 +14,44 @@ from cost_allocation.shares import Ward
 REPO = Path(__file__).resolve().parents[2]
 WARDS_DIR = REPO / "tenants" / "wards"
 EXAMPLES = REPO / "cost_allocation" / "examples"
-HEADER = ["BilledCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName",
-          "ServiceCategory", "SubAccountId", "ConsumedQuantity", "ConsumedUnit"]
+HEADER = [
+    "BilledCost",
+    "BillingCurrency",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ServiceName",
+    "ServiceCategory",
+    "SubAccountId",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+]
 
 
-def ward(code: str, population: int = 100, joined: date = date(2020, 1, 1), left: date | None = None,
-         **drivers: int) -> Ward:
+def ward(
+    code: str,
+    population: int = 100,
+    joined: date = date(2020, 1, 1),
+    left: date | None = None,
+    **drivers: int,
+) -> Ward:
     """A ward for library tests (code6-ish; only the code's order matters)."""
     values = {"population": Fraction(population)} | {k: Fraction(v) for k, v in drivers.items()}
-    return Ward(code=code, name=f"ward {code}", joined=joined, left=left, drivers=values,
-                accounts=(f"{code}-test",))
+    return Ward(
+        code=code, name=f"ward {code}", joined=joined, left=left, drivers=values, accounts=(f"{code}-test",)
+    )
 
 
-def row(cost: str | int, account: str = "platform", service: str = "Nova", category: str = "Compute",
-        start: str = "2024-04-01T00:00:00Z", end: str = "2024-05-01T00:00:00Z", currency: str = "JPY",
-        quantity: str = "", unit: str = "") -> list[str]:
+def row(
+    cost: str | int,
+    account: str = "platform",
+    service: str = "Nova",
+    category: str = "Compute",
+    start: str = "2024-04-01T00:00:00Z",
+    end: str = "2024-05-01T00:00:00Z",
+    currency: str = "JPY",
+    quantity: str = "",
+    unit: str = "",
+) -> list[str]:
     """One bill row in HEADER order."""
     return [str(cost), currency, start, end, service, category, account, quantity, unit]
 

@@ -25,8 +25,11 @@ def wardctl(*args: str) -> Result:
 
 
 def bill_total(path: Path) -> Decimal:
-    (total,) = duckdb.connect().execute(f"SELECT sum(BilledCost::DECIMAL(38,9)) FROM read_csv('{path}', all_varchar=true)"
-                          ).fetchone()
+    (total,) = (
+        duckdb.connect()
+        .execute(f"SELECT sum(BilledCost::DECIMAL(38,9)) FROM read_csv('{path}', all_varchar=true)")
+        .fetchone()
+    )
     return total
 
 
@@ -100,14 +103,18 @@ def test_focus_output_splits_each_shared_row_exactly(tmp_path: Path) -> None:
     assert per_row == []
     methods = {r[0] for r in con.execute(f"SELECT DISTINCT AllocatedMethodId FROM {src}").fetchall()}
     assert methods == {None, "platform@2023.1", "bousai@2023.1", "renkei@2023.1", "procurement@2023.1"}
-    wards = con.execute(f"SELECT count(DISTINCT x_WardCode) FROM {src} WHERE x_WardCode IS NOT NULL").fetchone()
+    wards = con.execute(
+        f"SELECT count(DISTINCT x_WardCode) FROM {src} WHERE x_WardCode IS NOT NULL"
+    ).fetchone()
     assert wards == (22,)  # every member; Ota (joins in October) gets no row
 
 
 def test_focus_output_from_parquet(tmp_path: Path) -> None:
     parquet = tmp_path / "bill.parquet"
-    duckdb.connect().execute(f"COPY (SELECT * REPLACE (BilledCost::DOUBLE AS BilledCost) FROM read_csv('{BILL}', "
-               f"all_varchar=true)) TO '{parquet}' (FORMAT PARQUET)")
+    duckdb.connect().execute(
+        f"COPY (SELECT * REPLACE (BilledCost::DOUBLE AS BilledCost) FROM read_csv('{BILL}', "
+        f"all_varchar=true)) TO '{parquet}' (FORMAT PARQUET)"
+    )
     out = tmp_path / "allocated.parquet"
     args = ["--bill", str(parquet), "--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07"]
     result = wardctl("cost", "allocate", *args, "--format", "focus", "--out", str(out))
@@ -119,8 +126,22 @@ def test_focus_output_from_parquet(tmp_path: Path) -> None:
 
 
 def test_simulate_join_shows_before_after_and_buy_in() -> None:
-    result = wardctl("cost", "simulate", "--join", "131113", "--date", "2023-07-10", "--bill", str(BILL),
-                     "--rules", str(RULES), "--usage", str(USAGE), "--format", "json")
+    result = wardctl(
+        "cost",
+        "simulate",
+        "--join",
+        "131113",
+        "--date",
+        "2023-07-10",
+        "--bill",
+        str(BILL),
+        "--rules",
+        str(RULES),
+        "--usage",
+        str(USAGE),
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["change"] == {"action": "join", "ward": "131113", "date": "2023-07-10"}
@@ -130,14 +151,40 @@ def test_simulate_join_shows_before_after_and_buy_in() -> None:
     assert sum(w["delta"] for w in data["wards"]) == 0
     flow = next(f for f in data["buy_in"] if f["newcomer"] == "131113")
     assert sum(flow["refunds"].values()) == flow["payment"] > 0
-    text = wardctl("cost", "simulate", "--join", "131113", "--date", "2023-07-10", "--bill", str(BILL),
-                   "--rules", str(RULES), "--usage", str(USAGE))
+    text = wardctl(
+        "cost",
+        "simulate",
+        "--join",
+        "131113",
+        "--date",
+        "2023-07-10",
+        "--bill",
+        str(BILL),
+        "--rules",
+        str(RULES),
+        "--usage",
+        str(USAGE),
+    )
     assert text.exit_code == 0 and "buy-in: 131113" in text.output
 
 
 def test_simulate_leave() -> None:
-    result = wardctl("cost", "simulate", "--leave", "131016", "--date", "2023-07-16", "--bill", str(BILL),
-                     "--rules", str(RULES), "--usage", str(USAGE), "--format", "json")
+    result = wardctl(
+        "cost",
+        "simulate",
+        "--leave",
+        "131016",
+        "--date",
+        "2023-07-16",
+        "--bill",
+        str(BILL),
+        "--rules",
+        str(RULES),
+        "--usage",
+        str(USAGE),
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     chiyoda = next(w for w in json.loads(result.output)["wards"] if w["code"] == "131016")
     assert chiyoda["shared_after"] < chiyoda["shared_before"]  # 15 of 31 days
@@ -149,13 +196,30 @@ def test_simulate_leave() -> None:
 POOLS = "  - id: platform\n    match: {}\n    split: [{driver: population, weight: 1.0}]\n"
 
 
-def rejects(tmp_path: Path, rows: list[list[str]] | None = None, pools: str = POOLS, *, header: list[str] = HEADER,
-            period: list[str] = APRIL) -> tuple[str, Path]:
+def rejects(
+    tmp_path: Path,
+    rows: list[list[str]] | None = None,
+    pools: str = POOLS,
+    *,
+    header: list[str] = HEADER,
+    period: list[str] = APRIL,
+) -> tuple[str, Path]:
     bill = write_bill(tmp_path / "bill.csv", rows if rows is not None else [row(100)], header)
     rules = write_rules(tmp_path / "rules.yaml", pools)
     out = tmp_path / "out.json"
-    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *period,
-                     "--format", "json", "--out", str(out))
+    result = wardctl(
+        "cost",
+        "allocate",
+        "--bill",
+        str(bill),
+        "--rules",
+        str(rules),
+        *period,
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 1, result.output
     assert not out.exists()
     assert "Traceback" not in result.output
@@ -191,12 +255,18 @@ def test_charge_period_outside_period(tmp_path: Path) -> None:
 
 def test_unknown_driver(tmp_path: Path) -> None:
     line, _ = rejects(tmp_path, pools=POOLS.replace("population", "households"))
-    assert "rules.yaml:6:" in line and "unknown driver 'households'" in line and "pools[0].split[0].driver" in line
+    assert (
+        "rules.yaml:6:" in line
+        and "unknown driver 'households'" in line
+        and "pools[0].split[0].driver" in line
+    )
 
 
 def test_weights_not_summing_to_one(tmp_path: Path) -> None:
-    pools = POOLS.replace("[{driver: population, weight: 1.0}]",
-                          "[{driver: equal, weight: 0.2}, {driver: population, weight: 0.7}]")
+    pools = POOLS.replace(
+        "[{driver: population, weight: 1.0}]",
+        "[{driver: equal, weight: 0.2}, {driver: population, weight: 0.7}]",
+    )
     line, _ = rejects(tmp_path, pools=pools)
     assert "rules.yaml:6:" in line and "weights sum to 0.9, not 1" in line and "pools[0].split" in line
 
@@ -241,3 +311,19 @@ def test_unreadable_bill(tmp_path: Path, name: str) -> None:
     result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL)
     assert result.exit_code == 1
     assert name in result.output and "COST001" in result.output and "Traceback" not in result.output
+
+
+def test_focus_output_keeps_fractional_rows_exact(tmp_path: Path) -> None:
+    rows = [row("1000.123456789"), row("0.5"), row("7", account="131016")]
+    bill = write_bill(tmp_path / "bill.csv", rows)
+    rules = write_rules(tmp_path / "rules.yaml", POOLS)
+    out = tmp_path / "focus.csv"
+    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL,
+                     "--format", "focus", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect()
+    sums = con.execute(f"SELECT sum(BilledCost::DECIMAL(38,9)), count(*) FILTER (WHERE AllocatedMethodId "
+                       f"IS NOT NULL) FROM read_csv('{out}', all_varchar=true)").fetchone()
+    assert sums == (Decimal("1007.623456789"), 46)  # 2 shared rows × 23 members in April 2024
+    stdout = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL, "--format", "focus")
+    assert stdout.exit_code == 0 and stdout.output == out.read_text(encoding="utf-8")

@@ -26,8 +26,12 @@ def validator_venv(root: Path) -> Path:
     if python.exists() and subprocess.run(probe, capture_output=True, timeout=120).returncode == 0:
         return root
     venv.EnvBuilder(with_pip=True, clear=True).create(root)
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", *REQUIREMENTS],
-                             capture_output=True, text=True, timeout=900)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", *REQUIREMENTS],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if install.returncode != 0 or subprocess.run(probe, capture_output=True, timeout=120).returncode != 0:
         pytest.skip(f"focus-validator 1.0.0 cannot be installed here: {install.stderr.strip()[-300:]}")
     return root
@@ -41,8 +45,13 @@ def focus_validator(request: pytest.FixtureRequest) -> Path:
 def run_validator(root: Path, data: Path) -> subprocess.CompletedProcess[str]:
     site = next((root / "lib").glob("python3*/site-packages"))
     # it opens its currency-code table by a path relative to site-packages, so run it from there
-    return subprocess.run([str(root / "bin" / "focus-validator"), "--data-file", str(data),
-                           "--validate-version", "1.0"], cwd=site, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(root / "bin" / "focus-validator"), "--data-file", str(data), "--validate-version", "1.0"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="venv layout differs on Windows")
@@ -54,6 +63,9 @@ def test_sample_bill_passes_the_focus_1_0_validator(focus_validator: Path, tmp_p
     lines = (EXAMPLES / "bill-2023-07.csv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     drop = header.index("BillingAccountId")
-    broken.write_text("\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop)
-                                for line in lines[:5]) + "\n", encoding="utf-8")
+    broken.write_text(
+        "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines[:5])
+        + "\n",
+        encoding="utf-8",
+    )
     assert "Validation succeeded" not in run_validator(focus_validator, broken).stdout

@@ -26,22 +26,38 @@ def wards(draw: st.DrawFn) -> list[Ward]:
     for code in CODES[:count]:
         joined = APRIL.start + timedelta(days=draw(st.integers(-40, 40)))
         left = draw(st.one_of(st.none(), st.integers(1, 60).map(lambda d, j=joined: j + timedelta(days=d))))
-        out.append(Ward(code=code, name=code, joined=joined, left=left,
-                        drivers={"population": Fraction(draw(st.integers(0, 1_000_000)))}))
+        out.append(
+            Ward(
+                code=code,
+                name=code,
+                joined=joined,
+                left=left,
+                drivers={"population": Fraction(draw(st.integers(0, 1_000_000)))},
+            )
+        )
     # at least one full-month member so every pool has a payer
-    out[0] = Ward(code=out[0].code, name=out[0].name, joined=date(2020, 1, 1),
-                  drivers={"population": Fraction(draw(st.integers(1, 1_000_000)))})
+    out[0] = Ward(
+        code=out[0].code,
+        name=out[0].name,
+        joined=date(2020, 1, 1),
+        drivers={"population": Fraction(draw(st.integers(1, 1_000_000)))},
+    )
     return out
 
 
 def rules(cap: Fraction | None, buy_in: int = 0) -> Rules:
-    split = (DriverTerm("equal", Fraction(1, 10), key="pools[0].split[0]"),
-             DriverTerm("population", Fraction(9, 10), key="pools[0].split[1]"))
-    return Rules(currency="JPY", pools=(Pool("platform", (), split, Cap(share=cap) if cap else None,
-                                             key="pools[0]"),),
-                 operation_start=date(2021, 4, 1),
-                 buy_in=BuyIn(buy_in, (DriverTerm("population", Fraction(1), key="buy_in.split[0]"),))
-                 if buy_in else None)
+    split = (
+        DriverTerm("equal", Fraction(1, 10), key="pools[0].split[0]"),
+        DriverTerm("population", Fraction(9, 10), key="pools[0].split[1]"),
+    )
+    return Rules(
+        currency="JPY",
+        pools=(Pool("platform", (), split, Cap(share=cap) if cap else None, key="pools[0]"),),
+        operation_start=date(2021, 4, 1),
+        buy_in=BuyIn(buy_in, (DriverTerm("population", Fraction(1), key="buy_in.split[0]"),))
+        if buy_in
+        else None,
+    )
 
 
 def bill(amount: int) -> Bill:
