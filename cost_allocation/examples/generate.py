@@ -12,6 +12,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from cost_allocation.rules import RULES_SCHEMA
 from cost_allocation.shares import Ward
 from tenants.validate import load_tenants
 from wardcloud_core.files import write_atomic
@@ -161,7 +162,7 @@ def _csv(rows: list[dict[str, str]], columns: list[str]) -> str:
 
 
 def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> None:
-    """Write bill-2023-07.csv and usage-2023-07.csv for `tenants_dir`'s wards (rules.yaml is hand-written)."""
+    """Write the sample bill and usage for `tenants_dir`'s wards, and the published rules schema."""
     rng = random.Random(23)
     wards = [Ward.from_tenant(t) for t in load_tenants(tenants_dir)]
     bill, usage = [], []
@@ -213,6 +214,8 @@ def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> Non
                 "ChargePeriodEnd": _stamp(PERIOD_END),
             }
         )
+    if out == HERE:  # the published schema lives beside the package, once
+        write_atomic(HERE.parent / "rules.schema.json", json.dumps(RULES_SCHEMA, indent=2) + "\n")
     write_atomic(out / "bill-2023-07.csv", _csv(bill, COLUMNS))
     write_atomic(out / "usage-2023-07.csv", _csv(usage, list(usage[0])))
 

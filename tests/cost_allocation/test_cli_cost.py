@@ -325,5 +325,21 @@ def test_focus_output_keeps_fractional_rows_exact(tmp_path: Path) -> None:
     sums = con.execute(f"SELECT sum(BilledCost::DECIMAL(38,9)), count(*) FILTER (WHERE AllocatedMethodId "
                        f"IS NOT NULL) FROM read_csv('{out}', all_varchar=true)").fetchone()
     assert sums == (Decimal("1007.623456789"), 46)  # 2 shared rows × 23 members in April 2024
-    stdout = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL, "--format", "focus")
+    stdout = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL,
+                     "--format", "focus")
     assert stdout.exit_code == 0 and stdout.output == out.read_text(encoding="utf-8")
+
+
+def test_published_rules_schema_is_the_one_the_loader_uses() -> None:
+    from cost_allocation.rules import RULES_SCHEMA
+
+    published = json.loads((EXAMPLES.parent / "rules.schema.json").read_text(encoding="utf-8"))
+    assert published == RULES_SCHEMA, "regenerate: python -m cost_allocation.examples.generate"
+
+
+def test_sample_files_are_what_the_generator_writes(tmp_path: Path) -> None:
+    from cost_allocation.examples.generate import generate
+
+    generate(WARDS_DIR, tmp_path)
+    for name in ("bill-2023-07.csv", "usage-2023-07.csv"):
+        assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
