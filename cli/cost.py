@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -81,8 +82,9 @@ def allocate_command(
 ) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
     month = _period(period)
-    wards = _wards(settings)
-    rules, bill, usage = read_inputs(bill_path, rules_path, wards, month, usage_path)
+    rules, bill, usage, wards = read_inputs(
+        bill_path, rules_path, lambda: _wards(settings), month, usage_path
+    )
     statement = allocate(bill, rules, wards, month, usage)
     if fmt == "json":
         _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
@@ -95,7 +97,7 @@ def allocate_command(
 
 
 def _write_focus(
-    bill_path: Path, out: Path | None, rules: Rules, wards: list[Ward], statement: Statement
+    bill_path: Path, out: Path | None, rules: Rules, wards: Sequence[Ward], statement: Statement
 ) -> None:
     """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete."""
     splits = row_splits(statement, rules, wards)

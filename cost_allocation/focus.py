@@ -163,6 +163,16 @@ def ward_index(wards: Sequence[Ward]) -> dict[str, str]:
     return {identifier: ward.code for ward in wards for identifier in ward.identifiers}
 
 
+@dataclass(frozen=True)
+class BillScan:
+    """A bill aggregated by account, service and match columns, with the row problems found on the way."""
+
+    path: Path
+    keys: tuple[str, ...]
+    groups: tuple[tuple[Any, ...], ...]
+    problems: tuple[Problem, ...]
+
+
 def read_bill(
     path: Path,
     currency: str,
@@ -172,6 +182,13 @@ def read_bill(
     rules_file: str = "rules",
 ) -> Bill:
     """Validate and aggregate a FOCUS bill in one DuckDB scan; CostError names file and rows."""
+    return classify_bill(scan_bill(path, currency, period, pools, rules_file), pools, wards)
+
+
+def scan_bill(
+    path: Path, currency: str, period: Period, pools: Sequence[Pool], rules_file: str = "rules"
+) -> BillScan:
+    """The one DuckDB scan: group sums and counts of bad values; needs no wards, so it can run meanwhile."""
     with connect() as conn:
         present = columns(conn, path)
         match_columns = list(dict.fromkeys(c for pool in pools for c, _ in pool.match))
@@ -251,6 +268,14 @@ def read_bill(
                 f"BillingCurrency {{value!r}} is not the rules' {currency}",
                 "BillingCurrency",
             )
+    return BillScan(path, tuple(keys), tuple(groups), tuple(problems))
+
+
+def classify_bill(scan: BillScan, pools: Sequence[Pool], wards: Sequence[Ward]) -> Bill:
+    """Direct charges per ward and service, shared cost per pool; unknown wards and unmatched rows: error."""
+    path, keys, groups, problems = scan.path, list(scan.keys), scan.groups, list(scan.problems)
+    width = len(keys)
+    with connect() as conn:
         index = ward_index(wards)
         strangers = sorted(
             {g[0] for g in groups if g[0] is not None and g[0] not in index and WARD_LIKE.match(g[0])}
