@@ -155,7 +155,9 @@ def simulate_command(
 ) -> None:
     """What-if: each ward's charge before and after a ward joins or leaves, with the buy-in flows."""
     if (join is None) == (leave is None):
-        raise click.UsageError("give exactly one of --join CODE6 or --leave CODE6")
+        raise CostError(
+            [Problem("--join/--leave", 0, 0, Code.BAD_CHANGE, "give exactly one of --join or --leave")]
+        )
     change = Change("join" if join else "leave", join or leave or "", day.date())
     month = _period(period) if period else period_of(change.day)
     load_rules(rules_path)  # rules errors first, before tenants and bill

@@ -101,7 +101,7 @@ def changed(wards: Sequence[Ward], change: Change, candidates: Sequence[Ward] = 
                         "--date",
                         0,
                         0,
-                        Code.BAD_PERIOD,
+                        Code.BAD_CHANGE,
                         f"{change.ward} joined {ward.joined}; it cannot leave on {change.day}",
                     )
                 ]

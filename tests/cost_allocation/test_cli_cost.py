@@ -318,15 +318,29 @@ def test_focus_output_keeps_fractional_rows_exact(tmp_path: Path) -> None:
     bill = write_bill(tmp_path / "bill.csv", rows)
     rules = write_rules(tmp_path / "rules.yaml", POOLS)
     out = tmp_path / "focus.csv"
-    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL,
-                     "--format", "focus", "--out", str(out))
+    result = wardctl(
+        "cost",
+        "allocate",
+        "--bill",
+        str(bill),
+        "--rules",
+        str(rules),
+        *APRIL,
+        "--format",
+        "focus",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     con = duckdb.connect()
-    sums = con.execute(f"SELECT sum(BilledCost::DECIMAL(38,9)), count(*) FILTER (WHERE AllocatedMethodId "
-                       f"IS NOT NULL) FROM read_csv('{out}', all_varchar=true)").fetchone()
+    sums = con.execute(
+        f"SELECT sum(BilledCost::DECIMAL(38,9)), count(*) FILTER (WHERE AllocatedMethodId "
+        f"IS NOT NULL) FROM read_csv('{out}', all_varchar=true)"
+    ).fetchone()
     assert sums == (Decimal("1007.623456789"), 46)  # 2 shared rows × 23 members in April 2024
-    stdout = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL,
-                     "--format", "focus")
+    stdout = wardctl(
+        "cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL, "--format", "focus"
+    )
     assert stdout.exit_code == 0 and stdout.output == out.read_text(encoding="utf-8")
 
 
@@ -343,3 +357,32 @@ def test_sample_files_are_what_the_generator_writes(tmp_path: Path) -> None:
     generate(WARDS_DIR, tmp_path)
     for name in ("bill-2023-07.csv", "usage-2023-07.csv"):
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--join", "131997"], "131997 is not a ward"),
+        (["--join", "131016", "--leave", "131024"], "exactly one"),
+        (["--leave", "131105"], "cannot leave"),
+    ],
+)
+def test_simulate_rejects_bad_changes(tmp_path: Path, args: list[str], expected: str) -> None:
+    out = tmp_path / "sim.json"
+    result = wardctl(
+        "cost",
+        "simulate",
+        *args,
+        "--date",
+        "2023-07-10",
+        "--bill",
+        str(BILL),
+        "--rules",
+        str(RULES),
+        "--usage",
+        str(USAGE),
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 1 and expected in result.output and not out.exists()
+    assert len(result.output.strip().splitlines()) == 1
