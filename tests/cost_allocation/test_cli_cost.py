@@ -386,3 +386,20 @@ def test_simulate_rejects_bad_changes(tmp_path: Path, args: list[str], expected:
     )
     assert result.exit_code == 1 and expected in result.output and not out.exists()
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_empty_rules_file(tmp_path: Path) -> None:
+    bill = write_bill(tmp_path / "bill.csv", [row(1)])
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("# nothing yet\n", encoding="utf-8")
+    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL)
+    assert result.exit_code == 1 and "rules.yaml" in result.output
+    assert "expected a rules mapping" in result.output
+
+
+def test_rules_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    bill = write_bill(tmp_path / "bill.csv", [row(1)])
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("currency: JPY\npools: [\n", encoding="utf-8")
+    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL)
+    assert result.exit_code == 1 and "rules.yaml:" in result.output and "internal error" not in result.output
