@@ -403,3 +403,20 @@ def test_rules_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     rules.write_text("currency: JPY\npools: [\n", encoding="utf-8")
     result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL)
     assert result.exit_code == 1 and "rules.yaml:" in result.output and "internal error" not in result.output
+
+
+def test_the_commands_in_docs_cost_md_run() -> None:
+    import re
+    import shlex
+
+    text = (EXAMPLES.parents[1] / "docs" / "cost.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert block
+    script = block.group(1).replace("\\\n", " ")
+    commands = [line.split("#")[0].strip() for line in script.splitlines() if line.startswith("wardctl")]
+    assert len(commands) == 2
+    for command in commands:
+        args = shlex.split(command.replace("$E", str(EXAMPLES)))[1:]
+        result = wardctl(*args)
+        assert result.exit_code == 0, (command, result.output)
+        assert "TOTAL" in result.output
