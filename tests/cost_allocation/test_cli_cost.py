@@ -420,3 +420,53 @@ def test_the_commands_in_docs_cost_md_run() -> None:
         result = wardctl(*args)
         assert result.exit_code == 0, (command, result.output)
         assert "TOTAL" in result.output
+
+
+def typed_parquet(source: Path, target: Path, where: str = "TRUE", cost: str = "BilledCost") -> Path:
+    """The sample bill as typed Parquet (decimal cost, timestamp periods), as exporters write it."""
+    duckdb.connect().execute(
+        f"COPY (SELECT * REPLACE (CAST({cost} AS DECIMAL(18,2)) AS BilledCost, "
+        f"CAST(ChargePeriodStart AS TIMESTAMP) AS ChargePeriodStart, "
+        f"CAST(ChargePeriodEnd AS TIMESTAMP) AS ChargePeriodEnd) "
+        f"FROM read_csv('{source}', all_varchar=true) WHERE {where}) TO '{target}' (FORMAT PARQUET)"
+    )
+    return target
+
+
+def test_typed_parquet_gives_the_same_allocation_as_csv(tmp_path: Path) -> None:
+    parquet = typed_parquet(BILL, tmp_path / "bill.parquet")
+    args = ["--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07", "--format", "json"]
+    from_parquet = wardctl("cost", "allocate", "--bill", str(parquet), *args)
+    from_csv = wardctl("cost", "allocate", "--bill", str(BILL), *args)
+    assert from_parquet.exit_code == 0, from_parquet.output
+    assert json.loads(from_parquet.output) == json.loads(from_csv.output)
+
+
+@pytest.mark.parametrize(
+    ("cost", "period", "expected"),
+    [
+        ("CASE WHEN ServiceName = 'renkei' THEN '-1' ELSE BilledCost END", "2023-07", "is negative"),
+        ("BilledCost", "2023-06", "outside --period 2023-06"),
+    ],
+)
+def test_typed_parquet_bad_rows_are_still_found(
+    tmp_path: Path, cost: str, period: str, expected: str
+) -> None:
+    parquet = typed_parquet(BILL, tmp_path / "bill.parquet", cost=cost)
+    out = tmp_path / "out.json"
+    result = wardctl(
+        "cost",
+        "allocate",
+        "--bill",
+        str(parquet),
+        "--rules",
+        str(RULES),
+        "--usage",
+        str(USAGE),
+        "--period",
+        period,
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 1 and expected in result.output and "bill.parquet" in result.output
+    assert "row " in result.output and not out.exists()
