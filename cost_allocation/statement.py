@@ -265,11 +265,15 @@ def read_inputs(
     the GIL), so loading tenant files costs no extra wall time on a big bill.
     """
     rules = load_rules(rules_path)
-    with ThreadPoolExecutor(max_workers=1) as background:
+    usage_source = usage_path
+    if usage_source is None and any(term.driver == "usage" for term in rules.drivers):
+        usage_source = bill_path  # the bill's own ward rows carry ConsumedQuantity
+    with ThreadPoolExecutor(max_workers=2) as background:
         scanning = background.submit(
             scan_bill, bill_path, rules.currency, period, rules.pools, rules.source_file
         )
         loaded = tuple(wards() if callable(wards) else wards)
+        metering = background.submit(read_usage, usage_source, loaded) if usage_source else None
         problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file), rules)
         if problems:
             raise CostError(problems)
@@ -277,11 +281,7 @@ def read_inputs(
             bill = classify_bill(scanning.result(), rules.pools, loaded)
         except CostError as exc:
             raise CostError(_locate_rules(list(exc.problems), rules)) from exc
-    usage: Mapping[tuple[str, str], Fraction] = {}
-    if usage_path is not None:
-        usage = read_usage(usage_path, loaded)
-    elif any(term.driver == "usage" for term in rules.drivers):
-        usage = read_usage(bill_path, loaded)
+        usage: Mapping[tuple[str, str], Fraction] = metering.result() if metering else {}
     return rules, bill, usage, loaded
 
 
