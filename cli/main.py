@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from cli.context import Settings
-from cli.infra import plan, state
+from cli.infra import apply, destroy, plan, state
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -65,6 +65,8 @@ cli.add_command(validate)
 cli.add_command(tenant)
 cli.add_command(plan)
 cli.add_command(state)
+cli.add_command(apply)
+cli.add_command(destroy)
 
 
 def main() -> None:

@@ -271,7 +271,8 @@ class WardTenant(pulumi.ComponentResource):
                 opts=child,
             )
         # The audit log outlives the ward: write-only for the platform's log shipper, never deleted by
-        # pulumi (protect + retain_on_delete), retention stated in metadata for the archive job.
+        # pulumi (retain_on_delete: destroy forgets it, Swift keeps it); retention is in the metadata
+        # for the archive job. Not `protect`: that would make destroying a departed ward impossible.
         openstack.objectstorage.Container(
             f"{code}-audit-log",
             name=f"{code}-audit-log",
@@ -287,5 +288,5 @@ class WardTenant(pulumi.ComponentResource):
                 "delete-protected": "true",
                 "writer": "log-shipper",
             },
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
