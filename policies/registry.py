@@ -15,7 +15,8 @@ SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 ENFORCEMENTS: tuple[Enforcement, ...] = ("advisory", "mandatory", "disabled")
 
 # Sources, spelled once so the catalogue reads consistently.
-MIC = "MIC local-government security policy guideline, three-layer separation (三層の対策)"
+MIC = "MIC local-government information security policy guideline"
+THREE_LAYER = f"{MIC}, three-layer separation (三層の対策)"
 REPORT = "Study report on the 23 wards' shared cloud"
 CIS = "CIS-style hygiene"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from infra.graph import Resource
 from policies.config import PolicyConfig
-from policies.registry import CIS, MIC, REPORT, Finding, rule
+from policies.registry import CIS, REPORT, THREE_LAYER, Finding, rule
 from policies.rules._common import NETWORK, RBAC, ROLE_ASSIGNMENT, SUBNET, known, network_of
 
 
@@ -25,7 +25,7 @@ def _own_projects(resources: Sequence[Resource]) -> dict[str, set[str]]:
     return projects
 
 
-@rule("ISO-001", title="no shared network", severity="critical", source=MIC, kind="resource", types=(NETWORK,),
+@rule("ISO-001", title="no shared network", severity="critical", source=THREE_LAYER, kind="resource", types=(NETWORK,),
       waivable=False, remediation="Set shared: false; grant shared services through their own projects.")
 def no_shared_network(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     if resource.inputs.get("shared") is True:
@@ -33,7 +33,7 @@ def no_shared_network(resource: Resource, config: PolicyConfig) -> Iterator[Find
 
 
 @rule("ISO-002", title="no RBAC policy grants a ward's network to another project", severity="critical",
-      source=MIC, kind="graph", types=(RBAC,),
+      source=THREE_LAYER, kind="graph", types=(RBAC,),
       remediation="Remove the RBAC policy; only the platform's shared-service projects may be granted access.")
 def no_cross_ward_rbac(resources: Sequence[Resource], config: PolicyConfig) -> Iterator[Finding]:
     own = _own_projects(resources)
@@ -75,7 +75,7 @@ def no_cidr_overlap(resources: Sequence[Resource], config: PolicyConfig) -> Iter
 
 
 @rule("ISO-004", title="a ward's groups hold roles only on its own and shared-service projects",
-      severity="critical", source=MIC, kind="graph", types=(ROLE_ASSIGNMENT,),
+      severity="critical", source=THREE_LAYER, kind="graph", types=(ROLE_ASSIGNMENT,),
       remediation="Remove the role assignment on the other ward's project.")
 def no_cross_ward_role(resources: Sequence[Resource], config: PolicyConfig) -> Iterator[Finding]:
     own = _own_projects(resources)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from infra.graph import Resource
 from policies.config import PolicyConfig
-from policies.registry import CIS, MIC, Finding, rule
+from policies.registry import CIS, THREE_LAYER, Finding, rule
 from policies.rules._common import (
     COMPUTE_FLOATING_IP_ASSOCIATE,
     FLOATING_IP,
@@ -29,7 +29,7 @@ from policies.rules._common import (
 from tenants.model import Tenant
 
 
-@rule("NET-001", title="mynumber segment has no router", severity="critical", source=MIC, kind="resource",
+@rule("NET-001", title="mynumber segment has no router", severity="critical", source=THREE_LAYER, kind="resource",
       types=(ROUTER,), waivable=False,
       remediation="Remove the router: the mynumber segment must not be routed anywhere outside the ward.")
 def mynumber_no_router(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
@@ -38,7 +38,7 @@ def mynumber_no_router(resource: Resource, config: PolicyConfig) -> Iterator[Fin
                       "segments.mynumber")
 
 
-@rule("NET-002", title="mynumber subnet has no gateway", severity="critical", source=MIC, kind="resource",
+@rule("NET-002", title="mynumber subnet has no gateway", severity="critical", source=THREE_LAYER, kind="resource",
       types=(SUBNET,), waivable=False,
       remediation="Set no_gateway on the mynumber subnet so no instance has a default route out.")
 def mynumber_no_gateway(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
@@ -47,7 +47,7 @@ def mynumber_no_gateway(resource: Resource, config: PolicyConfig) -> Iterator[Fi
         yield Finding(f"mynumber subnet {resource.name} has {gateway}", resource.name, "segments.mynumber")
 
 
-@rule("NET-003", title="mynumber segment has no floating IP", severity="critical", source=MIC, kind="resource",
+@rule("NET-003", title="mynumber segment has no floating IP", severity="critical", source=THREE_LAYER, kind="resource",
       types=(FLOATING_IP, FLOATING_IP_ASSOCIATE, COMPUTE_FLOATING_IP_ASSOCIATE), waivable=False,
       remediation="Release the floating IP: mynumber hosts must not be reachable from outside the ward.")
 def mynumber_no_floating_ip(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
@@ -57,7 +57,7 @@ def mynumber_no_floating_ip(resource: Resource, config: PolicyConfig) -> Iterato
 
 
 @rule("NET-004", title="mynumber ingress only from its own segment or allowlisted platform endpoints",
-      severity="critical", source=MIC, kind="tenant",
+      severity="critical", source=THREE_LAYER, kind="tenant",
       remediation="Admit only `source: mynumber` or an allowlisted platform endpoint (policies/config.yaml "
                   "platform.mynumber_allowed_sources) in mynumber security groups.")
 def mynumber_ingress(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
@@ -72,7 +72,7 @@ def mynumber_ingress(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
         yield Finding(f"mynumber security group admits {describe(sg_rule)}", None, path)
 
 
-@rule("NET-005", title="mynumber volumes use the encrypted volume type", severity="high", source=MIC,
+@rule("NET-005", title="mynumber volumes use the encrypted volume type", severity="high", source=THREE_LAYER,
       kind="tenant", remediation="Set `segments.mynumber.volume_encryption: true`.")
 def mynumber_volume_encryption(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
     if not tenant.segment("mynumber").volume_encryption:
@@ -80,7 +80,7 @@ def mynumber_volume_encryption(tenant: Tenant, config: PolicyConfig) -> Iterator
                       "segments.mynumber")
 
 
-@rule("NET-006", title="mynumber volume is of the encrypted type", severity="high", source=MIC, kind="resource",
+@rule("NET-006", title="mynumber volume is of the encrypted type", severity="high", source=THREE_LAYER, kind="resource",
       types=(VOLUME,), remediation="Create mynumber volumes with the platform's encrypted volume type.")
 def mynumber_volume_type(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     volume_type = resource.inputs.get("volumeType")
@@ -90,7 +90,7 @@ def mynumber_volume_type(resource: Resource, config: PolicyConfig) -> Iterator[F
                       resource.name, "segments.mynumber.volume_encryption")
 
 
-@rule("NET-007", title="lgwan router's gateway is the LGWAN gateway network", severity="critical", source=MIC,
+@rule("NET-007", title="lgwan router's gateway is the LGWAN gateway network", severity="critical", source=THREE_LAYER,
       kind="resource", types=(ROUTER,), waivable=False,
       remediation="Set the lgwan router's external network to the platform LGWAN gateway network.")
 def lgwan_router_gateway(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
@@ -106,7 +106,7 @@ def lgwan_router_gateway(resource: Resource, config: PolicyConfig) -> Iterator[F
 
 
 @rule("NET-008", title="internet segment egresses only through the platform egress network",
-      severity="critical", source=MIC, kind="resource", types=(ROUTER,), waivable=False,
+      severity="critical", source=THREE_LAYER, kind="resource", types=(ROUTER,), waivable=False,
       remediation="Set the internet router's external network to the platform egress network.")
 def internet_router_gateway(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     gateway = resource.inputs.get("externalNetworkId")
@@ -116,7 +116,7 @@ def internet_router_gateway(resource: Resource, config: PolicyConfig) -> Iterato
 
 
 @rule("NET-009", title="lgwan ingress only from its own segment, the LGWAN gateway or the bastion",
-      severity="high", source=MIC, kind="tenant",
+      severity="high", source=THREE_LAYER, kind="tenant",
       remediation="Admit only `source: lgwan` or platform.lgwan_allowed_sources in lgwan security groups.")
 def lgwan_ingress(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
     for path, sg_rule in ingress_rules(tenant, "lgwan"):
@@ -131,7 +131,7 @@ def lgwan_ingress(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
 
 
 @rule("NET-010", title="ingress from anywhere only to web ports on the internet segment", severity="high",
-      source=MIC, kind="tenant",
+      source=THREE_LAYER, kind="tenant",
       remediation="Admit 0.0.0.0/0 and ::/0 only on the internet segment and only to the web ports "
                   "(thresholds.world_open_ports); put other services behind the bastion.")
 def world_ingress(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
@@ -194,7 +194,7 @@ def port_security(resource: Resource, config: PolicyConfig) -> Iterator[Finding]
         yield Finding(f"network {resource.name} disables port security", resource.name, "segments")
 
 
-@rule("NET-015", title="only the internet segment sends to the world", severity="critical", source=MIC,
+@rule("NET-015", title="only the internet segment sends to the world", severity="critical", source=THREE_LAYER,
       kind="resource", types=(SECGROUP_RULE,), waivable=False,
       remediation="Limit mynumber and lgwan egress to their own segment (and the LGWAN gateway for lgwan).")
 def egress_only_internet(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
