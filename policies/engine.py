@@ -102,6 +102,13 @@ def effective_rules(config: PolicyConfig, registry: Registry | None = None) -> t
     return tuple(replace(r, enforcement=config.enforcement_of(r.id, r.enforcement)) for r in registry)
 
 
+def locate(tenant: Tenant, path: str) -> tuple[int, int]:
+    """(line, column) of a field path in the tenant file, or of its nearest located ancestor."""
+    while path and path not in tenant.locations:
+        path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+    return tenant.locations.get(path, (1, 1)) if path else (1, 1)
+
+
 def _stack_ward(stack: str) -> str | None:
     match = _WARD_STACK.match(stack)
     return match.group(1) if match else None
@@ -120,7 +127,7 @@ class _Collector:
         tenant = self.tenants.get(ward) if ward else None
         if tenant is not None:
             file = tenant.source_file
-            line, column = tenant.location(finding.path) if finding.path else (1, 1)
+            line, column = locate(tenant, finding.path) if finding.path else (1, 1)
         else:
             file, line, column = PLATFORM_FILE, 1, 1
         waiver = waiver_rules.match(tenant, rule.id, finding.resource, rule.waivable, self.today)
