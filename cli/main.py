@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from cli.context import Settings
+from cli.infra import apply, destroy, plan, state
 from cli.policy import policy
 from cli.tenant import tenant
 from cli.validate import validate
@@ -63,6 +64,10 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
 
 cli.add_command(validate)
 cli.add_command(tenant)
+cli.add_command(plan)
+cli.add_command(state)
+cli.add_command(apply)
+cli.add_command(destroy)
 cli.add_command(policy)
 
 
