@@ -17,6 +17,8 @@ from infra.deploy import blocking_problems, destroy_plan, preflight, run_apply, 
 from infra.errors import InfraError
 from infra.gate import apply_checks
 from infra.plan import Plan, make_plan
+from policies.engine import PolicyReport, plan_report
+from policies.report.text import render as policy_text
 from infra.state import import_deployment
 from tenants.validate import load_tenants
 from wardcloud_core.files import write_atomic
@@ -60,14 +62,17 @@ def rendering_progress() -> Iterator[Callable[[str], None] | None]:
         yield advance
 
 
-def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
-    """Print the plan in `fmt`; `--out` saves the JSON form atomically."""
+def emit_plan(plan: Plan, fmt: str, out: Path | None, policy: PolicyReport | None = None) -> None:
+    """Print the plan in `fmt` (with its policy verdict); `--out` saves the JSON form atomically."""
+    payload = plan.to_json() | ({"policy": policy.to_json()} if policy is not None else {})
     if out is not None:
-        write_atomic(out, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
+        write_atomic(out, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     if fmt == "json":
-        echo_json(plan.to_json())
+        echo_json(payload)
     else:
         click.echo(plan.to_text(), nl=False)
+        if policy is not None and (policy.violations or policy.waiver_notes):
+            click.echo("\nPolicy:\n" + policy_text(policy), nl=False)
 
 
 @click.command()
@@ -91,7 +96,7 @@ def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
     tenants = load_tenants(settings.tenants_dir)
     with rendering_progress() as on_rendered:
         result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, on_rendered=on_rendered)
-    emit_plan(result, fmt, out)
+    emit_plan(result, fmt, out, plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()}))
     return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
 
 

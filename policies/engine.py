@@ -233,3 +233,21 @@ def check(tenants_dir: Path, *, config_path: Path | None = None, wards: Sequence
     chosen = select_wards(tenants, wards)
     graphs = render_graphs(tenants, chosen) if render else {}
     return evaluate(chosen, graphs, config, today or date.today())
+
+
+def plan_report(tenants: Sequence[Tenant], graphs: Mapping[str, Graph], *, config: PolicyConfig | None = None,
+                today: date | None = None) -> PolicyReport:
+    """Policies on what `plan` rendered: tenant rules for the planned wards, resource and graph rules on them."""
+    planned = {w for stack in graphs if (w := _stack_ward(stack))}
+    wards = [t for t in tenants if t.code in planned]
+    return evaluate(wards, graphs, config or load_config(), today or date.today())
+
+
+def apply_check(tenants: Sequence[Tenant], plan: Any) -> list[Problem]:
+    """The apply gate (infra.gate): one problem per unwaived mandatory violation of the plan's graphs."""
+    report = plan_report(tenants, {stack: stack_plan.graph for stack, stack_plan in plan.stacks.items()})
+    return [Problem(v.file, v.line, v.column, v.policy,
+                    f"{v.message} ({v.severity}, mandatory; fix: {v.remediation})"
+                    + (f" [waiver by {v.waiver.approver} expired {v.waiver.expires}]"
+                       if v.waiver is not None and v.waiver.status == "expired" else ""), v.path)
+            for v in report.blocking]
