@@ -6,13 +6,12 @@ import dataclasses
 from datetime import date
 
 import pytest
+from test_policy_rules import RESOURCE_CASES
 
 from infra.graph import Graph
 from policies.config import PolicyConfig, PolicyError
 from policies.engine import evaluate, evaluate_graph
 from tenants.model import Tenant, Waiver
-
-from test_policy_rules import RESOURCE_CASES
 
 TODAY = date(2026, 11, 29)
 CONFIG = PolicyConfig()
@@ -26,7 +25,9 @@ def _with_waivers(tenant: Tenant, *waivers: Waiver) -> Tenant:
     return dataclasses.replace(tenant, waivers=waivers)
 
 
-def test_bundled_graph_passes_every_mandatory_rule(bundled: tuple[Tenant, ...], rendered: dict[str, Graph]) -> None:
+def test_bundled_graph_passes_every_mandatory_rule(
+    bundled: tuple[Tenant, ...], rendered: dict[str, Graph]
+) -> None:
     report = evaluate(bundled, rendered, CONFIG, TODAY)
     assert report.passed and report.violations == ()
     assert report.resources == sum(len(g.resources) for g in rendered.values())
@@ -42,8 +43,10 @@ def test_evaluate_graph_checks_one_live_graph_without_tenants() -> None:
 def test_active_waiver_scoped_to_a_resource_waives_only_that_resource(chiyoda: Tenant) -> None:
     _, volume = RESOURCE_CASES["NET-006"]
     other = dataclasses.replace(volume, name="131016-mynumber-other", urn=volume.urn + "-other")
-    ward = _with_waivers(chiyoda, Waiver("NET-006", "legacy volume until migration", "CISO", date(2026, 12, 31),
-                                         resource=volume.name))
+    ward = _with_waivers(
+        chiyoda,
+        Waiver("NET-006", "legacy volume until migration", "CISO", date(2026, 12, 31), resource=volume.name),
+    )
     report = evaluate((ward,), {"ward-131016": Graph("ward-131016", (volume, other))}, CONFIG, TODAY)
     waived = {v.resource: v.waived for v in report.violations if v.policy == "NET-006"}
     assert waived == {volume.name: True, other.name: False}
@@ -59,7 +62,9 @@ def test_waiver_expiring_today_still_applies_and_tomorrow_does_not(chiyoda: Tena
 
 
 def test_unwaivable_rule_ignores_its_waiver_and_says_so(chiyoda: Tenant) -> None:
-    ward = _with_waivers(chiyoda, Waiver("NET-001", "we really want a router here", "CISO", date(2026, 12, 31)))
+    ward = _with_waivers(
+        chiyoda, Waiver("NET-001", "we really want a router here", "CISO", date(2026, 12, 31))
+    )
     report = evaluate((ward,), {"ward-131016": _graph("NET-001")}, CONFIG, TODAY)
     [violation] = [v for v in report.violations if v.policy == "NET-001"]
     assert not violation.waived and violation.waiver is not None and violation.waiver.status == "not-waivable"
@@ -84,6 +89,18 @@ def test_json_shape_is_stable(chiyoda: Tenant) -> None:
     report = evaluate((chiyoda,), {"ward-131016": _graph("NET-001")}, CONFIG, TODAY)
     payload = report.to_json()
     assert set(payload) == {"violations", "summary", "waiver_notes"}
-    assert set(payload["violations"][0]) == {"policy", "severity", "enforcement", "ward", "resource", "message",
-                                              "remediation", "file", "line", "path", "waived", "waiver"}
+    assert set(payload["violations"][0]) == {
+        "policy",
+        "severity",
+        "enforcement",
+        "ward",
+        "resource",
+        "message",
+        "remediation",
+        "file",
+        "line",
+        "path",
+        "waived",
+        "waiver",
+    }
     assert payload["summary"]["mandatory"] == 1 and payload["summary"]["by_severity"] == {"critical": 1}

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 
 from cli.main import cli
-
-from conftest import REPO
 
 FAKE_PULUMI = REPO / "tests" / "fixtures" / "infra" / "fake_pulumi_for_wiring_tests.py"
 OPEN_8080 = {"protocol": "tcp", "ports": 8080, "source": "0.0.0.0/0"}  # NET-010, mandatory
@@ -33,8 +32,9 @@ def test_plan_shows_violations_with_the_plan(ward_dir: Callable[..., Path], tmp_
     assert text.exit_code == 2  # changes to apply; plan itself does not fail on policy
     assert "Plan:" in text.stdout and "Policy:" in text.stdout
     assert "FAIL     NET-010" in text.stdout.split("Policy:")[1]
-    payload = json.loads(wardctl(directory, tmp_path / "state", "plan", "--ward", "131016",
-                                 "--format", "json").stdout)
+    payload = json.loads(
+        wardctl(directory, tmp_path / "state", "plan", "--ward", "131016", "--format", "json").stdout
+    )
     assert [v["policy"] for v in payload["policy"]["violations"]] == ["NET-010"]
     assert payload["policy"]["summary"]["passed"] is False
 
@@ -56,15 +56,20 @@ def fake_cloud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
     monkeypatch.setenv("FAKE_PULUMI_EXPORTS", str(tmp_path))
-    for name, value in {"OS_AUTH_URL": "http://127.0.0.1:5000/v3", "OS_USERNAME": "admin",
-                        "OS_PASSWORD": "secret", "PULUMI_CONFIG_PASSPHRASE": "test"}.items():
+    for name, value in {
+        "OS_AUTH_URL": "http://127.0.0.1:5000/v3",
+        "OS_USERNAME": "admin",
+        "OS_PASSWORD": "secret",
+        "PULUMI_CONFIG_PASSPHRASE": "test",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("OS_CLOUD", raising=False)
     return log
 
 
-def test_apply_refuses_an_unwaived_mandatory_violation(ward_dir: Callable[..., Path], tmp_path: Path,
-                                                       fake_cloud: Path) -> None:
+def test_apply_refuses_an_unwaived_mandatory_violation(
+    ward_dir: Callable[..., Path], tmp_path: Path, fake_cloud: Path
+) -> None:
     result = wardctl(ward_dir(world_8080), tmp_path / "state", "apply", "--yes")
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()
@@ -74,12 +79,19 @@ def test_apply_refuses_an_unwaived_mandatory_violation(ward_dir: Callable[..., P
     assert not (tmp_path / "state" / "stacks").exists()
 
 
-def test_apply_goes_on_when_the_violation_is_waived(ward_dir: Callable[..., Path], tmp_path: Path,
-                                                    fake_cloud: Path) -> None:
+def test_apply_goes_on_when_the_violation_is_waived(
+    ward_dir: Callable[..., Path], tmp_path: Path, fake_cloud: Path
+) -> None:
     def waived(document: dict[str, Any]) -> None:
         world_8080(document)
-        document["waivers"] = [{"policy": "NET-010", "justification": "kiosk vendor endpoint, migrating",
-                                "approver": "CISO Tanaka", "expires": "2999-12-31"}]
+        document["waivers"] = [
+            {
+                "policy": "NET-010",
+                "justification": "kiosk vendor endpoint, migrating",
+                "approver": "CISO Tanaka",
+                "expires": "2999-12-31",
+            }
+        ]
 
     result = wardctl(ward_dir(waived), tmp_path / "state", "apply", "--yes")
     assert "NET-010" not in result.output  # the gate let it through; what happens next is infra's business
