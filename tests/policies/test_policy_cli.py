@@ -226,3 +226,9 @@ def test_policy_list_prints_the_catalogue() -> None:
     assert len(lines) == len(catalogue())
     assert lines[0].split()[:3] == ["AUD-001", "high", "mandatory"]
     assert any(line.startswith("NET-001  critical mandatory") and "three-layer" in line for line in lines)
+
+
+def test_docs_catalogue_lists_every_rule() -> None:
+    docs = (WARDS.parents[1] / "docs" / "policies.md").read_text(encoding="utf-8")
+    for rule in catalogue():
+        assert f"| {rule.id} | {rule.severity} | {rule.enforcement} | {rule.kind} |" in docs
