@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import WARDS
 
 from cli.main import cli
 from policies.registry import catalogue
+
+WARDS = Path(__file__).resolve().parents[2] / "tenants" / "wards"
 
 
 def run(*args: str) -> Any:
@@ -232,3 +233,33 @@ def test_docs_catalogue_lists_every_rule() -> None:
     docs = (WARDS.parents[1] / "docs" / "policies.md").read_text(encoding="utf-8")
     for rule in catalogue():
         assert f"| {rule.id} | {rule.severity} | {rule.enforcement} | {rule.kind} |" in docs
+
+
+def test_sarif_from_the_cli_is_valid_and_points_into_the_tenant_file(
+    ward_dir: Callable[..., Path], tmp_path: Path
+) -> None:
+    from jsonschema import Draft4Validator
+
+    schema = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    directory = ward_dir(add_ingress(MYNUMBER, {"protocol": "tcp", "ports": 443, "source": "lgwan"}))
+    out = tmp_path / "policy.sarif"
+    result = run(
+        "--tenants",
+        str(directory),
+        "policy",
+        "check",
+        "--ward",
+        "131016",
+        "--format",
+        "sarif",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 1
+    log = json.loads(out.read_text(encoding="utf-8"))
+    assert list(Draft4Validator(schema).iter_errors(log)) == []
+    [finding] = log["runs"][0]["results"]
+    assert finding["ruleId"] == "NET-004"
+    location = finding["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("131016-chiyoda.yaml")
+    assert location["region"]["startLine"] > 1

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
 
 from cli.main import cli
 
+REPO = Path(__file__).resolve().parents[2]
 FAKE_PULUMI = REPO / "tests" / "fixtures" / "infra" / "fake_pulumi_for_wiring_tests.py"
 OPEN_8080 = {"protocol": "tcp", "ports": 8080, "source": "0.0.0.0/0"}  # NET-010, mandatory
 
