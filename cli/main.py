@@ -12,6 +12,7 @@ import click
 from cli.context import Settings
 from cli.cost import cost
 from cli.infra import apply, destroy, plan, state
+from cli.policy import policy
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -69,6 +70,7 @@ cli.add_command(plan)
 cli.add_command(state)
 cli.add_command(apply)
 cli.add_command(destroy)
+cli.add_command(policy)
 
 
 def main() -> None:
