@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from reports import charts
 from reports.compare import ChangeDriver, Comparison, compare
+from reports.lines import basis, describe, kind_label
 from reports.model import Allocation, InputFile, WardInfo
 from reports.shares import explain_shares, main_reasons
 from reports.status import STATUS_LABELS, WardPolicyStatus
@@ -100,6 +101,9 @@ def render_html(report: Report) -> str:
         series=[series[i] for i in used],
         stacks={c: [s[i] for i in used] for c, s in stacks.items()},
         status_labels=STATUS_LABELS,
+        basis=basis,
+        describe=describe,
+        kind_label=kind_label,
         comparison=comparison,
         charged=charged,
         comparison_drivers=_consortium_drivers(allocation, report.previous) if report.previous else (),

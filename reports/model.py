@@ -30,12 +30,11 @@ class StatementLine:
     pool: str
     description: str
     amount: int
-    detail: tuple[tuple[str, str], ...] = ()
+    fields: tuple[tuple[str, Any], ...] = ()  # the rest of the line as given: drivers, shares, cap, proration
 
-    @property
-    def detail_text(self) -> str:
-        """The remaining fields (driver, share, cap, proration …) as `key=value` pairs."""
-        return ", ".join(f"{key}={value}" for key, value in self.detail)
+    def field(self, key: str, default: Any = None) -> Any:
+        """One of the line's remaining fields (e.g. `share`, `cap_adjustment`, `participation`)."""
+        return dict(self.fields).get(key, default)
 
 
 @dataclass(frozen=True)
@@ -133,20 +132,14 @@ def _line(raw: Any, where: str, source: str, problems: list[Problem]) -> Stateme
     kind_key = next((k for k in _KIND_KEYS if k in raw), None)
     text_key = next((k for k in _TEXT_KEYS if k in raw), None)
     used = {amount_key, kind_key, text_key, "pool"}
-    detail = tuple((str(k), _scalar(v)) for k, v in raw.items() if k not in used)
+    fields = tuple((str(k), v) for k, v in raw.items() if k not in used)
     return StatementLine(
         kind=str(raw.get(kind_key, "")) if kind_key else "",
         pool=str(raw.get("pool") or ""),
         description=str(raw.get(text_key, "")) if text_key else "",
         amount=amount,
-        detail=detail,
+        fields=fields,
     )
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, Mapping | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "" if value is None else str(value)
 
 
 def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocation:

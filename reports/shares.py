@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from reports.lines import cap_yen
 from reports.model import Allocation, WardInfo
-
-# Lines whose kind mentions a cap carry the yen a cap moved (negative for the capped ward).
-_CAP_MARKERS = ("cap", "上限")
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ def explain_shares(allocation: Allocation, wards: dict[str, WardInfo]) -> tuple[
             biggest = max(range(len(parts)), key=lambda i: abs(parts[i][2]))
             rounded[biggest] += residue
         drivers = tuple(Driver(k, label, yen) for (k, label, _), yen in zip(parts, rounded, strict=True))
-        cap = sum(line.amount for line in ward.lines if any(m in line.kind.lower() for m in _CAP_MARKERS))
+        cap = sum(cap_yen(line) for line in ward.lines)
         result.append(
             ShareExplanation(
                 code=ward.code,

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports.lines import basis, describe, kind_label
 from reports.model import Allocation, InputFile, WardInfo
 from wardcloud_core.files import write_atomic
 
@@ -116,10 +117,10 @@ def build_workbook(
         )
         row = 5
         for line in ward.lines:
-            sheet.cell(row=row, column=1, value=line.kind)
+            sheet.cell(row=row, column=1, value=kind_label(line))
             sheet.cell(row=row, column=2, value=line.pool)
-            sheet.cell(row=row, column=3, value=line.description).alignment = Alignment(wrap_text=True)
-            sheet.cell(row=row, column=4, value=line.detail_text).alignment = Alignment(wrap_text=True)
+            sheet.cell(row=row, column=3, value=describe(line)).alignment = Alignment(wrap_text=True)
+            sheet.cell(row=row, column=4, value=basis(line)).alignment = Alignment(wrap_text=True)
             _yen(sheet, row, 5, line.amount)
             row += 1
         row += 1

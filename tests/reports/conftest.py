@@ -39,43 +39,68 @@ def make_allocation(
     ]
     buy_in = buy_in or {}
     statements = []
+    days = 31
     for w in wards:
-        lines = (
-            [
+        lines: list[dict[str, Any]] = []
+        if direct.get(w.code6):  # the cost library's line shapes (cost_allocation/statement.py)
+            lines.append(
                 {
                     "kind": "direct",
-                    "pool": None,
-                    "description": "FOCUS rows charged to the ward's project",
                     "service": "Compute",
+                    "category": "Compute",
+                    "rows": 3,
                     "amount": direct[w.code6],
                 }
-            ]
-            if direct.get(w.code6)
-            else []
-        )
+            )
         for pool in pools:
+            equal = "equal" in pool["id"]
+            share = (
+                Fraction(1, len(wards)) if equal else Fraction(population[w.code6], sum(population.values()))
+            )
             lines.append(
                 {
                     "kind": "shared",
                     "pool": pool["id"],
-                    "description": f"{pool['id']} split by "
-                    + ("population" if "population" in pool["id"] else "equal shares"),
-                    "driver": "population" if "population" in pool["id"] else "equal",
-                    "share": str(
-                        Fraction(population[w.code6], sum(population.values()))
-                        if "population" in pool["id"]
-                        else Fraction(1, len(wards))
-                    ),
+                    "pool_total": pool["total"],
+                    "rows": 4,
+                    "participation": {"days": days, "of": days, "fraction": 1.0},
+                    "drivers": [
+                        {
+                            "driver": "equal" if equal else "population",
+                            "weight": 1.0,
+                            "value": 1.0 if equal else float(population[w.code6]),
+                            "transformed": 1.0,
+                            "share": float(share),
+                        }
+                    ],
+                    "share_before_cap": float(share),
+                    "cap_adjustment": 0.0,
+                    "capped": False,
+                    "share": float(share),
+                    "exact": float(share * pool["total"]),
+                    "rounding": float(pool["allocations"][w.code6] - share * pool["total"]),
                     "amount": pool["allocations"][w.code6],
                 }
             )
-        if buy_in.get(w.code6):
+        amount = buy_in.get(w.code6, 0)
+        if amount > 0:
             lines.append(
                 {
                     "kind": "buy_in",
-                    "pool": None,
-                    "description": "buy-in for pre-study costs",
-                    "amount": buy_in[w.code6],
+                    "newcomer": w.code6,
+                    "joined": "2026-10-01",
+                    "share": 0.0042,
+                    "amount": amount,
+                }
+            )
+        elif amount < 0:
+            lines.append(
+                {
+                    "kind": "buy_in_refund",
+                    "newcomer": "131016",
+                    "joined": "2026-10-01",
+                    "share": 0.5,
+                    "amount": amount,
                 }
             )
         shared = sum(p["allocations"][w.code6] for p in pools)

@@ -38,16 +38,12 @@ def test_cap_lines_are_reported_as_cap_adjustment(
     allocation_json: dict[str, Any], wards: dict[str, WardInfo]
 ) -> None:
     setagaya = next(w for w in allocation_json["wards"] if w["code"] == "131121")
-    setagaya["lines"].append(
-        {"kind": "cap", "pool": "platform-population", "description": "上限超過分", "amount": -1000}
-    )
-    setagaya["lines"].append(
-        {"kind": "shared", "pool": "platform-population", "description": "before the cap", "amount": 1000}
-    )
+    line = next(x for x in setagaya["lines"] if x.get("pool") == "platform-population")
+    line.update({"capped": True, "share_before_cap": 0.1, "share": 0.09, "cap_adjustment": -0.01})
     explanation = next(
         e for e in explain_shares(allocation_from_json(allocation_json), wards) if e.code == "131121"
     )
-    assert explanation.cap_adjustment == -1000
+    assert explanation.cap_adjustment == -480_000  # 1 % of the 48,000,000 pool
 
 
 def test_month_over_month_drivers_add_up_to_each_wards_change(

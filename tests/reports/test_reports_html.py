@@ -67,3 +67,17 @@ def test_policy_and_month_over_month_sections_only_when_given(
     change = allocation_json["total"] - previous_json["total"]
     assert f'id="consortium-change" data-yen="{change}"' in html
     assert "新規加入 / joined" in html
+
+
+def test_statement_lines_explain_drivers_days_and_cap(
+    allocation_json: dict[str, Any], wards: dict[str, WardInfo]
+) -> None:
+    setagaya = next(w for w in allocation_json["wards"] if w["code"] == "131121")
+    line = next(x for x in setagaya["lines"] if x.get("pool") == "platform-population")
+    line.update({"capped": True, "share_before_cap": 0.1, "share": 0.09, "cap_adjustment": -0.01,
+                 "participation": {"days": 15, "of": 31, "fraction": 0.4839}})
+    html = render_html(_report(allocation_json, wards))
+    assert "上限調整 cap 10% → 9% (-¥480,000)" in html
+    assert "参加日数 days 15/31" in html
+    assert "人口割 / population ×1" in html and "均等割 / equal ×1" in html
+    assert "加入負担金還付 / buy-in refund" in html
