@@ -79,7 +79,9 @@ def describe(line: StatementLine) -> str:
 
 def cost_yen(value: Any) -> str:
     """¥ with thousands separators for integers, the value as given otherwise."""
-    return f"¥{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value or "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"-¥{-value:,}" if value < 0 else f"¥{value:,}"
+    return str(value or "")
 
 
 def cap_yen(line: StatementLine) -> int:
