@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from cli.context import Settings
+from cli.cost import cost
 from cli.report import report
 from cli.tenant import tenant
 from cli.validate import validate
@@ -63,6 +64,7 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
 
 cli.add_command(validate)
 cli.add_command(tenant)
+cli.add_command(cost)
 cli.add_command(report)
 
 
