@@ -8,7 +8,7 @@ import click
 
 from cli.context import Settings
 from cli.output import echo_json
-from reports.build import build_report, load_policy_json
+from reports.build import allocate_bill, build_report, load_policy_json
 from reports.charts import yen
 from reports.html import write_html
 from reports.inputs import describe_inputs
@@ -20,6 +20,11 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command("report")
 @click.option("--period", required=True, help="Billing month, YYYY-MM.")
+@click.option(
+    "--bill", "bill_path", type=_FILE, help="FOCUS bill to allocate (with --rules), CSV or Parquet."
+)
+@click.option("--rules", "rules_path", type=_FILE, help="Allocation rules YAML.")
+@click.option("--usage", "usage_path", type=_FILE, help="Usage rows for usage drivers (default: the bill's).")
 @click.option(
     "--allocation",
     "allocation_path",
@@ -41,6 +46,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 def report(
     settings: Settings,
     period: str,
+    bill_path: Path | None,
+    rules_path: Path | None,
+    usage_path: Path | None,
     allocation_path: Path | None,
     policy_path: Path | None,
     previous: Path | None,
@@ -48,13 +56,26 @@ def report(
     fmt: str,
 ) -> None:
     """Write the monthly report: totals, shares vs population, pools, policy status, statements."""
-    if allocation_path is None:
-        raise click.UsageError("give --allocation FILE.json")
+    if (allocation_path is None) == (bill_path is None and rules_path is None):
+        raise click.UsageError("give either --bill FILE and --rules FILE, or --allocation FILE.json")
+    if allocation_path is None and (bill_path is None or rules_path is None):
+        raise click.UsageError("--bill and --rules go together")
     tenants = load_tenants(settings.tenants_dir)
-    allocation = load_allocation(allocation_path)
+    if allocation_path is not None:
+        allocation = load_allocation(allocation_path)
+    else:
+        assert bill_path is not None and rules_path is not None
+        allocation = allocate_bill(bill_path, rules_path, tenants, period, usage_path)
     policy = load_policy_json(policy_path) if policy_path else None
     inputs = describe_inputs(
-        [("allocation", allocation_path), ("policy", policy_path), ("previous", previous)],
+        [
+            ("bill", bill_path),
+            ("rules", rules_path),
+            ("usage", usage_path),
+            ("allocation", allocation_path),
+            ("policy", policy_path),
+            ("previous", previous),
+        ],
         settings.tenants_dir,
     )
     result = build_report(

@@ -15,6 +15,7 @@ from reports.model import (
     InputFile,
     ReportError,
     WardInfo,
+    allocation_from_json,
     check_wards_known,
     load_allocation,
 )
@@ -48,6 +49,21 @@ def check_period(period: str, allocation: Allocation) -> None:
                 )
             ]
         )
+
+
+def allocate_bill(
+    bill: Path, rules: Path, tenants: Sequence[Tenant], period: str, usage: Path | None = None
+) -> Allocation:
+    """Allocate a FOCUS bill with the cost library (`wardctl cost allocate`) and read its JSON back."""
+    from cost_allocation.shares import Period, Ward
+    from cost_allocation.statement import allocate_files
+
+    if not PERIOD.fullmatch(period):
+        raise ReportError([single("--period", "R050", f"period {period!r} is not YYYY-MM")])
+    statement = allocate_files(
+        bill, rules, [Ward.from_tenant(t) for t in tenants], Period.month(period), usage
+    )
+    return allocation_from_json(statement.to_json(), str(bill))
 
 
 def load_policy_json(path: Path) -> dict[str, Any]:

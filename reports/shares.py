@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from reports.lines import cap_yen
-from reports.model import Allocation, WardInfo
+from reports.model import Allocation, WardInfo, WardStatement
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ShareExplanation:
     population_yen: int
     drivers: tuple[Driver, ...]
     cap_adjustment: int
+    participation: Fraction = Fraction(1)
 
     @property
     def difference(self) -> int:
@@ -43,14 +44,28 @@ def _round(value: Fraction) -> int:
     return sign * int(abs(value) + Fraction(1, 2))
 
 
+def participation(ward: WardStatement) -> Fraction:
+    """Fraction of the period the ward was a member: from its statement lines, else 1 if it was charged."""
+    for line in ward.lines:
+        days = line.field("participation")
+        if isinstance(days, Mapping) and isinstance(days.get("of"), int) and days["of"] > 0:
+            return Fraction(int(days.get("days", 0)), days["of"])
+    return Fraction(1) if ward.total or ward.lines else Fraction(0)
+
+
 def explain_shares(allocation: Allocation, wards: dict[str, WardInfo]) -> tuple[ShareExplanation, ...]:
     """Each ward's charge vs. population share, split into usage, each pool and buy-in (sums exactly)."""
-    population = sum(wards[w.code].population for w in allocation.wards if w.code in wards)
+    # Population weighted by the days each ward took part, so a ward that joined mid-month (or not yet)
+    # is compared with the part of the month it was a member, as the proration rule charges it.
+    weight = {
+        w.code: wards[w.code].population * participation(w) if w.code in wards else Fraction(0)
+        for w in allocation.wards
+    }
+    population = sum(weight.values())
     pool_sum = sum(p.total for p in allocation.pools)
     result = []
     for ward in allocation.wards:
-        info = wards.get(ward.code)
-        p = Fraction(info.population, population) if info and population else Fraction(0)
+        p = weight[ward.code] / population if population else Fraction(0)
         parts: list[tuple[str, str, Fraction]] = [
             ("usage", "直接利用 / direct usage", ward.direct - p * allocation.direct_total)
         ]
@@ -89,6 +104,7 @@ def explain_shares(allocation: Allocation, wards: dict[str, WardInfo]) -> tuple[
                 population_yen=_round(expected),
                 drivers=drivers,
                 cap_adjustment=cap,
+                participation=participation(ward),
             )
         )
     return tuple(result)

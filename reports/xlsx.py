@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -13,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.lines import basis, describe, kind_label
-from reports.model import Allocation, InputFile, WardInfo
+from reports.model import Allocation, InputFile, WardInfo, allocation_from_json
 from wardcloud_core.files import write_atomic
 
 YEN_FORMAT = "#,##0"  # integer yen with thousands separators; the cell value stays an exact int
@@ -177,3 +179,22 @@ def write_xlsx(
 ) -> None:
     """Write the workbook atomically to `path`."""
     write_atomic(path, render_xlsx(allocation, wards, inputs, generated_at))
+
+
+def write_statements_xlsx(
+    allocation_json: Mapping[str, Any],
+    out: Path,
+    *,
+    tenants_dir: Path,
+    inputs: Sequence[tuple[str, Path | None]] = (),
+    generated_at: datetime | None = None,
+) -> None:
+    """`wardctl cost allocate --format xlsx`: the cost library's JSON as a workbook, with input hashes."""
+    from reports.build import wards_from_tenants
+    from reports.inputs import describe_inputs
+    from tenants.validate import load_tenants
+
+    allocation = allocation_from_json(allocation_json, "allocation")
+    wards = wards_from_tenants(load_tenants(tenants_dir))
+    stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    write_xlsx(allocation, wards, describe_inputs(inputs, tenants_dir), stamp, out)

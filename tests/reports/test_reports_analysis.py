@@ -81,3 +81,18 @@ def test_malformed_policy_json_names_the_entry() -> None:
     with pytest.raises(ReportError) as error:
         policy_status({"violations": [{"policy": "X"}]}, ["131016"], "policy.json")
     assert "policy.json" in str(error.value) and "violations[0]" in str(error.value)
+
+
+def test_population_share_counts_only_the_days_a_ward_was_a_member(
+    allocation_json: dict[str, Any], wards: dict[str, WardInfo]
+) -> None:
+    chiyoda = next(w for w in allocation_json["wards"] if w["code"] == "131016")
+    for line in chiyoda["lines"]:
+        if line["kind"] == "shared":
+            line["participation"] = {"days": 0, "of": 31, "fraction": 0.0}
+    explanations = {e.code: e for e in explain_shares(allocation_from_json(allocation_json), wards)}
+    assert explanations["131016"].participation == 0
+    assert explanations["131016"].population_share == 0
+    others = sum(w.population for code, w in wards.items() if code != "131016")
+    assert explanations["131121"].population_share == Fraction(wards["131121"].population, others)
+    assert sum(e.population_share for e in explanations.values()) == 1

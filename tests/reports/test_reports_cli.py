@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,115 @@ def test_unknown_ward_in_allocation_is_refused(tmp_path: Path, allocation_json: 
     )
     assert result.exit_code == 1
     assert "R012 ward 999999 is not declared by any tenant file" in result.output
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "cost_allocation" / "examples"
+
+
+def test_report_from_a_focus_bill_matches_cost_allocate_json_to_the_yen(tmp_path: Path) -> None:
+    bill, rules, usage = (
+        EXAMPLES / "bill-2023-07.csv",
+        EXAMPLES / "rules.yaml",
+        EXAMPLES / "usage-2023-07.csv",
+    )
+    common = ["--bill", str(bill), "--rules", str(rules), "--usage", str(usage), "--period", "2023-07"]
+    allocated = CliRunner().invoke(
+        cli, ["--tenants", TENANTS, "cost", "allocate", *common, "--format", "json"]
+    )
+    assert allocated.exit_code == 0, allocated.output
+    expected = json.loads(allocated.output)
+    out = tmp_path / "report.html"
+
+    result = CliRunner().invoke(cli, ["--tenants", TENANTS, "report", *common, "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert f"total ¥{expected['total']:,}" in result.output
+    html = out.read_text(encoding="utf-8")
+    assert f'id="consortium-total" data-yen="{expected["total"]}"' in html
+    for ward in expected["wards"]:
+        assert f'data-ward="{ward["code"]}" data-total="{ward["total"]}"' in html
+    assert "bill-2023-07.csv" in html and "rules.yaml" in html  # inputs with their SHA-256
+
+
+def test_cost_allocate_xlsx_sheets_sum_to_the_bill(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    bill, rules = EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml"
+    common = [
+        "--tenants",
+        TENANTS,
+        "cost",
+        "allocate",
+        "--bill",
+        str(bill),
+        "--rules",
+        str(rules),
+        "--period",
+        "2023-07",
+    ]
+    expected = json.loads(CliRunner().invoke(cli, [*common, "--format", "json"]).output)
+    out = tmp_path / "statements.xlsx"
+
+    result = CliRunner().invoke(cli, [*common, "--format", "xlsx", "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert len(book.sheetnames) == 2 + len(expected["wards"])
+    summary = [r for r in book["集計 Summary"].iter_rows(min_row=4, values_only=True) if r[0]]
+    ward_rows = [r for r in summary if str(r[0]).isdigit()]
+    total_row = next(r for r in summary if r[0] == "合計 / Total")
+    assert sum(r[-1] for r in ward_rows) == total_row[-1] == expected["total"]
+    for column in range(3, len(total_row)):
+        assert sum(r[column] for r in ward_rows) == total_row[column]
+    sheet_totals = 0
+    for name in book.sheetnames[1:-1]:
+        rows = list(book[name].iter_rows(min_row=5, values_only=True))
+        total = next(r[4] for r in rows if r[3] == "合計 / Total")
+        lines = [r[4] for r in rows if r[0] and isinstance(r[4], int)]
+        assert sum(lines) == total, name
+        sheet_totals += total
+    assert sheet_totals == expected["total"]
+    inputs = {r[0]: r for r in book["入力 Inputs"].iter_rows(min_row=2, values_only=True)}
+    assert inputs["bill"][2] == hashlib.sha256(bill.read_bytes()).hexdigest()
+    assert inputs["rules"][2] == hashlib.sha256(rules.read_bytes()).hexdigest()
+    assert inputs["対象期間 / Period"][1] == "2023-07"
+
+
+def test_cost_allocate_xlsx_needs_out(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--tenants",
+            TENANTS,
+            "cost",
+            "allocate",
+            "--bill",
+            str(EXAMPLES / "bill-2023-07.csv"),
+            "--rules",
+            str(EXAMPLES / "rules.yaml"),
+            "--period",
+            "2023-07",
+            "--format",
+            "xlsx",
+        ],
+    )
+    assert result.exit_code == 1 and "--format xlsx needs --out FILE.xlsx" in result.output
+
+
+def test_report_needs_bill_and_rules_or_an_allocation(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--tenants",
+            TENANTS,
+            "report",
+            "--period",
+            "2023-07",
+            "--bill",
+            str(EXAMPLES / "bill-2023-07.csv"),
+            "--out",
+            str(tmp_path / "r.html"),
+        ],
+    )
+    assert result.exit_code == 1 and "--bill and --rules go together" in result.output
+    assert not (tmp_path / "r.html").exists()

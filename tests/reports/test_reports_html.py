@@ -74,8 +74,15 @@ def test_statement_lines_explain_drivers_days_and_cap(
 ) -> None:
     setagaya = next(w for w in allocation_json["wards"] if w["code"] == "131121")
     line = next(x for x in setagaya["lines"] if x.get("pool") == "platform-population")
-    line.update({"capped": True, "share_before_cap": 0.1, "share": 0.09, "cap_adjustment": -0.01,
-                 "participation": {"days": 15, "of": 31, "fraction": 0.4839}})
+    line.update(
+        {
+            "capped": True,
+            "share_before_cap": 0.1,
+            "share": 0.09,
+            "cap_adjustment": -0.01,
+            "participation": {"days": 15, "of": 31, "fraction": 0.4839},
+        }
+    )
     html = render_html(_report(allocation_json, wards))
     assert "上限調整 cap 10% → 9% (-¥480,000)" in html
     assert "参加日数 days 15/31" in html
