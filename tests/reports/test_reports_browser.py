@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,6 +140,10 @@ def test_every_chart_rendered_with_nonzero_size_for_every_ward(
     shot = tmp_path / "report.png"
     browser.screenshot(shot)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+    keep = os.environ.get("WARDCTL_SCREENSHOTS")  # CI can keep the screenshot for a person to look at
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "report.png")
 
 
 def test_network_log_would_catch_a_page_that_fetches(browser: Browser, tmp_path: Path) -> None:
