@@ -11,6 +11,8 @@ import click
 
 from cli.context import Settings
 from cli.cost import cost
+from cli.infra import apply, destroy, plan, state
+from cli.policy import policy
 from cli.report import report
 from cli.tenant import tenant
 from cli.validate import validate
@@ -64,6 +66,11 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
 
 cli.add_command(validate)
 cli.add_command(tenant)
+cli.add_command(plan)
+cli.add_command(state)
+cli.add_command(apply)
+cli.add_command(destroy)
+cli.add_command(policy)
 cli.add_command(cost)
 cli.add_command(report)
 
