@@ -8,7 +8,7 @@ import click
 
 from cli.context import Settings
 from cli.output import echo_json
-from reports.build import allocate_bill, build_report, load_policy_json
+from reports.build import allocate_bill, build_report, check_period, evaluate_policies, load_policy_json
 from reports.charts import yen
 from reports.html import write_html
 from reports.inputs import describe_inputs
@@ -37,6 +37,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     type=_FILE,
     help="A saved policy result (`wardctl policy check --format json`).",
 )
+@click.option(
+    "--policy-config", type=_FILE, help="Policy config for the policy engine (default: the bundled one)."
+)
 @click.option("--previous", type=_FILE, help="Last month's allocation JSON, for month-over-month changes.")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write."
@@ -51,6 +54,7 @@ def report(
     usage_path: Path | None,
     allocation_path: Path | None,
     policy_path: Path | None,
+    policy_config: Path | None,
     previous: Path | None,
     out: Path,
     fmt: str,
@@ -66,7 +70,13 @@ def report(
     else:
         assert bill_path is not None and rules_path is not None
         allocation = allocate_bill(bill_path, rules_path, tenants, period, usage_path)
-    policy = load_policy_json(policy_path) if policy_path else None
+    check_period(period, allocation)  # before the policy engine runs: bad input fails fast
+    # a saved policy result, or the policy engine run now on the same tenant files
+    policy = (
+        load_policy_json(policy_path)
+        if policy_path
+        else evaluate_policies(settings.tenants_dir, policy_config)
+    )
     inputs = describe_inputs(
         [
             ("bill", bill_path),
@@ -84,7 +94,7 @@ def report(
         period=period,
         inputs=inputs,
         policy=policy,
-        policy_source=str(policy_path),
+        policy_source=str(policy_path or "policy engine"),
         previous=previous,
     )
     write_html(result, out)

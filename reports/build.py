@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,15 @@ def allocate_bill(
         bill, rules, [Ward.from_tenant(t) for t in tenants], Period.month(period), usage
     )
     return allocation_from_json(statement.to_json(), str(bill))
+
+
+def evaluate_policies(
+    tenants_dir: Path, config: Path | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """The policy engine's verdict on every ward, as `wardctl policy check --format json` gives it."""
+    from policies.engine import check
+
+    return check(tenants_dir, config_path=config, today=today).to_json()
 
 
 def load_policy_json(path: Path) -> dict[str, Any]:

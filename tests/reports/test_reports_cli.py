@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
 from click.testing import CliRunner
 
 from cli.main import cli
@@ -238,3 +239,54 @@ def test_report_needs_bill_and_rules_or_an_allocation(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "--bill and --rules go together" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def _copy_wards(target: Path, edits: dict[str, Any]) -> Path:
+    """The bundled ward files, some edited (by file name) to produce policy findings."""
+    target.mkdir()
+    for source in sorted(Path(TENANTS).glob("*.yaml")):
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+        if source.name in edits:
+            edits[source.name](document)
+        (target / source.name).write_text(
+            yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return target
+
+
+def test_report_runs_the_policy_engine_when_no_policy_file_is_given(
+    tmp_path: Path, allocation_json: dict[str, Any]
+) -> None:
+    def advisory(document: dict[str, Any]) -> None:  # AUD-006: audit logs not shipped to the archive
+        document["audit"]["ship_to_central"] = False
+
+    def violation(document: dict[str, Any]) -> None:  # NET-004: SSH from anywhere into mynumber
+        group = next(g for g in document["security_groups"] if g["segment"] == "mynumber")
+        group["ingress"].append({"protocol": "tcp", "ports": 22, "source": "0.0.0.0/0"})
+
+    wards = _copy_wards(
+        tmp_path / "wards", {"131016-chiyoda.yaml": advisory, "131032-minato.yaml": violation}
+    )
+    allocation = _write(tmp_path / "a.json", allocation_json)
+    out = tmp_path / "report.html"
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--tenants",
+            str(wards),
+            "report",
+            "--period",
+            "2026-10",
+            "--allocation",
+            str(allocation),
+            "--out",
+            str(out),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert 'data-ward="131016" data-status="advisory"' in html
+    assert 'data-ward="131032" data-status="violation"' in html and "NET-004" in html
+    assert 'data-ward="131121" data-status="pass"' in html
