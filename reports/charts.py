@@ -90,6 +90,11 @@ def stacked_bar_chart(
             f'<text x="{lx + 17}" y="{ly + 12}" class="label">{escape(s.label)}</text>'
         )
     offset = TOP + legend_rows * ROW + 6
+    if low < 0:  # refunds extend left of zero: mark zero so the two directions read apart
+        body.append(
+            f'<line x1="{LABEL_WIDTH + zero:.1f}" x2="{LABEL_WIDTH + zero:.1f}" y1="{offset - 3}" '
+            f'y2="{offset + len(rows) * ROW}" stroke="#555" stroke-width="1"/>'
+        )
     for i, (key, label, values) in enumerate(rows):
         y = offset + i * ROW
         body.append(_label(y, label))

@@ -20,6 +20,10 @@ from wardcloud_core.files import write_atomic
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
+# Policy table order: wards that need attention first.
+_STATUS_RANK = {"violation": 3, "advisory": 2, "waived": 1, "pass": 0}
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything one monthly report shows."""
@@ -100,6 +104,10 @@ def render_html(report: Report) -> str:
         main_reasons=main_reasons,
         series=[series[i] for i in used],
         stacks={c: [s[i] for i in used] for c, s in stacks.items()},
+        policy_order=sorted(
+            allocation.wards,
+            key=lambda w: (-_STATUS_RANK[report.policy[w.code].status] if report.policy else 0, w.code),
+        ),
         status_labels=STATUS_LABELS,
         basis=basis,
         describe=describe,
