@@ -26,7 +26,6 @@ from cost_allocation.statement import (
     render_text,
     row_splits,
 )
-from reports.xlsx import write_statements_xlsx
 from tenants.validate import load_tenants
 from wardcloud_core.files import write_atomic
 
@@ -97,6 +96,8 @@ def allocate_command(
     elif fmt == "xlsx":
         if out is None:
             raise click.UsageError("--format xlsx needs --out FILE.xlsx")
+        from reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
+
         write_statements_xlsx(statement.to_json(), out, tenants_dir=settings.tenants_dir,
                               inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
     else:
