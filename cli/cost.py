@@ -67,7 +67,8 @@ def _emit(text: str, out: Path | None) -> None:
 )
 @click.option("--period", required=True, metavar="YYYY-MM", help="Billing month; every row must lie in it.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "csv", "json", "focus"]), default="text", show_default=True
+    "--format", "fmt", type=click.Choice(["text", "csv", "json", "focus", "xlsx"]), default="text",
+    show_default=True,
 )
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
 @click.pass_obj
@@ -92,6 +93,13 @@ def allocate_command(
         _emit(render_csv(statement), out)
     elif fmt == "text":
         _emit(render_text(statement), out)
+    elif fmt == "xlsx":
+        if out is None:
+            raise click.UsageError("--format xlsx needs --out FILE.xlsx")
+        from reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
+
+        write_statements_xlsx(statement.to_json(), out, tenants_dir=settings.tenants_dir,
+                              inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
     else:
         _write_focus(bill_path, out, rules, wards, statement)
 

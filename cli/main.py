@@ -13,6 +13,7 @@ from cli.context import Settings
 from cli.cost import cost
 from cli.infra import apply, destroy, plan, state
 from cli.policy import policy
+from cli.report import report
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -65,12 +66,13 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
 
 cli.add_command(validate)
 cli.add_command(tenant)
-cli.add_command(cost)
 cli.add_command(plan)
 cli.add_command(state)
 cli.add_command(apply)
 cli.add_command(destroy)
 cli.add_command(policy)
+cli.add_command(cost)
+cli.add_command(report)
 
 
 def main() -> None:

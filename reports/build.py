@@ -1,0 +1,126 @@
+"""Assemble a report from its parts: allocation, tenants, policy findings, last month, input hashes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from reports.html import Report
+from reports.model import (
+    Allocation,
+    InputFile,
+    ReportError,
+    WardInfo,
+    allocation_from_json,
+    check_wards_known,
+    load_allocation,
+)
+from reports.status import policy_status
+from tenants.model import Tenant
+from tenants.reference import reference_wards
+from wardcloud_core.errors import Problem, single
+
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def wards_from_tenants(tenants: Iterable[Tenant]) -> dict[str, WardInfo]:
+    """Names and population from the tenant files, falling back to the bundled reference for the rest."""
+    wards = {w.code6: WardInfo(w.code6, w.name, w.name_en, w.population) for w in reference_wards()}
+    wards.update({t.code: WardInfo(t.code, t.name, t.name_en, t.population) for t in tenants})
+    return wards
+
+
+def check_period(period: str, allocation: Allocation) -> None:
+    """ReportError unless `period` is YYYY-MM and the allocation is for it."""
+    if not PERIOD.fullmatch(period):
+        raise ReportError([single("--period", "R050", f"period {period!r} is not YYYY-MM")])
+    if not allocation.period.startswith(period):
+        raise ReportError(
+            [
+                single(
+                    allocation.source or "<allocation>",
+                    "R051",
+                    f"allocation is for period {allocation.period}, not {period}",
+                    path="period",
+                )
+            ]
+        )
+
+
+def allocate_bill(
+    bill: Path, rules: Path, tenants: Sequence[Tenant], period: str, usage: Path | None = None
+) -> Allocation:
+    """Allocate a FOCUS bill with the cost library (`wardctl cost allocate`) and read its JSON back."""
+    from cost_allocation.shares import Period, Ward
+    from cost_allocation.statement import allocate_files
+
+    if not PERIOD.fullmatch(period):
+        raise ReportError([single("--period", "R050", f"period {period!r} is not YYYY-MM")])
+    statement = allocate_files(
+        bill, rules, [Ward.from_tenant(t) for t in tenants], Period.month(period), usage
+    )
+    return allocation_from_json(statement.to_json(), str(bill))
+
+
+def evaluate_policies(
+    tenants_dir: Path, config: Path | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """The policy engine's verdict on every ward, as `wardctl policy check --format json` gives it."""
+    from policies.engine import check
+
+    return check(tenants_dir, config_path=config, today=today).to_json()
+
+
+def load_policy_json(path: Path) -> dict[str, Any]:
+    """Read a saved `wardctl policy check --format json` result."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReportError([single(str(path), "R020", f"cannot read: {exc.strerror or exc}")]) from exc
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            [Problem(str(path), exc.lineno, exc.colno, "R021", f"not JSON: {exc.msg}")]
+        ) from exc
+    if not isinstance(document, dict):
+        raise ReportError([single(str(path), "R030", "policy JSON must be an object with 'violations'")])
+    return document
+
+
+def build_report(
+    allocation: Allocation,
+    tenants: Sequence[Tenant],
+    *,
+    period: str,
+    inputs: Sequence[InputFile] = (),
+    policy: Mapping[str, Any] | None = None,
+    policy_source: str = "<policy>",
+    previous: Path | None = None,
+    generated_at: datetime | None = None,
+) -> Report:
+    """Check the parts fit together (period, known wards) and return the report to render."""
+    check_period(period, allocation)
+    wards = wards_from_tenants(tenants)
+    check_wards_known(allocation, list(wards.values()))
+    last_month = load_allocation(previous) if previous is not None else None
+    if last_month is not None and last_month.period >= allocation.period:
+        raise ReportError(
+            [
+                single(
+                    str(previous),
+                    "R052",
+                    f"previous allocation is for {last_month.period}, not a month before {allocation.period}",
+                    path="period",
+                )
+            ]
+        )
+    status = (
+        policy_status(policy, [w.code for w in allocation.wards], policy_source)
+        if policy is not None
+        else None
+    )
+    stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Report(allocation, wards, stamp, tuple(inputs), status, last_month)

@@ -1,0 +1,97 @@
+"""Policy status per ward (pass / advisory / waived / violation) from the policy engine's JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reports.model import ReportError
+from wardcloud_core.errors import Problem, single
+
+Status = Literal["pass", "advisory", "waived", "violation"]
+STATUS_LABELS: dict[str, str] = {
+    "pass": "適合 / pass",
+    "advisory": "助言 / advisory",
+    "waived": "免除 / waived",
+    "violation": "違反 / violation",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One policy finding against a ward, as the report shows it."""
+
+    policy: str
+    severity: str
+    enforcement: str
+    resource: str
+    message: str
+    remediation: str
+    waived: bool
+
+
+@dataclass(frozen=True)
+class WardPolicyStatus:
+    """A ward's worst outcome and the findings behind it."""
+
+    code: str
+    status: Status
+    findings: tuple[Finding, ...]
+
+    def count(self, status: Status) -> int:
+        """How many findings fall under `status`."""
+        return sum(1 for f in self.findings if _finding_status(f) == status)
+
+
+def _finding_status(finding: Finding) -> Status:
+    if finding.waived:
+        return "waived"
+    return "violation" if finding.enforcement == "mandatory" else "advisory"
+
+
+_ORDER: dict[str, int] = {"pass": 0, "waived": 1, "advisory": 2, "violation": 3}
+
+
+def policy_status(
+    report: Mapping[str, Any], codes: Iterable[str], source: str = "<policy>"
+) -> dict[str, WardPolicyStatus]:
+    """Status for every ward in `codes`: violation beats advisory beats waived beats pass."""
+    problems: list[Problem] = []
+    raw_violations = report.get("violations") if isinstance(report, Mapping) else None
+    if not isinstance(raw_violations, list):
+        raise ReportError(
+            [single(source, "R030", "policy JSON must have a 'violations' list", path="violations")]
+        )
+    by_ward: dict[str, list[Finding]] = {}
+    for i, raw in enumerate(raw_violations):
+        if not isinstance(raw, Mapping) or "ward" not in raw or "policy" not in raw:
+            problems.append(
+                single(
+                    source,
+                    "R031",
+                    "violation must be an object with 'policy' and 'ward'",
+                    path=f"violations[{i}]",
+                )
+            )
+            continue
+        if raw.get("enforcement") == "disabled":
+            continue
+        finding = Finding(
+            policy=str(raw["policy"]),
+            severity=str(raw.get("severity", "")),
+            enforcement=str(raw.get("enforcement", "advisory")),
+            resource=str(raw.get("resource") or ""),
+            message=str(raw.get("message", "")),
+            remediation=str(raw.get("remediation") or ""),
+            waived=bool(raw.get("waived", False)),
+        )
+        by_ward.setdefault(str(raw["ward"]), []).append(finding)
+    if problems:
+        raise ReportError(problems)
+    result: dict[str, WardPolicyStatus] = {}
+    for code in codes:
+        findings = tuple(by_ward.get(code, ()))
+        status: Status = max((_finding_status(f) for f in findings), key=_ORDER.__getitem__, default="pass")
+        result[code] = WardPolicyStatus(code, status, findings)
+    return result
