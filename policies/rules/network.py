@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from ipaddress import IPv4Network, IPv6Network
 
 from infra.graph import Resource
 from policies.config import PolicyConfig
@@ -89,20 +90,7 @@ def mynumber_no_floating_ip(resource: Resource, config: PolicyConfig) -> Iterato
     "platform.mynumber_allowed_sources) in mynumber security groups.",
 )
 def mynumber_ingress(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
-    for path, sg_rule in ingress_rules(tenant, "mynumber"):
-        if sg_rule.source_segment == "mynumber":
-            continue
-        network = sg_rule.source_network
-        if (
-            sg_rule.source_segment is None
-            and network is not None
-            and any(
-                network.version == allowed.version and network.subnet_of(allowed)  # type: ignore[arg-type]
-                for allowed in config.mynumber_allowed_sources
-            )
-        ):
-            continue
-        yield Finding(f"mynumber security group admits {describe(sg_rule)}", None, path)
+    yield from _foreign_ingress(tenant, "mynumber", config.mynumber_allowed_sources)
 
 
 @rule(
@@ -198,20 +186,7 @@ def internet_router_gateway(resource: Resource, config: PolicyConfig) -> Iterato
     remediation="Admit only `source: lgwan` or platform.lgwan_allowed_sources in lgwan security groups.",
 )
 def lgwan_ingress(tenant: Tenant, config: PolicyConfig) -> Iterator[Finding]:
-    for path, sg_rule in ingress_rules(tenant, "lgwan"):
-        if sg_rule.source_segment == "lgwan":
-            continue
-        network = sg_rule.source_network
-        if (
-            sg_rule.source_segment is None
-            and network is not None
-            and any(
-                network.version == allowed.version and network.subnet_of(allowed)  # type: ignore[arg-type]
-                for allowed in config.lgwan_allowed_sources
-            )
-        ):
-            continue
-        yield Finding(f"lgwan security group admits {describe(sg_rule)}", None, path)
+    yield from _foreign_ingress(tenant, "lgwan", config.lgwan_allowed_sources)
 
 
 @rule(
@@ -353,3 +328,17 @@ def egress_only_internet(resource: Resource, config: PolicyConfig) -> Iterator[F
             resource.name,
             f"segments.{segment}",
         )
+
+
+def _foreign_ingress(tenant: Tenant, segment: str, allowed: Sequence[IPv4Network | IPv6Network]) -> Iterator[Finding]:
+    """Ingress into `segment` from anywhere but the segment itself or an allowlisted platform endpoint."""
+    for path, sg_rule in ingress_rules(tenant, segment):
+        if sg_rule.source_segment == segment:
+            continue
+        network = sg_rule.source_network
+        if sg_rule.source_segment is None and network is not None and any(
+            network.version == endpoint.version and network.subnet_of(endpoint)  # type: ignore[arg-type]
+            for endpoint in allowed
+        ):
+            continue
+        yield Finding(f"{segment} security group admits {describe(sg_rule)}", None, path)
