@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 from cli.context import Settings
+from cli.drift import drift_command
+from cli.inventory import inventory
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -62,6 +64,8 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
 
 cli.add_command(validate)
 cli.add_command(tenant)
+cli.add_command(inventory)
+cli.add_command(drift_command)
 
 
 def main() -> None:
