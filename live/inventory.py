@@ -20,7 +20,7 @@ from typing import Any
 from infra.graph import SEGMENT_TAG, WARD_TAG, Graph, Resource
 from infra.platform import AUDIT_PROJECT, DOMAIN, PLATFORM_STACK, PLATFORM_TYPE, SERVICE_PROJECT
 from infra.program import PROJECT, WARD_STACK_PREFIX
-from infra.render import STACK_TYPE, Known
+from infra.render import STACK_TYPE, Known, tree_order
 from infra.ward import WARD_TYPE
 from live.connect import Cloud
 
@@ -166,7 +166,8 @@ class _Builder:
             return ""
         urn = f"urn:pulumi:{stack}::{PROJECT}::{STACK_TYPE}${type_}::{name}"
         if stack not in self.resources:
-            self.resources[stack] = [Resource(urn, type_, name, None, (), {})]
+            stack_urn = f"urn:pulumi:{stack}::{PROJECT}::{STACK_TYPE}::{PROJECT}-{stack}"
+            self.resources[stack] = [Resource(urn, type_, name, stack_urn, (), {})]
             self.ids[stack] = {}
         return urn
 
@@ -177,7 +178,8 @@ class _Builder:
         ids = self.ids.setdefault(stack, {})
         if name in ids:  # a second object claiming the same place: keep both, the second is unexpected
             name = f"{name}-{live_id[:8]}"
-        chain = f"{STACK_TYPE}${parent.split('::')[2].split('$')[-1]}${type_}" if parent else type_
+        # as Pulumi builds URNs: the parent's own type, `$`, this type
+        chain = f"{parent.split('::')[2].split('$')[-1]}${type_}" if parent else type_
         urn = f"urn:pulumi:{stack}::{PROJECT}::{chain}::{name}"
         self.resources[stack].append(Resource(urn, type_, name, parent or None, (), inputs))
         ids[name] = live_id
@@ -186,9 +188,7 @@ class _Builder:
 
     def graphs(self) -> dict[str, Graph]:
         order = sorted(self.resources, key=lambda s: (s != PLATFORM_STACK, s == UNOWNED_STACK, s))
-        return {stack: Graph(stack, tuple(sorted(self.resources[stack], key=lambda r: (r.parent is not None,
-                                                                                       r.name, r.type))))
-                for stack in order}
+        return {stack: Graph(stack, tree_order(self.resources[stack])) for stack in order}
 
 
 def _unowned_name(kind: str, raw: Mapping[str, Any]) -> str:
@@ -218,11 +218,13 @@ def _project(builder: _Builder, raw: Mapping[str, Any], domain_id: str | None) -
     builder.add(stack, PROJECT_TYPE, name, raw["id"], inputs)
 
 
-def _network(builder: _Builder, raw: Mapping[str, Any]) -> None:
+def _network(builder: _Builder, raw: Mapping[str, Any], shared_ids: set[str]) -> None:
     inputs: dict[str, Any] = {}
     _set(inputs, "name", raw.get("name"))
     _set(inputs, "description", raw.get("description"))
-    inputs["shared"] = bool(raw.get("is_shared"))
+    # Neutron's `shared` is relative to the caller (true only for a wildcard grant or one to the caller's own
+    # project); shared with anyone through an RBAC grant is what isolation cares about.
+    inputs["shared"] = bool(raw.get("is_shared")) or raw["id"] in shared_ids
     _set(inputs, "adminStateUp", raw.get("is_admin_state_up"))
     if raw.get("is_router_external"):
         inputs["external"] = True
@@ -362,8 +364,10 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
         _project(builder, raw.domain, domain_id)
     for project in _by_name(raw.projects):
         _project(builder, project, domain_id)
+    shared_ids = {str(p.get("object_id")) for p in raw.rbac_policies
+                  if p.get("object_type") == "network" and p.get("action") == "access_as_shared"}
     for network in _by_name(raw.networks):
-        _network(builder, network)
+        _network(builder, network, shared_ids)
     for subnet in _by_name(raw.subnets):
         _subnet(builder, subnet)
     for router in _by_name(raw.routers):

@@ -19,8 +19,6 @@ ORDER = [inv.PROJECT_TYPE, inv.NETWORK_TYPE, inv.SUBNET_TYPE, inv.ROUTER_TYPE, i
 def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
     """Delete every Neutron object but Neutron's own, and the consortium domain with its projects."""
     network = connection.network
-    for policy in list(network.rbac_policies()):
-        network.delete_rbac_policy(policy, ignore_missing=True)
     for router in list(network.routers()):
         for port in network.ports(device_id=router.id, device_owner="network:router_interface"):
             for fixed in port.fixed_ips:
@@ -28,6 +26,9 @@ def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
         if router.external_gateway_info:
             network.update_router(router, external_gateway_info={})
         network.delete_router(router, ignore_missing=True)
+    for policy in list(network.rbac_policies()):
+        if policy.action != "access_as_external":  # that one goes with its network
+            network.delete_rbac_policy(policy, ignore_missing=True)
     for port in list(network.ports()):
         network.delete_port(port, ignore_missing=True)
     for subnet in list(network.subnets()):
@@ -52,8 +53,13 @@ def seed(connection: Any, graphs: Mapping[str, Graph]) -> dict[str, str]:
     for stack in sorted(graphs, key=lambda s: s != "platform"):
         resources = [r for r in graphs[stack] if r.type in ORDER]
         for resource in sorted(resources, key=lambda r: ORDER.index(r.type)):
-            ids[resource.name] = _create(connection, resource, _resolver(ids))
+            ids[resource.name] = create(connection, resource, ids)
     return ids
+
+
+def create(connection: Any, resource: Resource, ids: Mapping[str, str]) -> str:
+    """Create one covered resource, its references (`<name>-id`) resolved through `ids`; returns its id."""
+    return _create(connection, resource, _resolver(ids))
 
 
 def _given(**kwargs: Any) -> dict[str, Any]:
