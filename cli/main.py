@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 from cli.context import Settings
+from cli.cost import cost
+from cli.cost_usage import usage
 from cli.drift import drift_command
 from cli.inventory import inventory
 from cli.tenant import tenant
@@ -64,6 +66,8 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
 
 cli.add_command(validate)
 cli.add_command(tenant)
+cli.add_command(cost)
+cost.add_command(usage)  # `cost usage` reads the live cloud (live/usage.py)
 cli.add_command(inventory)
 cli.add_command(drift_command)
 

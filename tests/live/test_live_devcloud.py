@@ -173,6 +173,7 @@ def test_every_command_fails_in_one_line_when_keystone_is_stopped(dev_cloud: Dev
     for command, result in zip(commands, results, strict=True):
         assert result.exit_code == 1, (command, result.output)
         assert result.stdout == ""
+        assert len(result.stderr.splitlines()) == 1, result.stderr
         [line] = result.stderr.splitlines()
         assert line.startswith(f"cloud {CLOUD}: LIVE003 identity authenticate: timed out"), line
     assert not out.exists()
