@@ -140,11 +140,20 @@ def test_cost_usage_writes_neutron_rows_cost_allocation_reads(dev_cloud: DevClou
     assert by_unit[(SHIBUYA, "Routers")] == "2"  # internet and lgwan; mynumber has none
     assert by_unit[(SEEDED_WARDS[1], "Floating IPs")] == "0"
     assert {r["ServiceName"] for r in rows} == {"Neutron"}
-    from cost_allocation.focus import read_usage
-    from cost_allocation.statement import load_wards  # type: ignore[attr-defined]
 
-    usage = read_usage(out, load_wards(TENANTS))
-    assert usage[(SHIBUYA, "Routers")] == 2
+    # the platform's network bill, split by each ward's routers as metered above
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("currency: JPY\npools:\n  - id: network\n    match: {ServiceName: [network]}\n"
+                     "    split: [{driver: usage, unit: Routers, weight: 1.0}]\n")
+    bill = tmp_path / "bill.csv"
+    bill.write_text("BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,ServiceCategory,"
+                    "SubAccountId\n3000,JPY,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,network,Networking,platform\n")
+    result = wardctl(dev_cloud, "cost", "allocate", "--bill", str(bill), "--rules", str(rules),
+                     "--usage", str(out), "--period", "2026-11", "--format", "json")
+    assert result.exit_code == 0, result.output
+    routers = {ward: int(by_unit[(ward, "Routers")]) for ward in SEEDED_WARDS}
+    charged = {w["code"]: w["total"] for w in json.loads(result.stdout)["wards"] if w["code"] in SEEDED_WARDS}
+    assert charged == {ward: 3000 * n // sum(routers.values()) for ward, n in routers.items()}, charged
 
 
 @contextmanager
