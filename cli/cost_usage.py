@@ -15,8 +15,13 @@ from live.usage import parse_period, read_usage, write_usage
 @click.command("usage")
 @CLOUD_OPTION
 @click.option("--period", required=True, metavar="YYYY-MM", help="Billing month.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="FOCUS usage CSV to write (atomically) for `cost allocate --usage`.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="FOCUS usage CSV to write (atomically) for `cost allocate --usage`.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def usage(cloud: str, timeout: float, period: str, out: Path, fmt: str) -> None:
     """Read Neutron counts (always), Nova and Swift usage (when in the catalog) per ward; write FOCUS rows."""

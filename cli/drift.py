@@ -1,4 +1,4 @@
-"""`wardctl drift`: declared (tenant files) vs live (the cloud), then the resource policies on the live graph."""
+"""`wardctl drift`: declared (tenant files) vs live (the cloud), then resource policies on the live graph."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from cli.context import Settings
 from cli.inventory import CLOUD_OPTION, short_type
 from cli.output import echo_json
 from live.connect import connect
-from live.drift import DriftReport, drift
+from live.drift import DriftReport, drift, select_stacks
 from live.inventory import read_inventory
 from live.policy import resource_policy_check
 from tenants.validate import load_tenants
@@ -16,14 +16,22 @@ from tenants.validate import load_tenants
 
 @click.command("drift")
 @CLOUD_OPTION
-@click.option("--ward", "wards", multiple=True, metavar="CODE6", help="Compare only these wards (repeatable).")
+@click.option(
+    "--ward", "wards", multiple=True, metavar="CODE6", help="Compare only these wards (repeatable)."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def drift_command(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...], fmt: str) -> int:
-    """Missing, unexpected and changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error."""
+    """Missing, unexpected, changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error."""
     tenants = load_tenants(settings.tenants_dir)
-    report = drift(read_inventory(connect(cloud, timeout=timeout)), tenants, wards, resource_policy_check(),
-                   source=str(settings.tenants_dir))
+    select_stacks(tenants, wards, str(settings.tenants_dir))  # an unknown ward fails before any cloud call
+    report = drift(
+        read_inventory(connect(cloud, timeout=timeout)),
+        tenants,
+        wards,
+        resource_policy_check(),
+        source=str(settings.tenants_dir),
+    )
     if fmt == "json":
         echo_json(report.to_json())
     else:
@@ -36,18 +44,26 @@ def render_text(report: DriftReport) -> None:
     click.echo(f"drift on cloud {report.cloud}: {len(report.stacks)} stack(s) compared")
     for finding in report.findings:
         where = f" ({finding.live_id})" if finding.live_id else ""
-        click.echo(f"{finding.stack:<12} {finding.kind:<10} {short_type(finding.type):<16} {finding.name}{where}")
+        click.echo(
+            f"{finding.stack:<12} {finding.kind:<10} {short_type(finding.type):<16} {finding.name}{where}"
+        )
         for change in finding.changes:
             click.echo(f"{'':<12} {'':<10} {'':<16}   {change.field}: {change.declared!r} -> {change.live!r}")
     for violation in report.violations:
-        click.echo(f"{violation.stack:<12} {'violation':<10} {violation.policy_id:<16} {violation.resource}: "
-                   f"[{violation.severity}] {violation.message}")
+        click.echo(
+            f"{violation.stack:<12} {'violation':<10} {violation.policy_id:<16} {violation.resource}: "
+            f"[{violation.severity}] {violation.message}"
+        )
     if not report.policies_run:
         click.echo("resource policies: not run (no policy engine installed)")
     if report.not_compared:
         skipped = ", ".join(f"{short_type(t)} x{n}" for t, n in sorted(report.not_compared.items()))
         click.echo(f"not compared (not read from the cloud): {skipped}")
-    counts = {kind: sum(1 for f in report.findings if f.kind == kind)
-              for kind in ("missing", "unexpected", "changed", "unowned")}
+    counts = {
+        kind: sum(1 for f in report.findings if f.kind == kind)
+        for kind in ("missing", "unexpected", "changed", "unowned")
+    }
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    click.echo(f"{'clean' if report.clean else 'DRIFT'}: {summary}, {len(report.violations)} policy violation(s)")
+    click.echo(
+        f"{'clean' if report.clean else 'DRIFT'}: {summary}, {len(report.violations)} policy violation(s)"
+    )

@@ -12,14 +12,26 @@ from live.connect import DEFAULT_TIMEOUT, connect
 from live.inventory import read_inventory
 
 
-
 def CLOUD_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:  # noqa: N802 - reads as a constant
     """`--cloud NAME` and `--timeout SECONDS`, shared by every command that talks to a live cloud."""
-    command = click.option("--timeout", "timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT,
-                           show_default=True, envvar="WARDCTL_CLOUD_TIMEOUT", show_envvar=True,
-                           help="Seconds to wait for any one API call.")(command)
-    return click.option("--cloud", "cloud", required=True, envvar="WARDCTL_CLOUD", show_envvar=True,
-                        help="clouds.yaml entry (OS_CLIENT_CONFIG_FILE picks the file); `envvars` for OS_*.")(command)
+    command = click.option(
+        "--timeout",
+        "timeout",
+        type=click.FloatRange(min=0.1),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        envvar="WARDCTL_CLOUD_TIMEOUT",
+        show_envvar=True,
+        help="Seconds to wait for any one API call.",
+    )(command)
+    return click.option(
+        "--cloud",
+        "cloud",
+        required=True,
+        envvar="WARDCTL_CLOUD",
+        show_envvar=True,
+        help="clouds.yaml entry (OS_CLIENT_CONFIG_FILE picks the file); `envvars` for OS_*.",
+    )(command)
 
 
 def short_type(type_token: str) -> str:
@@ -46,5 +58,7 @@ def inventory(cloud: str, timeout: float, fmt: str) -> None:
                 flags.append("SHARED")
             if resource.inputs.get("external"):
                 flags.append("external")
-            click.echo(f"  {short_type(resource.type):<16} {resource.name:<60} {ids.get(resource.name, '')}"
-                       + (f"  [{', '.join(flags)}]" if flags else ""))
+            click.echo(
+                f"  {short_type(resource.type):<16} {resource.name:<60} {ids.get(resource.name, '')}"
+                + (f"  [{', '.join(flags)}]" if flags else "")
+            )

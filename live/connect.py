@@ -27,15 +27,15 @@ DEFAULT_TIMEOUT = 20.0
 class Code(StrEnum):
     """Stable problem codes of the live-cloud library; documented in docs/live.md."""
 
-    CONFIG = "LIVE001"       # no such cloud in clouds.yaml, incomplete auth settings
+    CONFIG = "LIVE001"  # no such cloud in clouds.yaml, incomplete auth settings
     UNREACHABLE = "LIVE002"  # connection refused, DNS, TLS
     TIMEOUT = "LIVE003"
-    AUTH = "LIVE004"         # 401: bad credentials, expired token
-    FORBIDDEN = "LIVE005"    # 403 on one call
-    NO_SERVICE = "LIVE006"   # service or endpoint missing from the catalog
-    HTTP = "LIVE007"         # any other HTTP error status
-    ERROR = "LIVE008"        # anything else the SDK raised
-    MISSING = "LIVE010"      # an expected object (the consortium domain) is not there
+    AUTH = "LIVE004"  # 401: bad credentials, expired token
+    FORBIDDEN = "LIVE005"  # 403 on one call
+    NO_SERVICE = "LIVE006"  # service or endpoint missing from the catalog
+    HTTP = "LIVE007"  # any other HTTP error status
+    ERROR = "LIVE008"  # anything else the SDK raised
+    MISSING = "LIVE010"  # an expected object (the consortium domain) is not there
 
 
 class CloudError(WardcloudError):
@@ -74,8 +74,12 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def _reason(text: str) -> str:
     """`URL (connection refused)` out of urllib3's paragraph, else the text itself."""
     url = re.search(r"(https?://[^\s:'\"]+(?::\d+)?[^\s:'\"]*)", text)
-    for needle, short in (("Connection refused", "connection refused"), ("timed out", "timed out"),
-                          ("Name or service not known", "unknown host"), ("CERTIFICATE_VERIFY", "TLS")):
+    for needle, short in (
+        ("Connection refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("Name or service not known", "unknown host"),
+        ("CERTIFICATE_VERIFY", "TLS"),
+    ):
         if needle in text:
             return f"{url.group(1)} ({short})" if url else short
     return text
@@ -106,8 +110,13 @@ def _classify_one(exc: BaseException) -> tuple[str, str]:
         return Code.TIMEOUT, f"timed out: {text}"
     if isinstance(exc, ksa.ConnectFailure | ksa.DiscoveryFailure | ksa.SSLError | ConnectionError):
         return Code.UNREACHABLE, f"unreachable: {text}"
-    if isinstance(exc, ksa.EndpointNotFound | ksa.EmptyCatalog | sdk.ServiceDiscoveryException
-                  | sdk.ServiceDisabledException):
+    if isinstance(
+        exc,
+        ksa.EndpointNotFound
+        | ksa.EmptyCatalog
+        | sdk.ServiceDiscoveryException
+        | sdk.ServiceDisabledException,
+    ):
         return Code.NO_SERVICE, f"not in the service catalog: {text}"
     if isinstance(exc, ksa.Unauthorized) or _status(exc) == 401:
         return Code.AUTH, f"authentication failed (401): {text}"
@@ -122,7 +131,11 @@ def _classify_one(exc: BaseException) -> tuple[str, str]:
 
 def _realise(value: Any) -> Any:
     """SDK listings are lazy generators: pull them inside the guarded call so errors are caught there."""
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes | dict) and not hasattr(value, "keys"):
+    if (
+        isinstance(value, Iterable)
+        and not isinstance(value, str | bytes | dict)
+        and not hasattr(value, "keys")
+    ):
         return list(value)
     return value
 
@@ -156,7 +169,7 @@ def guarded(cloud: str, service: str, call: str, fn: Callable[[], T]) -> T:
 
 
 def connect(name: str, *, timeout: float = DEFAULT_TIMEOUT) -> Cloud:
-    """Connect to cloud `name` (clouds.yaml entry, or OS_* variables when `name` is `envvars`) and authenticate."""
+    """Connect to cloud `name` (clouds.yaml entry; OS_* variables when it is `envvars`) and authenticate."""
     import openstack
 
     def open_connection() -> Any:

@@ -25,10 +25,28 @@ from wardcloud_core.errors import Problem, WardcloudError
 # The inputs compared per type: identity-bearing and security-relevant ones, not provider bookkeeping.
 FIELDS: dict[str, tuple[str, ...]] = {
     inv.PROJECT_TYPE: ("name", "description", "domainId", "isDomain", "tags"),
-    inv.NETWORK_TYPE: ("name", "description", "shared", "external", "adminStateUp", "portSecurityEnabled",
-                       "tenantId", "tags"),
-    inv.SUBNET_TYPE: ("name", "cidr", "ipVersion", "enableDhcp", "noGateway", "dnsNameservers",
-                      "allocationPools", "networkId", "tenantId", "tags"),
+    inv.NETWORK_TYPE: (
+        "name",
+        "description",
+        "shared",
+        "external",
+        "adminStateUp",
+        "portSecurityEnabled",
+        "tenantId",
+        "tags",
+    ),
+    inv.SUBNET_TYPE: (
+        "name",
+        "cidr",
+        "ipVersion",
+        "enableDhcp",
+        "noGateway",
+        "dnsNameservers",
+        "allocationPools",
+        "networkId",
+        "tenantId",
+        "tags",
+    ),
     inv.ROUTER_TYPE: ("name", "adminStateUp", "externalNetworkId", "enableSnat", "tenantId", "tags"),
     inv.ROUTER_INTERFACE_TYPE: ("routerId", "subnetId"),
     inv.SECGROUP_TYPE: ("name", "description", "tenantId", "tags"),
@@ -70,11 +88,20 @@ class Finding:
 
     @property
     def ward(self) -> str | None:
-        return self.stack.removeprefix(WARD_STACK_PREFIX) if self.stack.startswith(WARD_STACK_PREFIX) else None
+        return (
+            self.stack.removeprefix(WARD_STACK_PREFIX) if self.stack.startswith(WARD_STACK_PREFIX) else None
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "stack": self.stack, "ward": self.ward, "type": self.type, "name": self.name,
-                "liveId": self.live_id, "changes": [c.to_json() for c in self.changes]}
+        return {
+            "kind": self.kind,
+            "stack": self.stack,
+            "ward": self.ward,
+            "type": self.type,
+            "name": self.name,
+            "liveId": self.live_id,
+            "changes": [c.to_json() for c in self.changes],
+        }
 
 
 @dataclass(frozen=True)
@@ -88,8 +115,13 @@ class Violation:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"policyId": self.policy_id, "severity": self.severity, "stack": self.stack,
-                "resource": self.resource, "message": self.message}
+        return {
+            "policyId": self.policy_id,
+            "severity": self.severity,
+            "stack": self.stack,
+            "resource": self.resource,
+            "message": self.message,
+        }
 
 
 PolicyCheck = Callable[[Graph], Sequence[Violation]]
@@ -111,10 +143,15 @@ class DriftReport:
         return not self.findings and not self.violations
 
     def to_json(self) -> dict[str, Any]:
-        return {"cloud": self.cloud, "clean": self.clean, "stacks": list(self.stacks),
-                "findings": [f.to_json() for f in self.findings],
-                "violations": [v.to_json() for v in self.violations],
-                "policiesRun": self.policies_run, "notCompared": dict(self.not_compared)}
+        return {
+            "cloud": self.cloud,
+            "clean": self.clean,
+            "stacks": list(self.stacks),
+            "findings": [f.to_json() for f in self.findings],
+            "violations": [v.to_json() for v in self.violations],
+            "policiesRun": self.policies_run,
+            "notCompared": dict(self.not_compared),
+        }
 
 
 def _rule_group(rule: Resource, group_names: Sequence[str]) -> str:
@@ -129,9 +166,17 @@ def identity(resource: Resource, group_names: Sequence[str]) -> tuple[Any, ...]:
     """What makes two resources the same: the logical name, or for rules their content within a group."""
     if resource.type == inv.SECGROUP_RULE_TYPE:
         i = resource.inputs
-        return (resource.type, _rule_group(resource, group_names), i.get("direction"), i.get("ethertype"),
-                i.get("protocol"), i.get("portRangeMin"), i.get("portRangeMax"), i.get("remoteIpPrefix"),
-                i.get("remoteGroupId"))
+        return (
+            resource.type,
+            _rule_group(resource, group_names),
+            i.get("direction"),
+            i.get("ethertype"),
+            i.get("protocol"),
+            i.get("portRangeMin"),
+            i.get("portRangeMax"),
+            i.get("remoteIpPrefix"),
+            i.get("remoteGroupId"),
+        )
     return (resource.type, resource.name)
 
 
@@ -160,19 +205,28 @@ def changed_fields(declared: Resource, live: Resource) -> tuple[Change, ...]:
 
 def _neutron_owned(resource: Resource, external_ids: set[str]) -> bool:
     """Neutron's own record of a network's external flag (RBAC `access_as_external` to `*`)."""
-    return (resource.type == inv.RBAC_TYPE and resource.inputs.get("action") == "access_as_external"
-            and resource.inputs.get("targetTenant") == "*" and resource.inputs.get("objectId") in external_ids)
+    return (
+        resource.type == inv.RBAC_TYPE
+        and resource.inputs.get("action") == "access_as_external"
+        and resource.inputs.get("targetTenant") == "*"
+        and resource.inputs.get("objectId") in external_ids
+    )
 
 
-def compare(stack: str, declared: Graph | None, live: Graph | None,
-            live_ids: Mapping[str, str] | None = None) -> tuple[list[Finding], dict[str, int]]:
+def compare(
+    stack: str, declared: Graph | None, live: Graph | None, live_ids: Mapping[str, str] | None = None
+) -> tuple[list[Finding], dict[str, int]]:
     """Findings for one stack, and the count of declared resources per type not compared."""
     live_ids = live_ids or {}
     declared_covered = [r for r in (declared or ()) if r.type in inv.COVERED_TYPES]
-    external_ids = {live_ids.get(r.name, "") for r in live or () if r.type == inv.NETWORK_TYPE
-                    and r.inputs.get("external")}
-    live_covered = [r for r in (live or ()) if r.type in inv.COVERED_TYPES
-                    and not _neutron_owned(r, external_ids)]
+    external_ids = {
+        live_ids.get(r.name, "")
+        for r in live or ()
+        if r.type == inv.NETWORK_TYPE and r.inputs.get("external")
+    }
+    live_covered = [
+        r for r in (live or ()) if r.type in inv.COVERED_TYPES and not _neutron_owned(r, external_ids)
+    ]
     not_compared: dict[str, int] = {}
     for resource in declared or ():
         if resource.type not in inv.COVERED_TYPES and not resource.type.startswith("wardcloud:"):
@@ -190,10 +244,14 @@ def compare(stack: str, declared: Graph | None, live: Graph | None,
             continue
         found = matches.pop(0)
         if changes := changed_fields(resource, found):
-            findings.append(Finding("changed", stack, resource.type, resource.name, live_ids.get(found.name), changes))
+            findings.append(
+                Finding("changed", stack, resource.type, resource.name, live_ids.get(found.name), changes)
+            )
     for leftovers in live_by_key.values():
         for resource in leftovers:
-            findings.append(Finding("unexpected", stack, resource.type, resource.name, live_ids.get(resource.name)))
+            findings.append(
+                Finding("unexpected", stack, resource.type, resource.name, live_ids.get(resource.name))
+            )
     return findings, not_compared
 
 
@@ -202,15 +260,24 @@ def select_stacks(tenants: Sequence[Tenant], wards: Sequence[str] = (), source: 
     known = {t.code: t for t in tenants}
     unknown = [w for w in wards if w not in known]
     if unknown:
-        raise DriftError([Problem(source, 0, 0, "LIVE020", f"no tenant file declares ward {w!r}", "--ward")
-                          for w in unknown])
+        raise DriftError(
+            [
+                Problem(source, 0, 0, "LIVE020", f"no tenant file declares ward {w!r}", "--ward")
+                for w in unknown
+            ]
+        )
     if wards:
         return [known[w].stack for w in dict.fromkeys(wards)]
     return [PLATFORM_STACK, *sorted(t.stack for t in tenants)]
 
 
-def drift(live: Inventory, tenants: Sequence[Tenant], wards: Sequence[str] = (),
-          policy_check: PolicyCheck | None = None, source: str = "tenants") -> DriftReport:
+def drift(
+    live: Inventory,
+    tenants: Sequence[Tenant],
+    wards: Sequence[str] = (),
+    policy_check: PolicyCheck | None = None,
+    source: str = "tenants",
+) -> DriftReport:
     """Compare the live inventory with the declared graphs of `wards` (default: everything)."""
     stacks = select_stacks(tenants, wards, source)
     declared = render_stacks(tenants, stacks, known=live.known())
@@ -226,12 +293,20 @@ def drift(live: Inventory, tenants: Sequence[Tenant], wards: Sequence[str] = (),
             if stack not in stacks and stack != inv.UNOWNED_STACK:
                 findings += compare(stack, None, graph, live.ids.get(stack))[0]
     for resource in live.graphs.get(inv.UNOWNED_STACK, ()):
-        findings.append(Finding("unowned", inv.UNOWNED_STACK, resource.type, resource.name,
-                                live.ids.get(inv.UNOWNED_STACK, {}).get(resource.name)))
+        findings.append(
+            Finding(
+                "unowned",
+                inv.UNOWNED_STACK,
+                resource.type,
+                resource.name,
+                live.ids.get(inv.UNOWNED_STACK, {}).get(resource.name),
+            )
+        )
     violations: list[Violation] = []
     if policy_check is not None:
         for stack in [*stacks, inv.UNOWNED_STACK]:
             if stack in live.graphs:
                 violations += policy_check(live.graphs[stack])
-    return DriftReport(live.cloud, tuple(stacks), tuple(findings), tuple(violations), not_compared,
-                       policy_check is not None)
+    return DriftReport(
+        live.cloud, tuple(stacks), tuple(findings), tuple(violations), not_compared, policy_check is not None
+    )

@@ -39,13 +39,30 @@ RBAC_TYPE = "openstack:networking/rbacPolicyV2:RbacPolicyV2"
 NETWORK_QUOTA_TYPE = "openstack:networking/quotaV2:QuotaV2"
 
 # The types an inventory reads: drift compares only these and says so about the rest.
-COVERED_TYPES = frozenset({PROJECT_TYPE, NETWORK_TYPE, SUBNET_TYPE, ROUTER_TYPE, ROUTER_INTERFACE_TYPE,
-                           SECGROUP_TYPE, SECGROUP_RULE_TYPE, RBAC_TYPE, NETWORK_QUOTA_TYPE})
+COVERED_TYPES = frozenset(
+    {
+        PROJECT_TYPE,
+        NETWORK_TYPE,
+        SUBNET_TYPE,
+        ROUTER_TYPE,
+        ROUTER_INTERFACE_TYPE,
+        SECGROUP_TYPE,
+        SECGROUP_RULE_TYPE,
+        RBAC_TYPE,
+        NETWORK_QUOTA_TYPE,
+    }
+)
 
 # Neutron quota field (openstacksdk attribute) → QuotaV2 input (Pulumi wire name).
-QUOTA_FIELDS = {"networks": "network", "subnets": "subnet", "ports": "port", "routers": "router",
-                "floating_ips": "floatingip", "security_groups": "securityGroup",
-                "security_group_rules": "securityGroupRule"}
+QUOTA_FIELDS = {
+    "networks": "network",
+    "subnets": "subnet",
+    "ports": "port",
+    "routers": "router",
+    "floating_ips": "floatingip",
+    "security_groups": "securityGroup",
+    "security_group_rules": "securityGroupRule",
+}
 
 
 @dataclass(frozen=True)
@@ -77,9 +94,13 @@ class Inventory:
         return {stack: Known(ids=dict(ids)) for stack, ids in self.ids.items()}
 
     def to_json(self) -> dict[str, Any]:
-        return {"cloud": self.cloud,
-                "stacks": {stack: {**graph.to_json(), "ids": dict(self.ids.get(stack, {}))}
-                           for stack, graph in self.graphs.items()}}
+        return {
+            "cloud": self.cloud,
+            "stacks": {
+                stack: {**graph.to_json(), "ids": dict(self.ids.get(stack, {}))}
+                for stack, graph in self.graphs.items()
+            },
+        }
 
 
 def _plain(resource: Any) -> dict[str, Any]:
@@ -90,27 +111,40 @@ def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
     """Read the consortium domain's projects and every Neutron object the admin sees."""
     connection = cloud.connection
     identity, network = connection.identity, connection.network
-    domains = cloud.call("identity", "list projects (is_domain)", identity.projects, is_domain=True,
-                         name=domain_name)
+    domains = cloud.call(
+        "identity", "list projects (is_domain)", identity.projects, is_domain=True, name=domain_name
+    )
     domain = _plain(domains[0]) if domains else None
-    projects = ([_plain(p) for p in cloud.call("identity", "list projects", identity.projects,
-                                                 domain_id=domain["id"])] if domain else [])
+    projects = (
+        [
+            _plain(p)
+            for p in cloud.call("identity", "list projects", identity.projects, domain_id=domain["id"])
+        ]
+        if domain
+        else []
+    )
 
     def listing(call: str, fn: Any, **query: Any) -> list[dict[str, Any]]:
         return [_plain(item) for item in cloud.call("network", call, fn, **query)]
 
     raw = RawCloud(
-        domain=domain, projects=projects,
+        domain=domain,
+        projects=projects,
         networks=listing("list networks", network.networks),
         subnets=listing("list subnets", network.subnets),
         routers=listing("list routers", network.routers),
-        router_ports=listing("list ports (router interfaces)", network.ports,
-                             device_owner="network:router_interface"),
+        router_ports=listing(
+            "list ports (router interfaces)", network.ports, device_owner="network:router_interface"
+        ),
         security_groups=listing("list security groups", network.security_groups),
         security_group_rules=listing("list security group rules", network.security_group_rules),
-        rbac_policies=listing("list rbac policies", network.rbac_policies))
-    quotas = {p["id"]: _plain(cloud.call("network", f"get quota {p['name']}", network.get_quota, p["id"]))
-              for p in projects if _ward_of(p)}
+        rbac_policies=listing("list rbac policies", network.rbac_policies),
+    )
+    quotas = {
+        p["id"]: _plain(cloud.call("network", f"get quota {p['name']}", network.get_quota, p["id"]))
+        for p in projects
+        if _ward_of(p)
+    }
     return RawCloud(**{**raw.__dict__, "quotas": quotas})
 
 
@@ -171,8 +205,9 @@ class _Builder:
             self.ids[stack] = {}
         return urn
 
-    def add(self, stack: str, type_: str, name: str, live_id: str, inputs: dict[str, Any],
-            key: str = "") -> str:
+    def add(
+        self, stack: str, type_: str, name: str, live_id: str, inputs: dict[str, Any], key: str = ""
+    ) -> str:
         parent = self.component(stack)
         self.resources.setdefault(stack, [])
         ids = self.ids.setdefault(stack, {})
@@ -211,8 +246,13 @@ def _project(builder: _Builder, raw: Mapping[str, Any], domain_id: str | None) -
         name = f"{_ward_of(raw)}-project"
     elif stack == PLATFORM_STACK:
         service = next((t.removeprefix("service:") for t in tags if t.startswith("service:")), None)
-        name = (SERVICE_PROJECT.format(service=service) if service
-                else AUDIT_PROJECT if "purpose:audit" in tags else str(raw.get("name")))
+        name = (
+            SERVICE_PROJECT.format(service=service)
+            if service
+            else AUDIT_PROJECT
+            if "purpose:audit" in tags
+            else str(raw.get("name"))
+        )
     else:
         name = _unowned_name("project", raw)
     builder.add(stack, PROJECT_TYPE, name, raw["id"], inputs)
@@ -232,8 +272,13 @@ def _network(builder: _Builder, raw: Mapping[str, Any], shared_ids: set[str]) ->
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
-    name = (f"{raw.get('name')}-network" if stack.startswith(WARD_STACK_PREFIX)
-            else str(raw.get("name")) if stack == PLATFORM_STACK else _unowned_name("network", raw))
+    name = (
+        f"{raw.get('name')}-network"
+        if stack.startswith(WARD_STACK_PREFIX)
+        else str(raw.get("name"))
+        if stack == PLATFORM_STACK
+        else _unowned_name("network", raw)
+    )
     builder.add(stack, NETWORK_TYPE, name, raw["id"], inputs)
 
 
@@ -255,8 +300,13 @@ def _subnet(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
-    name = (f"{raw.get('name')}-subnet" if stack.startswith(WARD_STACK_PREFIX)
-            else str(raw.get("name")) if stack == PLATFORM_STACK else _unowned_name("subnet", raw))
+    name = (
+        f"{raw.get('name')}-subnet"
+        if stack.startswith(WARD_STACK_PREFIX)
+        else str(raw.get("name"))
+        if stack == PLATFORM_STACK
+        else _unowned_name("subnet", raw)
+    )
     builder.add(stack, SUBNET_TYPE, name, raw["id"], inputs)
 
 
@@ -269,28 +319,48 @@ def _router(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "externalNetworkId", gateway.get("network_id"))
     _set(inputs, "enableSnat", gateway.get("enable_snat"))
     if gateway.get("external_fixed_ips"):
-        inputs["externalFixedIps"] = [{"ipAddress": ip.get("ip_address"), "subnetId": ip.get("subnet_id")}
-                                      for ip in gateway["external_fixed_ips"]]
+        inputs["externalFixedIps"] = [
+            {"ipAddress": ip.get("ip_address"), "subnetId": ip.get("subnet_id")}
+            for ip in gateway["external_fixed_ips"]
+        ]
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
-    name = (f"{raw.get('name')}-router" if stack.startswith(WARD_STACK_PREFIX)
-            else str(raw.get("name")) if stack == PLATFORM_STACK else _unowned_name("router", raw))
+    name = (
+        f"{raw.get('name')}-router"
+        if stack.startswith(WARD_STACK_PREFIX)
+        else str(raw.get("name"))
+        if stack == PLATFORM_STACK
+        else _unowned_name("router", raw)
+    )
     builder.add(stack, ROUTER_TYPE, name, raw["id"], inputs)
 
 
-def _router_interface(builder: _Builder, port: Mapping[str, Any], subnets: Mapping[str, Mapping[str, Any]],
-                      routers: Mapping[str, Mapping[str, Any]]) -> None:
+def _router_interface(
+    builder: _Builder,
+    port: Mapping[str, Any],
+    subnets: Mapping[str, Mapping[str, Any]],
+    routers: Mapping[str, Mapping[str, Any]],
+) -> None:
     router_id = port.get("device_id") or ""
     stack, router_name = builder.logical.get(f"{ROUTER_TYPE}:{router_id}", (UNOWNED_STACK, router_id))
     for fixed in port.get("fixed_ips") or ():
         subnet_id = fixed.get("subnet_id") or ""
-        subnet_stack, subnet_name = builder.logical.get(f"{SUBNET_TYPE}:{subnet_id}", (UNOWNED_STACK, subnet_id))
-        same_segment = (_segment_of(subnets.get(subnet_id, {})) == _segment_of(routers.get(router_id, {}))
-                        and subnet_stack == stack)
+        subnet_stack, subnet_name = builder.logical.get(
+            f"{SUBNET_TYPE}:{subnet_id}", (UNOWNED_STACK, subnet_id)
+        )
+        same_segment = (
+            _segment_of(subnets.get(subnet_id, {})) == _segment_of(routers.get(router_id, {}))
+            and subnet_stack == stack
+        )
         name = f"{router_name}-interface" if same_segment else f"{router_name}-interface-{subnet_name}"
-        builder.add(stack, ROUTER_INTERFACE_TYPE, name, f"{port['id']}:{subnet_id}",
-                    {"routerId": router_id, "subnetId": subnet_id, "portId": port["id"]})
+        builder.add(
+            stack,
+            ROUTER_INTERFACE_TYPE,
+            name,
+            f"{port['id']}:{subnet_id}",
+            {"routerId": router_id, "subnetId": subnet_id, "portId": port["id"]},
+        )
 
 
 def _security_group(builder: _Builder, raw: Mapping[str, Any]) -> None:
@@ -339,11 +409,17 @@ def _security_group_rule(builder: _Builder, raw: Mapping[str, Any]) -> None:
 
 def _rbac_policy(builder: _Builder, raw: Mapping[str, Any], project_names: Mapping[str, str]) -> None:
     kind = NETWORK_TYPE if raw.get("object_type") == "network" else str(raw.get("object_type"))
-    stack, object_name = builder.logical.get(f"{kind}:{raw.get('object_id')}",
-                                             (UNOWNED_STACK, f"unowned-{raw.get('object_type')}-{raw.get('object_id')}"))
+    stack, object_name = builder.logical.get(
+        f"{kind}:{raw.get('object_id')}",
+        (UNOWNED_STACK, f"unowned-{raw.get('object_type')}-{raw.get('object_id')}"),
+    )
     target = str(raw.get("target_project_id") or "")
-    inputs = {"action": raw.get("action"), "objectId": raw.get("object_id"),
-              "objectType": raw.get("object_type"), "targetTenant": target}
+    inputs = {
+        "action": raw.get("action"),
+        "objectId": raw.get("object_id"),
+        "objectType": raw.get("object_type"),
+        "targetTenant": target,
+    }
     name = f"{object_name}-rbac-{raw.get('action')}-{project_names.get(target, target)}"
     builder.add(stack, RBAC_TYPE, name, raw["id"], inputs)
 
@@ -353,7 +429,9 @@ def _quota(builder: _Builder, project: Mapping[str, Any], quota: Mapping[str, An
     inputs: dict[str, Any] = {"projectId": project["id"]}
     for sdk_name, wire in QUOTA_FIELDS.items():
         _set(inputs, wire, quota.get(sdk_name))
-    builder.add(f"{WARD_STACK_PREFIX}{ward}", NETWORK_QUOTA_TYPE, f"{ward}-network-quota", project["id"], inputs)
+    builder.add(
+        f"{WARD_STACK_PREFIX}{ward}", NETWORK_QUOTA_TYPE, f"{ward}-network-quota", project["id"], inputs
+    )
 
 
 def normalise(cloud: str, raw: RawCloud) -> Inventory:
@@ -364,8 +442,11 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
         _project(builder, raw.domain, domain_id)
     for project in _by_name(raw.projects):
         _project(builder, project, domain_id)
-    shared_ids = {str(p.get("object_id")) for p in raw.rbac_policies
-                  if p.get("object_type") == "network" and p.get("action") == "access_as_shared"}
+    shared_ids = {
+        str(p.get("object_id"))
+        for p in raw.rbac_policies
+        if p.get("object_type") == "network" and p.get("action") == "access_as_shared"
+    }
     for network in _by_name(raw.networks):
         _network(builder, network, shared_ids)
     for subnet in _by_name(raw.subnets):

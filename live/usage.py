@@ -23,8 +23,19 @@ from live.inventory import DOMAIN_NAME, _ward_of
 from wardcloud_core.errors import Problem, WardcloudError
 from wardcloud_core.files import write_atomic
 
-COLUMNS = ("ChargePeriodStart", "ChargePeriodEnd", "SubAccountId", "SubAccountName", "ServiceName",
-           "ServiceCategory", "ResourceType", "ConsumedQuantity", "ConsumedUnit", "x_ProjectId", "x_Source")
+COLUMNS = (
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "SubAccountId",
+    "SubAccountName",
+    "ServiceName",
+    "ServiceCategory",
+    "ResourceType",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "x_ProjectId",
+    "x_Source",
+)
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 # (service type, name, category): the services usage is read from, in output order.
@@ -78,8 +89,19 @@ class UsageRow:
         return dict(zip(COLUMNS, self.cells(period), strict=True))
 
     def cells(self, period: Period) -> tuple[str, ...]:
-        return (_iso(period.start), _iso(period.end), self.ward, self.project_name, self.service, self.category,
-                self.resource_type, _decimal(self.quantity), self.unit, self.project_id, self.source)
+        return (
+            _iso(period.start),
+            _iso(period.end),
+            self.ward,
+            self.project_name,
+            self.service,
+            self.category,
+            self.resource_type,
+            _decimal(self.quantity),
+            self.unit,
+            self.project_id,
+            self.source,
+        )
 
 
 @dataclass(frozen=True)
@@ -111,8 +133,12 @@ class Usage:
         return out.getvalue()
 
     def to_json(self) -> dict[str, Any]:
-        return {"cloud": self.cloud, "period": self.period.label, "rows": [r.to_json(self.period) for r in self.rows],
-                "skipped": [s.to_json() for s in self.skipped]}
+        return {
+            "cloud": self.cloud,
+            "period": self.period.label,
+            "rows": [r.to_json(self.period) for r in self.rows],
+            "skipped": [s.to_json() for s in self.skipped],
+        }
 
 
 def _iso(moment: datetime) -> str:
@@ -128,43 +154,90 @@ def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME) -> 
     """Every ward project's metered usage over `period`, from the services the catalog lists."""
     connection = cloud.connection
     identity, network = connection.identity, connection.network
-    domains = cloud.call("identity", "list projects (is_domain)", identity.projects, is_domain=True,
-                         name=domain_name)
-    projects = (cloud.call("identity", "list projects", identity.projects, domain_id=domains[0].id)
-                if domains else [])
+    domains = cloud.call(
+        "identity", "list projects (is_domain)", identity.projects, is_domain=True, name=domain_name
+    )
+    projects = (
+        cloud.call("identity", "list projects", identity.projects, domain_id=domains[0].id) if domains else []
+    )
     tagged = ((_ward_of({"tags": p.tags}), p) for p in projects)
     wards = sorted(((ward, p) for ward, p in tagged if ward), key=lambda pair: pair[0])
     rows: list[UsageRow] = []
     skipped: list[Skipped] = []
 
-    def row(ward: str, project: Any, service: tuple[str, str, str], kind: str, quantity: Decimal | int,
-            unit: str, source: str) -> UsageRow:
-        return UsageRow(ward, str(project.name), str(project.id), service[1], service[2], kind,
-                        Decimal(quantity), unit, source)
+    def row(
+        ward: str,
+        project: Any,
+        service: tuple[str, str, str],
+        kind: str,
+        quantity: Decimal | int,
+        unit: str,
+        source: str,
+    ) -> UsageRow:
+        return UsageRow(
+            ward,
+            str(project.name),
+            str(project.id),
+            service[1],
+            service[2],
+            kind,
+            Decimal(quantity),
+            unit,
+            source,
+        )
 
     # Neutron: always (the dev cloud and every real one run it). One listing per kind, grouped locally.
     ports = cloud.call("network", "list ports", network.ports)
     ips = cloud.call("network", "list floating ips", network.ips)
     routers = cloud.call("network", "list routers", network.routers)
     for ward, project in wards:
-        for kind, items, unit in (("Port", ports, "Ports"), ("FloatingIP", ips, "Floating IPs"),
-                                  ("Router", routers, "Routers")):
+        for kind, items, unit in (
+            ("Port", ports, "Ports"),
+            ("FloatingIP", ips, "Floating IPs"),
+            ("Router", routers, "Routers"),
+        ):
             count = sum(1 for item in items if item.project_id == project.id)
             rows.append(row(ward, project, NEUTRON, kind, count, unit, f"neutron list {kind.lower()}s"))
 
     if cloud.has_service(NOVA[0]):
         compute = connection.compute
         for ward, project in wards:
-            usage = cloud.call("compute", f"os-simple-tenant-usage {project.name}", compute.get_usage,
-                               project.id, start=period.start.replace(tzinfo=None),
-                               end=period.end.replace(tzinfo=None))
+            usage = cloud.call(
+                "compute",
+                f"os-simple-tenant-usage {project.name}",
+                compute.get_usage,
+                project.id,
+                start=period.start.replace(tzinfo=None),
+                end=period.end.replace(tzinfo=None),
+            )
             rows += [
-                row(ward, project, NOVA, "vCPU", Decimal(str(usage.total_vcpus_usage or 0)), "vCPU-Hours",
-                    "nova os-simple-tenant-usage"),
-                row(ward, project, NOVA, "RAM", Decimal(str(usage.total_memory_mb_usage or 0)) / 1024,
-                    "RAM-GB-Hours", "nova os-simple-tenant-usage"),
-                row(ward, project, NOVA, "Disk", Decimal(str(usage.total_local_gb_usage or 0)), "Disk-GB-Hours",
-                    "nova os-simple-tenant-usage"),
+                row(
+                    ward,
+                    project,
+                    NOVA,
+                    "vCPU",
+                    Decimal(str(usage.total_vcpus_usage or 0)),
+                    "vCPU-Hours",
+                    "nova os-simple-tenant-usage",
+                ),
+                row(
+                    ward,
+                    project,
+                    NOVA,
+                    "RAM",
+                    Decimal(str(usage.total_memory_mb_usage or 0)) / 1024,
+                    "RAM-GB-Hours",
+                    "nova os-simple-tenant-usage",
+                ),
+                row(
+                    ward,
+                    project,
+                    NOVA,
+                    "Disk",
+                    Decimal(str(usage.total_local_gb_usage or 0)),
+                    "Disk-GB-Hours",
+                    "nova os-simple-tenant-usage",
+                ),
             ]
     else:
         skipped.append(Skipped("compute (Nova)", f"not in the service catalog of cloud {cloud.name}"))
@@ -184,12 +257,19 @@ def _swift_rows(cloud: Cloud, wards: Sequence[tuple[str, Any]], row: Any) -> lis
     rows = []
     for ward, project in wards:
         url = str(endpoint).replace(f"AUTH_{own}", f"AUTH_{project.id}")
-        response = cloud.call("object-store", f"HEAD account {project.name}", connection.object_store.head, url)
+        response = cloud.call(
+            "object-store", f"HEAD account {project.name}", connection.object_store.head, url
+        )
         if response.status_code == 404:
             used = 0  # an account nobody wrote to yet holds nothing
         elif response.status_code >= 400:
-            raise cloud_error(cloud.name, "object-store", f"HEAD account {project.name}", Code.HTTP,
-                              f"HTTP {response.status_code}")
+            raise cloud_error(
+                cloud.name,
+                "object-store",
+                f"HEAD account {project.name}",
+                Code.HTTP,
+                f"HTTP {response.status_code}",
+            )
         else:
             used = int(response.headers.get("X-Account-Bytes-Used", 0))
         rows.append(row(ward, project, SWIFT, "Account", used, "Bytes", "swift account HEAD"))

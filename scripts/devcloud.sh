@@ -334,6 +334,13 @@ start() {
   [ "$(uname -s)" = Linux ] || die "Linux (Debian bookworm) only"
   command -v apt-get > /dev/null || die "needs Debian/Ubuntu apt-get"
   stop
+  local port
+  for port in "$PG_PORT" "$KS_PORT" "$NEUTRON_PORT"; do
+    # another dev cloud (or anything) on our ports would answer our health checks: refuse to start
+    if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
+      die "127.0.0.1:$port is already in use (another dev cloud? stop it with its own DEVCLOUD_HOME)"
+    fi
+  done
   rm -rf "$RUN" "$HOME_DIR/clouds.yaml"
   mkdir -p "$RUN"
   local t0=$SECONDS

@@ -1,4 +1,4 @@
-"""The dev cloud for tests marked `live`: found, wiped, seeded with two wards; skipped with a reason when down."""
+"""The dev cloud for tests marked `live`: found, wiped, seeded with two wards; skipped (with why) if down."""
 
 from __future__ import annotations
 

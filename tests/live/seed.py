@@ -12,8 +12,16 @@ from typing import Any
 from infra.graph import Graph, Resource
 from live import inventory as inv
 
-ORDER = [inv.PROJECT_TYPE, inv.NETWORK_TYPE, inv.SUBNET_TYPE, inv.ROUTER_TYPE, inv.ROUTER_INTERFACE_TYPE,
-         inv.SECGROUP_TYPE, inv.SECGROUP_RULE_TYPE, inv.NETWORK_QUOTA_TYPE]
+ORDER = [
+    inv.PROJECT_TYPE,
+    inv.NETWORK_TYPE,
+    inv.SUBNET_TYPE,
+    inv.ROUTER_TYPE,
+    inv.ROUTER_INTERFACE_TYPE,
+    inv.SECGROUP_TYPE,
+    inv.SECGROUP_RULE_TYPE,
+    inv.NETWORK_QUOTA_TYPE,
+]
 
 
 def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
@@ -72,6 +80,7 @@ def _resolver(ids: Mapping[str, str]) -> Any:
         if isinstance(value, str) and value.endswith("-id") and value[:-3] in ids:
             return ids[value[:-3]]
         return value
+
     return resolve
 
 
@@ -83,20 +92,37 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
             domain = identity.create_domain(name=i["name"], description=i.get("description"))
             identity.update_project(domain.id, tags=i.get("tags") or [])
             return str(domain.id)
-        return str(identity.create_project(**_given(name=i["name"], description=i.get("description"),
-                                                    domain_id=i["domainId"], tags=i.get("tags") or [])).id)
+        return str(
+            identity.create_project(
+                **_given(
+                    name=i["name"],
+                    description=i.get("description"),
+                    domain_id=i["domainId"],
+                    tags=i.get("tags") or [],
+                )
+            ).id
+        )
     if resource.type == inv.NETWORK_TYPE:
         extra: dict[str, Any] = {}
         if i.get("external"):  # a provider network: the ML2 flat driver on a named physnet
-            extra = {"is_router_external": True, "provider_network_type": "flat",
-                     "provider_physical_network": resource.name}
+            extra = {
+                "is_router_external": True,
+                "provider_network_type": "flat",
+                "provider_physical_network": resource.name,
+            }
         if "tenantId" in i:
             extra["project_id"] = i["tenantId"]
         if "portSecurityEnabled" in i:
             extra["is_port_security_enabled"] = i["portSecurityEnabled"]
-        created = network.create_network(**_given(name=i["name"], description=i.get("description"),
-                                                  is_shared=i.get("shared", False),
-                                                  is_admin_state_up=i.get("adminStateUp", True), **extra))
+        created = network.create_network(
+            **_given(
+                name=i["name"],
+                description=i.get("description"),
+                is_shared=i.get("shared", False),
+                is_admin_state_up=i.get("adminStateUp", True),
+                **extra,
+            )
+        )
         network.set_tags(created, i.get("tags") or [])
         return str(created.id)
     if resource.type == inv.SUBNET_TYPE:
@@ -104,34 +130,57 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
         if i.get("noGateway"):
             extra["gateway_ip"] = None
         created = network.create_subnet(
-            name=i["name"], network_id=i["networkId"], cidr=i["cidr"], ip_version=i.get("ipVersion", 4),
-            is_dhcp_enabled=i.get("enableDhcp", True), dns_nameservers=i.get("dnsNameservers") or [],
-            allocation_pools=i.get("allocationPools") or None, **extra)
+            name=i["name"],
+            network_id=i["networkId"],
+            cidr=i["cidr"],
+            ip_version=i.get("ipVersion", 4),
+            is_dhcp_enabled=i.get("enableDhcp", True),
+            dns_nameservers=i.get("dnsNameservers") or [],
+            allocation_pools=i.get("allocationPools") or None,
+            **extra,
+        )
         network.set_tags(created, i.get("tags") or [])
         return str(created.id)
     if resource.type == inv.ROUTER_TYPE:
         created = network.create_router(
-            name=i["name"], project_id=i["tenantId"], is_admin_state_up=i.get("adminStateUp", True),
-            external_gateway_info={"network_id": i["externalNetworkId"], "enable_snat": i.get("enableSnat", True)})
+            name=i["name"],
+            project_id=i["tenantId"],
+            is_admin_state_up=i.get("adminStateUp", True),
+            external_gateway_info={
+                "network_id": i["externalNetworkId"],
+                "enable_snat": i.get("enableSnat", True),
+            },
+        )
         network.set_tags(created, i.get("tags") or [])
         return str(created.id)
     if resource.type == inv.ROUTER_INTERFACE_TYPE:
         port = network.add_interface_to_router(i["routerId"], subnet_id=i["subnetId"])
         return f"{port['port_id']}:{i['subnetId']}"
     if resource.type == inv.SECGROUP_TYPE:
-        created = network.create_security_group(name=i["name"], description=i.get("description") or "",
-                                                project_id=i["tenantId"])
+        created = network.create_security_group(
+            name=i["name"], description=i.get("description") or "", project_id=i["tenantId"]
+        )
         if i.get("deleteDefaultRules"):
             for rule in network.security_group_rules(security_group_id=created.id):
                 network.delete_security_group_rule(rule)
         network.set_tags(created, i.get("tags") or [])
         return str(created.id)
     if resource.type == inv.SECGROUP_RULE_TYPE:
-        return str(network.create_security_group_rule(**_given(
-            security_group_id=i["securityGroupId"], direction=i["direction"], ether_type=i.get("ethertype"),
-            protocol=i.get("protocol"), port_range_min=i.get("portRangeMin"), port_range_max=i.get("portRangeMax"),
-            remote_ip_prefix=i.get("remoteIpPrefix"), description=i.get("description"),
-            project_id=i.get("tenantId"))).id)
+        return str(
+            network.create_security_group_rule(
+                **_given(
+                    security_group_id=i["securityGroupId"],
+                    direction=i["direction"],
+                    ether_type=i.get("ethertype"),
+                    protocol=i.get("protocol"),
+                    port_range_min=i.get("portRangeMin"),
+                    port_range_max=i.get("portRangeMax"),
+                    remote_ip_prefix=i.get("remoteIpPrefix"),
+                    description=i.get("description"),
+                    project_id=i.get("tenantId"),
+                )
+            ).id
+        )
     if resource.type == inv.NETWORK_QUOTA_TYPE:
         wire_to_sdk = {wire: sdk for sdk, wire in inv.QUOTA_FIELDS.items()}
         network.update_quota(i["projectId"], **{wire_to_sdk[k]: v for k, v in i.items() if k in wire_to_sdk})

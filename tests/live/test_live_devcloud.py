@@ -1,4 +1,4 @@
-"""Against the real loopback Keystone + Neutron (scripts/devcloud.sh): inventory, drift, cost usage, failures."""
+"""Against the real loopback Keystone + Neutron (scripts/devcloud.sh): inventory, drift, usage, failures."""
 
 from __future__ import annotations
 
@@ -77,8 +77,14 @@ def test_drift_is_clean_right_after_seeding(dev_cloud: DevCloud) -> None:
 def test_drift_reports_a_hand_added_ssh_rule_open_to_the_world(dev_cloud: DevCloud) -> None:
     network = dev_cloud.connection.network
     rule = network.create_security_group_rule(
-        security_group_id=dev_cloud.ids[f"{SHIBUYA}-internet-sg-internet-web"], direction="ingress",
-        ether_type="IPv4", protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0")
+        security_group_id=dev_cloud.ids[f"{SHIBUYA}-internet-sg-internet-web"],
+        direction="ingress",
+        ether_type="IPv4",
+        protocol="tcp",
+        port_range_min=22,
+        port_range_max=22,
+        remote_ip_prefix="0.0.0.0/0",
+    )
     try:
         code, report = drift_json(dev_cloud)
         result = wardctl(dev_cloud, "drift", "--cloud", CLOUD, "--ward", SHIBUYA)
@@ -96,8 +102,12 @@ def test_drift_reports_a_hand_added_ssh_rule_open_to_the_world(dev_cloud: DevClo
 def test_drift_reports_a_network_shared_through_an_rbac_grant(dev_cloud: DevCloud) -> None:
     network = dev_cloud.connection.network
     net_id = dev_cloud.ids[f"{SHIBUYA}-lgwan-network"]
-    grant = network.create_rbac_policy(object_type="network", object_id=net_id, action="access_as_shared",
-                                       target_project_id=dev_cloud.ids[f"{SEEDED_WARDS[1]}-project"])
+    grant = network.create_rbac_policy(
+        object_type="network",
+        object_id=net_id,
+        action="access_as_shared",
+        target_project_id=dev_cloud.ids[f"{SEEDED_WARDS[1]}-project"],
+    )
     try:
         code, report = drift_json(dev_cloud)
     finally:
@@ -143,13 +153,30 @@ def test_cost_usage_writes_neutron_rows_cost_allocation_reads(dev_cloud: DevClou
 
     # the platform's network bill, split by each ward's routers as metered above
     rules = tmp_path / "rules.yaml"
-    rules.write_text("currency: JPY\npools:\n  - id: network\n    match: {ServiceName: [network]}\n"
-                     "    split: [{driver: usage, unit: Routers, weight: 1.0}]\n")
+    rules.write_text(
+        "currency: JPY\npools:\n  - id: network\n    match: {ServiceName: [network]}\n"
+        "    split: [{driver: usage, unit: Routers, weight: 1.0}]\n"
+    )
     bill = tmp_path / "bill.csv"
-    bill.write_text("BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,ServiceCategory,"
-                    "SubAccountId\n3000,JPY,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,network,Networking,platform\n")
-    result = wardctl(dev_cloud, "cost", "allocate", "--bill", str(bill), "--rules", str(rules),
-                     "--usage", str(out), "--period", "2026-11", "--format", "json")
+    bill.write_text(
+        "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,ServiceCategory,"
+        "SubAccountId\n3000,JPY,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,network,Networking,platform\n"
+    )
+    result = wardctl(
+        dev_cloud,
+        "cost",
+        "allocate",
+        "--bill",
+        str(bill),
+        "--rules",
+        str(rules),
+        "--usage",
+        str(out),
+        "--period",
+        "2026-11",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     routers = {ward: int(by_unit[(ward, "Routers")]) for ward in SEEDED_WARDS}
     charged = {w["code"]: w["total"] for w in json.loads(result.stdout)["wards"] if w["code"] in SEEDED_WARDS}
@@ -174,9 +201,15 @@ def keystone_stopped(dev_cloud: DevCloud) -> Iterator[None]:
             os.kill(pid, signal.SIGCONT)
 
 
-def test_every_command_fails_in_one_line_when_keystone_is_stopped(dev_cloud: DevCloud, tmp_path: Path) -> None:
+def test_every_command_fails_in_one_line_when_keystone_is_stopped(
+    dev_cloud: DevCloud, tmp_path: Path
+) -> None:
     out = tmp_path / "usage.csv"
-    commands = [["inventory"], ["drift", "--ward", SHIBUYA], ["cost", "usage", "--period", "2026-11", "--out", str(out)]]
+    commands = [
+        ["inventory"],
+        ["drift", "--ward", SHIBUYA],
+        ["cost", "usage", "--period", "2026-11", "--out", str(out)],
+    ]
     with keystone_stopped(dev_cloud):
         results = [wardctl(dev_cloud, *command, "--cloud", CLOUD, "--timeout", "1") for command in commands]
     for command, result in zip(commands, results, strict=True):
@@ -188,17 +221,27 @@ def test_every_command_fails_in_one_line_when_keystone_is_stopped(dev_cloud: Dev
     assert not out.exists()
 
 
-def test_every_command_fails_in_one_line_on_a_wrong_port_or_password(dev_cloud: DevCloud, tmp_path: Path) -> None:
+def test_every_command_fails_in_one_line_on_a_wrong_port_or_password(
+    dev_cloud: DevCloud, tmp_path: Path
+) -> None:
     config = dev_cloud.clouds_yaml.read_text()
     broken = tmp_path / "clouds.yaml"
-    broken.write_text(config.replace("wardcloud-dev:", "wardcloud-dev-down:").replace(":5000/", ":5999/")
-                      + config.replace("clouds:\n", "").replace("wardcloud-dev:", "wardcloud-dev-badpw:")
-                      .replace("password: secret", "password: not-the-password"))
+    broken.write_text(
+        config.replace("wardcloud-dev:", "wardcloud-dev-down:").replace(":5000/", ":5999/")
+        + config.replace("clouds:\n", "")
+        .replace("wardcloud-dev:", "wardcloud-dev-badpw:")
+        .replace("password: secret", "password: not-the-password")
+    )
     env = {"OS_CLIENT_CONFIG_FILE": str(broken)}
-    for cloud, code, text in [("wardcloud-dev-down", "LIVE002", "connection refused"),
-                              ("wardcloud-dev-badpw", "LIVE004", "authentication failed (401)")]:
-        for command in (["inventory"], ["drift", "--ward", SHIBUYA],
-                        ["cost", "usage", "--period", "2026-11", "--out", str(tmp_path / "u.csv")]):
+    for cloud, code, text in [
+        ("wardcloud-dev-down", "LIVE002", "connection refused"),
+        ("wardcloud-dev-badpw", "LIVE004", "authentication failed (401)"),
+    ]:
+        for command in (
+            ["inventory"],
+            ["drift", "--ward", SHIBUYA],
+            ["cost", "usage", "--period", "2026-11", "--out", str(tmp_path / "u.csv")],
+        ):
             result = wardctl(dev_cloud, *command, "--cloud", cloud, env=env)
             assert result.exit_code == 1, result.output
             [line] = result.stderr.splitlines()
