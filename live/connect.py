@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -131,13 +131,7 @@ def _classify_one(exc: BaseException) -> tuple[str, str]:
 
 def _realise(value: Any) -> Any:
     """SDK listings are lazy generators: pull them inside the guarded call so errors are caught there."""
-    if (
-        isinstance(value, Iterable)
-        and not isinstance(value, str | bytes | dict)
-        and not hasattr(value, "keys")
-    ):
-        return list(value)
-    return value
+    return list(value) if isinstance(value, Iterator) else value
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from live.connect import Cloud, Code, cloud_error
 from live.inventory import DOMAIN_NAME, _ward_of
@@ -250,30 +251,38 @@ def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME) -> 
 
 
 def _swift_rows(cloud: Cloud, wards: Sequence[tuple[str, Any]], row: Any) -> list[UsageRow]:
-    """Bytes stored in each ward project's Swift account (HEAD on AUTH_<project>; needs a reseller admin)."""
-    connection = cloud.connection
-    endpoint = cloud.call("object-store", "endpoint", connection.object_store.get_endpoint)
-    own = connection.current_project_id
+    """Bytes in each ward project's Swift account: the sum over its containers (needs ResellerAdmin).
+
+    Per-container HEADs, not the account's own total: the account total lags until Swift's
+    container-updater runs, a container's bytes are current as soon as an object is written.
+    """
+    store = cloud.connection.object_store
+    endpoint = str(cloud.call("object-store", "endpoint", store.get_endpoint))
+    own = cloud.connection.current_project_id
     rows = []
     for ward, project in wards:
-        url = str(endpoint).replace(f"AUTH_{own}", f"AUTH_{project.id}")
-        response = cloud.call(
-            "object-store", f"HEAD account {project.name}", connection.object_store.head, url
-        )
-        if response.status_code == 404:
-            used = 0  # an account nobody wrote to yet holds nothing
-        elif response.status_code >= 400:
-            raise cloud_error(
-                cloud.name,
-                "object-store",
-                f"HEAD account {project.name}",
-                Code.HTTP,
-                f"HTTP {response.status_code}",
-            )
-        else:
-            used = int(response.headers.get("X-Account-Bytes-Used", 0))
-        rows.append(row(ward, project, SWIFT, "Account", used, "Bytes", "swift account HEAD"))
+        account = endpoint.replace(f"AUTH_{own}", f"AUTH_{project.id}")
+        call = f"GET account {project.name}"
+        listing = cloud.call("object-store", call, store.get, f"{account}?format=json")
+        listing = _swift_ok(cloud, call, listing)
+        used = 0
+        for container in listing.json() if listing.status_code == 200 else ():
+            call = f"HEAD container {container['name']}"
+            head = _swift_ok(cloud, call, cloud.call("object-store", call, store.head,
+                                                     f"{account}/{quote(container['name'])}"))
+            used += int(head.headers.get("X-Container-Bytes-Used", 0))
+        rows.append(row(ward, project, SWIFT, "Account", used, "Bytes", "swift container HEADs"))
     return rows
+
+
+def _swift_ok(cloud: Cloud, call: str, response: Any) -> Any:
+    """The response, or a CloudError for its status (404: an account nobody wrote to holds nothing)."""
+    if response.status_code == 403:
+        raise cloud_error(cloud.name, "object-store", call, Code.FORBIDDEN,
+                          "forbidden (403): reading ward accounts needs the ResellerAdmin role")
+    if response.status_code >= 400 and response.status_code != 404:
+        raise cloud_error(cloud.name, "object-store", call, Code.HTTP, f"HTTP {response.status_code}")
+    return response
 
 
 def write_usage(usage: Usage, out: Path) -> None:

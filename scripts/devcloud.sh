@@ -132,6 +132,20 @@ for interface in ("public", "internal", "admin"):
 EOPY
 }
 
+reseller_admin() {  # Swift lets the admin read every project's account (per-ward usage) with this role
+  "$SYS_PY" - <<'EOPY'
+import os
+import openstack
+conn = openstack.connect(auth_url=os.environ["KS_URL"], username="admin", password=os.environ["ADMIN_PASS"],
+                         project_name="admin", user_domain_name="Default", project_domain_name="Default",
+                         region_name="RegionOne")
+role = conn.identity.find_role("ResellerAdmin") or conn.identity.create_role(name="ResellerAdmin")
+user = conn.identity.find_user("admin", domain_id="default")
+project = conn.identity.find_project("admin", domain_id="default")
+conn.identity.assign_project_role_to_user(project, user, role)
+EOPY
+}
+
 start_neutron() {
   local N="$RUN/neutron"
   mkdir -p "$N/lock"
@@ -270,6 +284,8 @@ EOC
   KS_URL="$KS_URL" ADMIN_PASS="$ADMIN_PASS" catalog object-store swift \
     "http://127.0.0.1:$SWIFT_PORT/v1/AUTH_%(project_id)s" > "$S/catalog.log" 2>&1 \
     || die "registering the object-store endpoint failed (see $S/catalog.log)"
+  KS_URL="$KS_URL" ADMIN_PASS="$ADMIN_PASS" reseller_admin >> "$S/catalog.log" 2>&1 \
+    || die "granting ResellerAdmin failed (see $S/catalog.log)"
   wait_http "http://127.0.0.1:$SWIFT_PORT/healthcheck" 30 || die "swift did not answer (see $S/log)"
 }
 

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEVCLOUD_HOME="${DEVCLOUD_HOME:-$PWD/.wardctl/devcloud}"
-scripts/devcloud.sh start
+# with Swift: `cost usage` reads per-ward bytes from it
+DEVCLOUD_SWIFT="${DEVCLOUD_SWIFT:-1}" scripts/devcloud.sh start

@@ -141,15 +141,26 @@ def test_drift_reports_a_deleted_subnet_missing(dev_cloud: DevCloud) -> None:
 
 
 def test_cost_usage_writes_neutron_rows_cost_allocation_reads(dev_cloud: DevCloud, tmp_path: Path) -> None:
+    swift = dev_cloud.connection.has_service("object-store")
+    if swift:  # 1234 bytes in Shibuya's account, written as the reseller admin devcloud.sh makes `admin`
+        store = dev_cloud.connection.object_store
+        own = dev_cloud.connection.current_project_id
+        account = store.get_endpoint().replace(f"AUTH_{own}", f"AUTH_{dev_cloud.ids[f'{SHIBUYA}-project']}")
+        assert store.put(f"{account}/{SHIBUYA}-internet-backup").status_code in (201, 202)
+        assert store.put(f"{account}/{SHIBUYA}-internet-backup/x.bin", data=b"x" * 1234).status_code == 201
     out = tmp_path / "usage.csv"
     result = wardctl(dev_cloud, "cost", "usage", "--cloud", CLOUD, "--period", "2026-11", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "skipped: compute (Nova)" in result.stderr  # the dev cloud runs no Nova: said, not zero
+    assert ("skipped: object-store (Swift)" in result.stderr) is not swift
     rows = list(csv.DictReader(out.open()))
     by_unit = {(r["SubAccountId"], r["ConsumedUnit"]): r["ConsumedQuantity"] for r in rows}
     assert by_unit[(SHIBUYA, "Routers")] == "2"  # internet and lgwan; mynumber has none
     assert by_unit[(SEEDED_WARDS[1], "Floating IPs")] == "0"
-    assert {r["ServiceName"] for r in rows} == {"Neutron"}
+    assert {r["ServiceName"] for r in rows} == ({"Neutron", "Swift"} if swift else {"Neutron"})
+    if swift:
+        assert by_unit[(SHIBUYA, "Bytes")] == "1234"
+        assert by_unit[(SEEDED_WARDS[1], "Bytes")] == "0"
 
     # the platform's network bill, split by each ward's routers as metered above
     rules = tmp_path / "rules.yaml"
