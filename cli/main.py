@@ -14,6 +14,7 @@ from cli.cost import cost
 from cli.cost_usage import usage
 from cli.drift import drift_command
 from cli.inventory import inventory
+from cli.policy import policy
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -70,6 +71,7 @@ cli.add_command(cost)
 cost.add_command(usage)  # `cost usage` reads the live cloud (live/usage.py)
 cli.add_command(inventory)
 cli.add_command(drift_command)
+cli.add_command(policy)
 
 
 def main() -> None:
