@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from cli.context import Settings
@@ -19,17 +21,34 @@ from tenants.validate import load_tenants
 @click.option(
     "--ward", "wards", multiple=True, metavar="CODE6", help="Compare only these wards (repeatable)."
 )
+@click.option(
+    "--policy-config",
+    "policy_config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Policy config (enforcement overrides, thresholds); default: the bundled one.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def drift_command(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...], fmt: str) -> int:
+def drift_command(
+    settings: Settings,
+    cloud: str,
+    timeout: float,
+    wards: tuple[str, ...],
+    policy_config: Path | None,
+    fmt: str,
+) -> int:
     """Missing, unexpected, changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error."""
     tenants = load_tenants(settings.tenants_dir)
-    select_stacks(tenants, wards, str(settings.tenants_dir))  # an unknown ward fails before any cloud call
+    # bad local input (unknown ward, broken policy config) fails before any cloud call
+    select_stacks(tenants, wards, str(settings.tenants_dir))
+    chosen = [t for t in tenants if t.code in wards] if wards else list(tenants)
+    policy_check = resource_policy_check(chosen, policy_config)
     report = drift(
         read_inventory(connect(cloud, timeout=timeout)),
         tenants,
         wards,
-        resource_policy_check(),
+        policy_check,
         source=str(settings.tenants_dir),
     )
     if fmt == "json":
@@ -50,12 +69,19 @@ def render_text(report: DriftReport) -> None:
         for change in finding.changes:
             click.echo(f"{'':<12} {'':<10} {'':<16}   {change.field}: {change.declared!r} -> {change.live!r}")
     for violation in report.violations:
+        where = f"ward-{violation.ward}" if violation.ward else "-"
+        state = "waived" if violation.waived else "violation"
         click.echo(
-            f"{violation.stack:<12} {'violation':<10} {violation.policy_id:<16} {violation.resource}: "
-            f"[{violation.severity}] {violation.message}"
+            f"{where:<12} {state:<10} {violation.policy_id:<16} {violation.resource or ''}: "
+            f"[{violation.severity}, {violation.enforcement}] {violation.message}"
         )
     if not report.policies_run:
-        click.echo("resource policies: not run (no policy engine installed)")
+        click.echo("resource policies: not run")
+    if report.policies_not_run:
+        click.echo(
+            f"policies not run on the live cloud: {', '.join(sorted(report.policies_not_run))} "
+            "(they read what the inventory does not)"
+        )
     if report.not_compared:
         skipped = ", ".join(f"{short_type(t)} x{n}" for t, n in sorted(report.not_compared.items()))
         click.echo(f"not compared (not read from the cloud): {skipped}")
@@ -64,6 +90,5 @@ def render_text(report: DriftReport) -> None:
         for kind in ("missing", "unexpected", "changed", "unowned")
     }
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    click.echo(
-        f"{'clean' if report.clean else 'DRIFT'}: {summary}, {len(report.violations)} policy violation(s)"
-    )
+    unwaived = sum(1 for v in report.violations if not v.waived)
+    click.echo(f"{'clean' if report.clean else 'DRIFT'}: {summary}, {unwaived} policy violation(s)")

@@ -49,7 +49,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     inv.ROUTER_TYPE: ("name", "adminStateUp", "externalNetworkId", "enableSnat", "tenantId", "tags"),
     inv.ROUTER_INTERFACE_TYPE: ("routerId", "subnetId"),
-    inv.SECGROUP_TYPE: ("name", "description", "tenantId", "tags"),
+    inv.SECGROUP_TYPE: ("name", "description", "deleteDefaultRules", "tenantId", "tags"),
     inv.SECGROUP_RULE_TYPE: ("description", "securityGroupId", "tenantId"),
     inv.NETWORK_QUOTA_TYPE: ("projectId", *inv.QUOTA_FIELDS.values()),
     inv.RBAC_TYPE: ("action", "objectId", "objectType", "targetTenant"),
@@ -110,21 +110,35 @@ class Violation:
 
     policy_id: str
     severity: str
-    stack: str
-    resource: str
+    enforcement: str
+    ward: str | None
+    resource: str | None
     message: str
+    waived: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "policyId": self.policy_id,
             "severity": self.severity,
-            "stack": self.stack,
+            "enforcement": self.enforcement,
+            "ward": self.ward,
             "resource": self.resource,
             "message": self.message,
+            "waived": self.waived,
         }
 
 
-PolicyCheck = Callable[[Graph], Sequence[Violation]]
+@dataclass(frozen=True)
+class PolicyResult:
+    """What the policies found on the live graphs, and the rules that could not judge them."""
+
+    violations: tuple[Violation, ...]
+    not_run: Mapping[str, str] = field(default_factory=dict)  # rule ID → why
+
+
+# Runs the resource (and graph) policies over the live graphs of the compared stacks; the second
+# argument maps platform logical names to live ids (policy config names platform objects by logical id).
+PolicyCheck = Callable[[Mapping[str, Graph], Mapping[str, str]], PolicyResult]
 
 
 @dataclass(frozen=True)
@@ -137,10 +151,12 @@ class DriftReport:
     violations: tuple[Violation, ...]
     not_compared: Mapping[str, int] = field(default_factory=dict)  # type → declared count
     policies_run: bool = True
+    policies_not_run: Mapping[str, str] = field(default_factory=dict)  # rule ID → why
 
     @property
     def clean(self) -> bool:
-        return not self.findings and not self.violations
+        """No drift and no violation (a waived violation is reported, and does not count)."""
+        return not self.findings and not any(not v.waived for v in self.violations)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -150,6 +166,7 @@ class DriftReport:
             "findings": [f.to_json() for f in self.findings],
             "violations": [v.to_json() for v in self.violations],
             "policiesRun": self.policies_run,
+            "policiesNotRun": dict(self.policies_not_run),
             "notCompared": dict(self.not_compared),
         }
 
@@ -302,11 +319,17 @@ def drift(
                 live.ids.get(inv.UNOWNED_STACK, {}).get(resource.name),
             )
         )
-    violations: list[Violation] = []
+    policies = PolicyResult(())
     if policy_check is not None:
-        for stack in [*stacks, inv.UNOWNED_STACK]:
-            if stack in live.graphs:
-                violations += policy_check(live.graphs[stack])
+        checked = [*stacks, *([inv.UNOWNED_STACK] if not wards else [])]
+        graphs = {stack: live.graphs[stack] for stack in checked if stack in live.graphs}
+        policies = policy_check(graphs, live.ids.get(PLATFORM_STACK, {}))
     return DriftReport(
-        live.cloud, tuple(stacks), tuple(findings), tuple(violations), not_compared, policy_check is not None
+        live.cloud,
+        tuple(stacks),
+        tuple(findings),
+        policies.violations,
+        not_compared,
+        policy_check is not None,
+        policies.not_run,
     )

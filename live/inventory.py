@@ -363,10 +363,23 @@ def _router_interface(
         )
 
 
-def _security_group(builder: _Builder, raw: Mapping[str, Any]) -> None:
+def _is_neutron_default(rule: Mapping[str, Any]) -> bool:
+    """One of the allow-all egress rules Neutron adds to every new group (what delete_default_rules drops)."""
+    return (
+        rule.get("direction") == "egress"
+        and rule.get("protocol") is None
+        and rule.get("remote_ip_prefix") is None
+        and rule.get("remote_group_id") is None
+        and rule.get("port_range_min") is None
+        and rule.get("port_range_max") is None
+    )
+
+
+def _security_group(builder: _Builder, raw: Mapping[str, Any], rules: Sequence[Mapping[str, Any]]) -> None:
     inputs: dict[str, Any] = {}
     _set(inputs, "name", raw.get("name"))
     _set(inputs, "description", raw.get("description"))
+    inputs["deleteDefaultRules"] = not any(_is_neutron_default(r) for r in rules)
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
@@ -457,10 +470,13 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
     routers = {r["id"]: r for r in raw.routers}
     for port in sorted(raw.router_ports, key=lambda p: p["id"]):
         _router_interface(builder, port, subnets, routers)
+    rules_of: dict[str, list[Mapping[str, Any]]] = {}
+    for rule in raw.security_group_rules:
+        rules_of.setdefault(str(rule.get("security_group_id")), []).append(rule)
     for group in _by_name(raw.security_groups):
         if group.get("name") == "default" and not group.get("tags"):
             continue  # Neutron's own per-project group (module docstring)
-        _security_group(builder, group)
+        _security_group(builder, group, rules_of.get(str(group["id"]), []))
     for rule in sorted(raw.security_group_rules, key=lambda r: r["id"]):
         _security_group_rule(builder, rule)
     project_names = {p["id"]: str(p.get("name")) for p in raw.projects}

@@ -268,8 +268,11 @@ def _swift_rows(cloud: Cloud, wards: Sequence[tuple[str, Any]], row: Any) -> lis
         used = 0
         for container in listing.json() if listing.status_code == 200 else ():
             call = f"HEAD container {container['name']}"
-            head = _swift_ok(cloud, call, cloud.call("object-store", call, store.head,
-                                                     f"{account}/{quote(container['name'])}"))
+            head = _swift_ok(
+                cloud,
+                call,
+                cloud.call("object-store", call, store.head, f"{account}/{quote(container['name'])}"),
+            )
             used += int(head.headers.get("X-Container-Bytes-Used", 0))
         rows.append(row(ward, project, SWIFT, "Account", used, "Bytes", "swift container HEADs"))
     return rows
@@ -278,8 +281,13 @@ def _swift_rows(cloud: Cloud, wards: Sequence[tuple[str, Any]], row: Any) -> lis
 def _swift_ok(cloud: Cloud, call: str, response: Any) -> Any:
     """The response, or a CloudError for its status (404: an account nobody wrote to holds nothing)."""
     if response.status_code == 403:
-        raise cloud_error(cloud.name, "object-store", call, Code.FORBIDDEN,
-                          "forbidden (403): reading ward accounts needs the ResellerAdmin role")
+        raise cloud_error(
+            cloud.name,
+            "object-store",
+            call,
+            Code.FORBIDDEN,
+            "forbidden (403): reading ward accounts needs the ResellerAdmin role",
+        )
     if response.status_code >= 400 and response.status_code != 404:
         raise cloud_error(cloud.name, "object-store", call, Code.HTTP, f"HTTP {response.status_code}")
     return response

@@ -54,7 +54,8 @@ def dev_cloud() -> Iterator[DevCloud]:
     previous = os.environ.get("OS_CLIENT_CONFIG_FILE")
     os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)
     try:
-        cloud = connect(CLOUD, timeout=5)
+        connect(CLOUD, timeout=5)  # quick probe: up or skipped
+        cloud = connect(CLOUD, timeout=120)  # seeding on 2 shared cores can be slow; not what is tested
     except CloudError as exc:
         pytest.skip(f"dev cloud not up ({exc}); start it: scripts/devcloud.sh start")
     finally:

@@ -70,6 +70,7 @@ def test_inventory_returns_the_seeded_wards_in_the_plan_shape(dev_cloud: DevClou
 def test_drift_is_clean_right_after_seeding(dev_cloud: DevCloud) -> None:
     code, report = drift_json(dev_cloud)
     assert (code, report["findings"], report["violations"]) == (0, [], [])
+    assert report["policiesRun"] and "NET-011" not in report["policiesNotRun"]
     assert report["stacks"] == [f"ward-{w}" for w in SEEDED_WARDS]
     assert "openstack:objectstorage/container:Container" in report["notCompared"]  # said, not hidden
 
@@ -95,8 +96,13 @@ def test_drift_reports_a_hand_added_ssh_rule_open_to_the_world(dev_cloud: DevClo
     assert (added["ward"], added["liveId"]) == (SHIBUYA, rule.id)
     assert added["name"] == f"{SHIBUYA}-internet-sg-internet-web-in-tcp-22-0.0.0.0_0"
     assert result.exit_code == 2 and "unexpected" in result.stdout and "in-tcp-22-0.0.0.0_0" in result.stdout
-    if report["policiesRun"]:
-        assert any(v["resource"] == added["name"] for v in report["violations"]), report["violations"]
+    [violation] = [v for v in report["violations"] if v["resource"] == added["name"]]
+    assert (violation["policyId"], violation["severity"], violation["ward"]) == (
+        "NET-011",
+        "critical",
+        SHIBUYA,
+    )
+    assert "NET-011" in result.stdout  # the text report names the policy too
 
 
 def test_drift_reports_a_network_shared_through_an_rbac_grant(dev_cloud: DevCloud) -> None:
@@ -118,6 +124,10 @@ def test_drift_reports_a_network_shared_through_an_rbac_grant(dev_cloud: DevClou
     assert {"field": "shared", "declared": False, "live": True} in changed["changes"]
     [rbac] = findings(report, "unexpected", "RbacPolicyV2")
     assert (rbac["ward"], rbac["liveId"]) == (SHIBUYA, grant.id)
+    assert {(v["policyId"], v["resource"]) for v in report["violations"]} == {
+        ("ISO-001", changed["name"]),  # a shared ward network
+        ("ISO-002", rbac["name"]),  # an RBAC grant of a ward network to another project
+    }
     assert drift_json(dev_cloud)[0] == 0  # revoked: shared again False
 
 
