@@ -213,3 +213,31 @@ def test_a_declared_ward_normalised_back_is_clean_and_types_not_read_are_listed(
     report = drift(live, tenants, [WARD])
     assert report.clean, report.findings
     assert report.not_compared["openstack:objectstorage/container:Container"] == 4
+
+
+def test_live_policy_check_flags_a_world_ssh_rule_and_maps_platform_ids() -> None:
+    from live.policy import resource_policy_check
+
+    tenants = load_tenants(TENANTS)
+    declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]
+    ssh = rule(f"{WARD}-internet-sg-internet-web-in-tcp-22-0.0.0.0_0", 22)
+    # live ids for the routers' gateways: the policy config names them `platform-…-network-id`
+    live_routers = tuple(
+        Resource(r.urn, r.type, r.name, r.parent, (), {**r.inputs, "externalNetworkId": f"live-{r.name}"})
+        if r.type == inv.ROUTER_TYPE
+        else r
+        for r in declared
+        if r.type in inv.COVERED_TYPES
+    )
+    platform_ids = {
+        "platform-egress-network": f"live-{WARD}-internet-router",
+        "platform-lgwan-gateway-network": f"live-{WARD}-lgwan-router",
+    }
+    check = resource_policy_check([t for t in tenants if t.code == WARD])
+    clean = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, platform_ids)
+    assert clean.violations == ()
+    assert "AUD-002" in clean.not_run  # it would flag the audit container the inventory cannot see
+    found = check({f"ward-{WARD}": Graph(f"ward-{WARD}", (*live_routers, ssh))}, platform_ids)
+    assert [(v.policy_id, v.resource, v.ward) for v in found.violations] == [("NET-011", ssh.name, WARD)]
+    unmapped = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, {})
+    assert {v.policy_id for v in unmapped.violations} == {"NET-007", "NET-008"}  # gateways unknown to config
