@@ -13,6 +13,7 @@ from cli.context import Settings
 from cli.cost import cost
 from cli.cost_usage import usage
 from cli.drift import drift_command
+from cli.infra import apply, destroy, plan, state
 from cli.inventory import inventory
 from cli.policy import policy
 from cli.tenant import tenant
@@ -72,6 +73,10 @@ cost.add_command(usage)  # `cost usage` reads the live cloud (live/usage.py)
 cli.add_command(inventory)
 cli.add_command(drift_command)
 cli.add_command(policy)
+cli.add_command(plan)
+cli.add_command(state)
+cli.add_command(apply)
+cli.add_command(destroy)
 
 
 def main() -> None:

@@ -27,9 +27,18 @@ AUDIT_ARCHIVE = "platform-audit-archive"
 SERVICE_PROJECT = "platform-{service}-project"
 
 # The stack outputs ward stacks read through their StackReference.
-OUTPUT_KEYS = ("domain_id", "egress_network_id", "lgwan_network_id", "lgwan_gateway_cidr",
-               "dns_nameservers", "encrypted_volume_type_id", "ward_admin_role_id",
-               "audit_project_id", "audit_archive", "service_project_ids")
+OUTPUT_KEYS = (
+    "domain_id",
+    "egress_network_id",
+    "lgwan_network_id",
+    "lgwan_gateway_cidr",
+    "dns_nameservers",
+    "encrypted_volume_type_id",
+    "ward_admin_role_id",
+    "audit_project_id",
+    "audit_archive",
+    "service_project_ids",
+)
 
 SERVICE_TITLES = {"bousai": "防災システム", "procurement": "共同調達", "renkei": "連携基盤"}
 PLATFORM_TAGS = ["wardcloud", "owner:platform"]
@@ -77,9 +86,11 @@ def expected_outputs(plan: AddressPlan, id_of: Callable[[str], str]) -> dict[str
     }
 
 
-def allocation_pool(cidr: IPv4Network) -> dict[str, str]:
+def allocation_pool(cidr: IPv4Network) -> openstack.networking.SubnetAllocationPoolArgs:
     """DHCP pool: skip the gateway and nine addresses for appliances, up to the last host."""
-    return {"start": str(cidr.network_address + 10), "end": str(cidr.broadcast_address - 1)}
+    return openstack.networking.SubnetAllocationPoolArgs(
+        start=str(cidr.network_address + 10), end=str(cidr.broadcast_address - 1)
+    )
 
 
 class Platform(pulumi.ComponentResource):
@@ -90,55 +101,104 @@ class Platform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         self.domain = openstack.identity.Project(
-            DOMAIN, name="wardcloud", is_domain=True, description="特別区共同化クラウド consortium domain",
-            tags=PLATFORM_TAGS, opts=child)
+            DOMAIN,
+            name="wardcloud",
+            is_domain=True,
+            description="特別区共同化クラウド consortium domain",
+            tags=PLATFORM_TAGS,
+            opts=child,
+        )
         self.ward_admin_role = openstack.identity.Role(
-            WARD_ADMIN_ROLE, name="ward-admin", domain_id=self.domain.id, opts=child)
+            WARD_ADMIN_ROLE, name="ward-admin", domain_id=self.domain.id, opts=child
+        )
 
         self.egress_network = openstack.networking.Network(
-            EGRESS_NETWORK, name=EGRESS_NETWORK, external=True, shared=False, admin_state_up=True,
+            EGRESS_NETWORK,
+            name=EGRESS_NETWORK,
+            external=True,
+            shared=False,
+            admin_state_up=True,
             description="Provider network towards the internet (only internet segments route here)",
-            tags=[*PLATFORM_TAGS, "purpose:egress"], opts=child)
+            tags=[*PLATFORM_TAGS, "purpose:egress"],
+            opts=child,
+        )
         self.egress_subnet = openstack.networking.Subnet(
-            "platform-egress-subnet", name="platform-egress-subnet", network_id=self.egress_network.id,
-            cidr=str(plan.egress_cidr), ip_version=4, enable_dhcp=False,
-            allocation_pools=[allocation_pool(plan.egress_cidr)], tags=[*PLATFORM_TAGS, "purpose:egress"],
-            opts=child)
+            "platform-egress-subnet",
+            name="platform-egress-subnet",
+            network_id=self.egress_network.id,
+            cidr=str(plan.egress_cidr),
+            ip_version=4,
+            enable_dhcp=False,
+            allocation_pools=[allocation_pool(plan.egress_cidr)],
+            tags=[*PLATFORM_TAGS, "purpose:egress"],
+            opts=child,
+        )
         self.lgwan_network = openstack.networking.Network(
-            LGWAN_NETWORK, name=LGWAN_NETWORK, external=True, shared=False, admin_state_up=True,
+            LGWAN_NETWORK,
+            name=LGWAN_NETWORK,
+            external=True,
+            shared=False,
+            admin_state_up=True,
             description="LGWAN connection network (only lgwan segments route here)",
-            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"], opts=child)
+            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"],
+            opts=child,
+        )
         self.lgwan_subnet = openstack.networking.Subnet(
-            "platform-lgwan-gateway-subnet", name="platform-lgwan-gateway-subnet",
-            network_id=self.lgwan_network.id, cidr=str(plan.lgwan_gateway_cidr), ip_version=4,
-            enable_dhcp=False, dns_nameservers=list(plan.dns_nameservers),
+            "platform-lgwan-gateway-subnet",
+            name="platform-lgwan-gateway-subnet",
+            network_id=self.lgwan_network.id,
+            cidr=str(plan.lgwan_gateway_cidr),
+            ip_version=4,
+            enable_dhcp=False,
+            dns_nameservers=list(plan.dns_nameservers),
             allocation_pools=[allocation_pool(plan.lgwan_gateway_cidr)],
-            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"], opts=child)
+            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"],
+            opts=child,
+        )
 
         # pulumi-openstack has no Cinder encryption-type resource: the LUKS spec is attached by
         # `openstack volume type set --encryption-provider luks` (docs/infra.md); the type is private
         # and granted to the wards whose segments require encryption.
         self.encrypted_volume_type = openstack.blockstorage.VolumeTypeV3(
-            ENCRYPTED_VOLUME_TYPE, name="encrypted-luks", is_public=False,
+            ENCRYPTED_VOLUME_TYPE,
+            name="encrypted-luks",
+            is_public=False,
             description="LUKS-encrypted volumes for mynumber segments",
-            extra_specs={"wardcloud:encryption": "luks"}, opts=child)
+            extra_specs={"wardcloud:encryption": "luks"},
+            opts=child,
+        )
 
         self.service_projects = {
             service: openstack.identity.Project(
-                SERVICE_PROJECT.format(service=service), name=f"shared-{service}", domain_id=self.domain.id,
+                SERVICE_PROJECT.format(service=service),
+                name=f"shared-{service}",
+                domain_id=self.domain.id,
                 description=f"共有サービス {SERVICE_TITLES.get(service, service)}",
-                tags=[*PLATFORM_TAGS, f"service:{service}"], opts=child)
+                tags=[*PLATFORM_TAGS, f"service:{service}"],
+                opts=child,
+            )
             for service in SHARED_SERVICES
         }
         self.audit_project = openstack.identity.Project(
-            AUDIT_PROJECT, name="platform-audit", domain_id=self.domain.id,
-            description="Log shipper and the central audit archive", tags=[*PLATFORM_TAGS, "purpose:audit"],
-            opts=child)
+            AUDIT_PROJECT,
+            name="platform-audit",
+            domain_id=self.domain.id,
+            description="Log shipper and the central audit archive",
+            tags=[*PLATFORM_TAGS, "purpose:audit"],
+            opts=child,
+        )
         self.audit_archive = openstack.objectstorage.Container(
-            AUDIT_ARCHIVE, name=AUDIT_ARCHIVE, versioning=True,
-            metadata={"owner": "platform", "purpose": "audit-archive", "retention-years": "10",
-                      "delete-protected": "true"},
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True))
+            AUDIT_ARCHIVE,
+            name=AUDIT_ARCHIVE,
+            versioning=True,
+            metadata={
+                "owner": "platform",
+                "purpose": "audit-archive",
+                "retention-years": "10",
+                "delete-protected": "true",
+            },
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+        )
 
         self.outputs: dict[str, pulumi.Input[Any]] = {
             "domain_id": self.domain.id,
@@ -150,6 +210,8 @@ class Platform(pulumi.ComponentResource):
             "ward_admin_role_id": self.ward_admin_role.id,
             "audit_project_id": self.audit_project.id,
             "audit_archive": self.audit_archive.name,
-            "service_project_ids": {service: project.id for service, project in self.service_projects.items()},
+            "service_project_ids": {
+                service: project.id for service, project in self.service_projects.items()
+            },
         }
         self.register_outputs(self.outputs)

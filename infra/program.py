@@ -43,5 +43,8 @@ def build_stack(stack: str, tenants: Sequence[Tenant], plan: AddressPlan) -> dic
     if stack == PLATFORM_STACK:
         return Platform(PLATFORM_STACK, plan).outputs
     ward = WardTenant(ward_for_stack(stack, tenants), platform_reference())
-    return {"ward": ward.ward.code, "project_id": ward.project.id,
-            "network_ids": {name: net.id for name, net in ward.networks.items()}}
+    return {
+        "ward": ward.ward.code,
+        "project_id": ward.project.id,
+        "network_ids": {name: net.id for name, net in ward.networks.items()},
+    }

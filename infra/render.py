@@ -7,6 +7,7 @@ several stacks in parallel means several processes (`jobs`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,8 +80,11 @@ class _Mocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == STACK_REFERENCE_TYPE:
-            return args.name, {"name": args.name, "outputs": dict(self.platform_outputs),
-                               "secretOutputNames": []}
+            return args.name, {
+                "name": args.name,
+                "outputs": dict(self.platform_outputs),
+                "secretOutputNames": [],
+            }
         return self.ids.get(args.name, mock_id(args.name)), dict(args.inputs)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -101,23 +105,42 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         _ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        id_, state = self.mocks.new_resource(pulumi_mocks.MockResourceArgs(
-            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
-            resource_id=request.importId, custom=request.custom or False))
+        id_, state = self.mocks.new_resource(
+            pulumi_mocks.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+            )
+        )
         if not request.custom:
             id_, state = "", {}
         if request.retainOnDelete:
             self.retained.add(urn)
-        self.recorded.append(Resource(
-            urn=urn, type=request.type, name=request.name, parent=request.parent or None,
-            dependencies=tuple(sorted(set(request.dependencies))), inputs=_plain(inputs)))
+        self.recorded.append(
+            Resource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                dependencies=tuple(sorted(set(request.dependencies))),
+                inputs=_plain(inputs),
+            )
+        )
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)
 
 
-def render_stack(stack: str, tenants: Sequence[Tenant], *, plan: AddressPlan | None = None,
-                 known: Mapping[str, Known] | None = None) -> Rendered:
+def render_stack(
+    stack: str,
+    tenants: Sequence[Tenant],
+    *,
+    plan: AddressPlan | None = None,
+    known: Mapping[str, Known] | None = None,
+) -> Rendered:
     """Render one stack under mocks: graph, outputs and retained resources."""
     plan = plan or address_plan()
     if stack != PLATFORM_STACK:
@@ -125,20 +148,27 @@ def render_stack(stack: str, tenants: Sequence[Tenant], *, plan: AddressPlan | N
     return render_program(stack, lambda: build_stack(stack, tenants, plan), plan=plan, known=known)
 
 
-def render_program(stack: str, program: Callable[[], Mapping[str, Any] | None], *,
-                   plan: AddressPlan | None = None, known: Mapping[str, Known] | None = None) -> Rendered:
+def render_program(
+    stack: str,
+    program: Callable[[], Mapping[str, Any] | None],
+    *,
+    plan: AddressPlan | None = None,
+    known: Mapping[str, Known] | None = None,
+) -> Rendered:
     """Run any Pulumi program as `stack` under the recording mocks (the entry point's test uses it)."""
     plan = plan or address_plan()
     known = known or {}
     own = known.get(stack, Known())
     platform_known = known.get(PLATFORM_STACK, Known())
     platform_outputs = dict(platform_known.outputs) or expected_outputs(
-        plan, lambda name: platform_known.ids.get(name, mock_id(name)))
+        plan, lambda name: platform_known.ids.get(name, mock_id(name))
+    )
     mocks = _Mocks(own.ids, platform_outputs)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)  # a fresh root Stack resource per stack, not the previous one's
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor,
-                           organization=ORGANIZATION)
+    pulumi_mocks.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor, organization=ORGANIZATION
+    )
     outputs: dict[str, Any] = {}
 
     async def run() -> None:
@@ -167,16 +197,38 @@ def tree_order(resources: Sequence[Resource]) -> tuple[Resource, ...]:
     return tuple(ordered)
 
 
-def _render_task(args: tuple[str, Sequence[Tenant], Mapping[str, Known]]) -> tuple[str, Graph]:
-    stack, tenants, known = args
+# Process-local worker context, set by the pool initializer in each forked worker only.
+_INHERITED_LOOPS: list[object] = []
+_WORKER: dict[str, Any] = {}
+
+
+def _fresh_worker(tenants: Sequence[Tenant], known: Mapping[str, Known]) -> None:
+    """Pool initializer: a forked worker must not use the parent's event loop.
+
+    The SDK sends monitor calls through the loop's default thread pool; after fork that pool's
+    threads do not exist and every call would wait forever. The inherited loop is kept referenced
+    (never finalised: its file descriptors belong to the parent).
+    """
+    with contextlib.suppress(RuntimeError):
+        _INHERITED_LOOPS.append(asyncio.get_event_loop_policy().get_event_loop())
     asyncio.set_event_loop(asyncio.new_event_loop())
-    return stack, render_stack(stack, tenants, known=known).graph
+    # handed over once per worker (inherited through fork), not pickled with every task
+    _WORKER.update(tenants=tenants, known=known)
 
 
-def render_stacks(tenants: Sequence[Tenant], stacks: Sequence[str] | None = None, *, jobs: int = 1,
-                  known: Mapping[str, Known] | None = None,
-                  on_rendered: Callable[[str], None] | None = None) -> dict[str, Graph]:
-    """Render `stacks` (default: platform + every ward) to graphs, in the order asked, over `jobs` processes."""
+def _render_task(stack: str) -> tuple[str, Graph]:
+    return stack, render_stack(stack, _WORKER["tenants"], known=_WORKER["known"]).graph
+
+
+def render_stacks(
+    tenants: Sequence[Tenant],
+    stacks: Sequence[str] | None = None,
+    *,
+    jobs: int = 1,
+    known: Mapping[str, Known] | None = None,
+    on_rendered: Callable[[str], None] | None = None,
+) -> dict[str, Graph]:
+    """Render `stacks` (default: platform + every ward) to graphs, ordered as asked, over `jobs` processes."""
     wanted = list(stacks) if stacks is not None else stack_names(tenants)
     for stack in wanted:
         if stack != PLATFORM_STACK:
@@ -191,9 +243,10 @@ def render_stacks(tenants: Sequence[Tenant], stacks: Sequence[str] | None = None
     else:
         # fork: workers inherit the imported SDK (importing pulumi_openstack costs about a second)
         context = multiprocessing.get_context("fork")
-        tasks = [(stack, tenants, known) for stack in wanted]
-        with context.Pool(min(jobs, len(wanted))) as pool:
-            for stack, graph in pool.imap_unordered(_render_task, tasks):
+        workers = min(jobs, len(wanted))
+        chunk = max(1, len(wanted) // (workers * 8))
+        with context.Pool(workers, initializer=_fresh_worker, initargs=(tenants, known)) as pool:
+            for stack, graph in pool.imap_unordered(_render_task, wanted, chunksize=chunk):
                 graphs[stack] = graph
                 if on_rendered:
                     on_rendered(stack)

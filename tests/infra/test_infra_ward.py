@@ -82,9 +82,17 @@ def test_security_group_has_no_rule_not_in_the_yaml(ward: Graph, shibuya: Tenant
             cidr = str(shibuya.segment(rule.source).cidr) if rule.source_segment else rule.source
             declared.add((f"131130-{group.name}", rule.protocol, rule.port_min, rule.port_max, cidr))
     names = {r.urn.rsplit("::", 1)[1]: r.inputs["name"] for r in ward.of_type(SECGROUP)}
-    rendered = {(names[r.dependencies[-1].rsplit("::", 1)[1]], r.inputs["protocol"], r.inputs.get("portRangeMin"),
-                 r.inputs.get("portRangeMax"), r.inputs["remoteIpPrefix"])
-                for r in ward.of_type(RULE) if r.inputs["direction"] == "ingress"}
+    rendered = {
+        (
+            names[r.dependencies[-1].rsplit("::", 1)[1]],
+            r.inputs["protocol"],
+            r.inputs.get("portRangeMin"),
+            r.inputs.get("portRangeMax"),
+            r.inputs["remoteIpPrefix"],
+        )
+        for r in ward.of_type(RULE)
+        if r.inputs["direction"] == "ingress"
+    }
     assert rendered == declared
 
 
@@ -94,8 +102,11 @@ def test_egress_is_limited_per_segment(ward: Graph) -> None:
         if rule.inputs["direction"] == "egress":
             segment = rule.name.split("-")[1]
             egress.setdefault(segment, set()).add(rule.inputs["remoteIpPrefix"])
-    assert egress == {"mynumber": {"10.13.0.0/20"}, "lgwan": {"10.13.16.0/20", "10.0.16.0/20"},
-                      "internet": {"0.0.0.0/0"}}
+    assert egress == {
+        "mynumber": {"10.13.0.0/20"},
+        "lgwan": {"10.13.16.0/20", "10.0.16.0/20"},
+        "internet": {"0.0.0.0/0"},
+    }
 
 
 def test_quotas_follow_the_tenant_file(ward: Graph, shibuya: Tenant) -> None:
@@ -115,7 +126,9 @@ def test_backup_containers_are_versioned_with_retention(ward: Graph, shibuya: Te
         assert container.inputs["metadata"]["retention-days"] == str(shibuya.backup.retention_days)
 
 
-def test_audit_container_is_write_only_for_the_shipper_and_retained(bundled_tenants: tuple[Tenant, ...]) -> None:
+def test_audit_container_is_write_only_for_the_shipper_and_retained(
+    bundled_tenants: tuple[Tenant, ...],
+) -> None:
     rendered = render_stack("ward-131130", bundled_tenants)
     audit = next(r for r in rendered.graph if r.name == "131130-audit-log")
     assert audit.inputs["metadata"]["retention-years"] == "7"
@@ -139,8 +152,9 @@ def test_platform_outputs_are_what_ward_stacks_read(bundled_tenants: tuple[Tenan
     assert {r.ward for r in rendered.graph} == {None}
 
 
-def test_render_is_deterministic_across_processes(bundled_tenants: tuple[Tenant, ...],
-                                                  graphs: dict[str, Graph]) -> None:
+def test_render_is_deterministic_across_processes(
+    bundled_tenants: tuple[Tenant, ...], graphs: dict[str, Graph]
+) -> None:
     assert render_stacks(bundled_tenants, [PLATFORM_STACK, "ward-131130"], jobs=2) == graphs
 
 
@@ -158,6 +172,54 @@ def test_pulumi_entry_point_builds_the_selected_ward(two_wards, monkeypatch: pyt
     from tests.infra.conftest import REPO
 
     monkeypatch.setenv("WARDCTL_TENANTS", str(two_wards))
-    rendered = render_program("ward-131016", lambda: runpy.run_path(str(REPO / "infra" / "__main__.py")) and None)
+    rendered = render_program(
+        "ward-131016", lambda: runpy.run_path(str(REPO / "infra" / "__main__.py")) and None
+    )
     assert rendered.graph.resources[0].name == "131016-ward"
     assert {r.ward for r in rendered.graph} == {"131016"}
+
+
+def test_project_lives_in_the_consortium_domain_with_ward_and_segment_tags(ward: Graph) -> None:
+    project = next(r for r in ward if r.name == "131130-project")
+    assert project.inputs["domainId"] == mock_id("consortium-domain")
+    assert project.inputs["tags"] == ["ward:131130", "mynumber", "lgwan", "internet"]
+    assert project.inputs["name"] == "131130-shibuya"
+
+
+def test_admin_group_gets_the_ward_admin_role_on_the_project_and_subscribed_services(
+    ward: Graph, shibuya: Tenant
+) -> None:
+    assignments = {r.name: r.inputs for r in ward.of_type("openstack:identity/roleAssignment:RoleAssignment")}
+    assert assignments["131130-admin-role-assignment"] == {
+        "groupId": "131130-admin-group-id",
+        "projectId": "131130-project-id",
+        "roleId": mock_id("platform-ward-admin-role"),
+    }
+    services = {n: a["projectId"] for n, a in assignments.items() if n.startswith("131130-service-")}
+    assert services == {
+        f"131130-service-{s}-role-assignment": mock_id(f"platform-{s}-project") for s in shibuya.services
+    }
+
+
+def test_subnets_have_dns_and_an_allocation_pool_inside_the_segment(ward: Graph) -> None:
+    subnet = next(r for r in ward if r.name == "131130-lgwan-subnet")
+    assert subnet.inputs["cidr"] == "10.13.16.0/20"
+    assert subnet.inputs["dnsNameservers"] == ["10.0.0.53", "10.0.0.54"]
+    assert subnet.inputs["allocationPools"] == [{"start": "10.13.16.10", "end": "10.13.31.254"}]
+    assert subnet.inputs["enableDhcp"] is True and "noGateway" not in subnet.inputs
+
+
+def test_platform_holds_what_the_wards_share(graphs: dict[str, Graph]) -> None:
+    platform = {r.name: r for r in graphs["platform"]}
+    assert platform["consortium-domain"].inputs["isDomain"] is True
+    assert platform["platform-egress-network"].inputs["external"] is True
+    assert platform["platform-lgwan-gateway-network"].inputs["external"] is True
+    assert platform["platform-encrypted-volume-type"].inputs["isPublic"] is False
+    assert {
+        platform[f"platform-{s}-project"].inputs["name"] for s in ("bousai", "procurement", "renkei")
+    } == {
+        "shared-bousai",
+        "shared-procurement",
+        "shared-renkei",
+    }
+    assert platform["platform-audit-archive"].inputs["versioning"] is True
