@@ -21,6 +21,7 @@ from wardcloud_core.files import write_atomic
 
 if TYPE_CHECKING:
     from infra.plan import Plan
+    from policies.engine import PolicyReport
 
 # The infra library loads the Pulumi SDK (about a second): commands import it when they run, so
 # `wardctl validate` and `--help` stay fast.
@@ -64,14 +65,19 @@ def rendering_progress() -> Iterator[Callable[[str], None] | None]:
         yield advance
 
 
-def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
-    """Print the plan in `fmt`; `--out` saves the JSON form atomically."""
+def emit_plan(plan: Plan, fmt: str, out: Path | None, policy: PolicyReport | None = None) -> None:
+    """Print the plan in `fmt` (with its policy verdict); `--out` saves the JSON form atomically."""
+    payload = plan.to_json() | ({"policy": policy.to_json()} if policy is not None else {})
     if out is not None:
-        write_atomic(out, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
+        write_atomic(out, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     if fmt == "json":
-        echo_json(plan.to_json())
+        echo_json(payload)
     else:
         click.echo(plan.to_text(), nl=False)
+        if policy is not None and (policy.violations or policy.waiver_notes):
+            from policies.report.text import render as policy_text
+
+            click.echo("\nPolicy:\n" + policy_text(policy), nl=False)
 
 
 @click.command()
@@ -93,11 +99,12 @@ def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
     Exit 0: no changes; 2: changes; 1: error.
     """
     from infra.plan import make_plan
+    from policies.engine import plan_report
 
     tenants = load_tenants(settings.tenants_dir)
     with rendering_progress() as on_rendered:
         result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, on_rendered=on_rendered)
-    emit_plan(result, fmt, out)
+    emit_plan(result, fmt, out, plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()}))
     return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
 
 
