@@ -8,8 +8,6 @@ import click
 
 from cli.inventory import CLOUD_OPTION
 from cli.output import echo_json
-from live.connect import connect
-from live.usage import parse_period, read_usage, write_usage
 
 
 @click.command("usage")
@@ -25,6 +23,10 @@ from live.usage import parse_period, read_usage, write_usage
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def usage(cloud: str, timeout: float, period: str, out: Path, fmt: str) -> None:
     """Read Neutron counts (always), Nova and Swift usage (when in the catalog) per ward; write FOCUS rows."""
+    # imported here: the OpenStack SDK loads only when a live-cloud command runs
+    from live.connect import connect
+    from live.usage import parse_period, read_usage, write_usage
+
     month = parse_period(period)
     result = read_usage(connect(cloud, timeout=timeout), month)
     write_usage(result, out)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.context import Settings
 from cli.inventory import CLOUD_OPTION, short_type
 from cli.output import echo_json
-from live.connect import connect
-from live.drift import DriftReport, drift, select_stacks
-from live.inventory import read_inventory
-from live.policy import resource_policy_check
 from tenants.validate import load_tenants
+
+if TYPE_CHECKING:
+    from live.drift import DriftReport
 
 
 @click.command("drift")
@@ -39,6 +39,12 @@ def drift_command(
     fmt: str,
 ) -> int:
     """Missing, unexpected, changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error."""
+    # imported here: the Pulumi and OpenStack SDKs load only when a live-cloud command runs
+    from live.connect import connect
+    from live.drift import drift, select_stacks
+    from live.inventory import read_inventory
+    from live.policy import resource_policy_check
+
     tenants = load_tenants(settings.tenants_dir)
     # bad local input (unknown ward, broken policy config) fails before any cloud call
     select_stacks(tenants, wards, str(settings.tenants_dir))

@@ -8,8 +8,7 @@ from typing import Any
 import click
 
 from cli.output import echo_json
-from live.connect import DEFAULT_TIMEOUT, connect
-from live.inventory import read_inventory
+from live.connect import DEFAULT_TIMEOUT  # cheap: the SDK loads only inside connect()
 
 
 def CLOUD_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:  # noqa: N802 - reads as a constant
@@ -44,6 +43,10 @@ def short_type(type_token: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def inventory(cloud: str, timeout: float, fmt: str) -> None:
     """Read the live cloud (projects, networks, subnets, routers, security groups, RBAC, quotas)."""
+    # imported here: the Pulumi and OpenStack SDKs load only when a live-cloud command runs
+    from live.connect import connect
+    from live.inventory import read_inventory
+
     result = read_inventory(connect(cloud, timeout=timeout))
     if fmt == "json":
         echo_json(result.to_json())

@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import signal
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from tests.live.conftest import CLOUD, SEEDED_WARDS, TENANTS, DevCloud
+from tests.live.devcloud import CLOUD, SEEDED_WARDS, TENANTS, DevCloud
 
 pytestmark = pytest.mark.live
 
@@ -204,6 +203,19 @@ def test_cost_usage_writes_neutron_rows_cost_allocation_reads(dev_cloud: DevClou
     assert charged == {ward: 3000 * n // sum(routers.values()) for ward, n in routers.items()}, charged
 
 
+def children_of(parent: int) -> list[int]:
+    """PIDs whose parent is `parent`, from /proc (uwsgi's workers under its master)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
 @contextmanager
 def keystone_stopped(dev_cloud: DevCloud) -> Iterator[None]:
     """SIGSTOP Keystone's uwsgi master and workers (by the PIDs devcloud.sh recorded), SIGCONT after."""
@@ -211,8 +223,7 @@ def keystone_stopped(dev_cloud: DevCloud) -> Iterator[None]:
     if not pid_file.is_file():
         pytest.skip(f"no {pid_file}: this dev cloud was not started by scripts/devcloud.sh")
     master = int(pid_file.read_text())
-    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True)
-    pids = [master, *(int(p) for p in children.stdout.split())]
+    pids = [master, *children_of(master)]
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)
     try:
