@@ -14,7 +14,7 @@ owns them, and no ward declares them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from infra.graph import SEGMENT_TAG, WARD_TAG, Graph, Resource
@@ -145,7 +145,7 @@ def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
         for p in projects
         if _ward_of(p)
     }
-    return RawCloud(**{**raw.__dict__, "quotas": quotas})
+    return replace(raw, quotas=quotas)
 
 
 def read_inventory(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> Inventory:
