@@ -30,7 +30,7 @@ def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
     for router in list(network.routers()):
         for port in network.ports(device_id=router.id, device_owner="network:router_interface"):
             for fixed in port.fixed_ips:
-                network.remove_interface_from_router(router, subnet_id=fixed["subnet_id"])
+                network.remove_interface_from_router(router, subnet=fixed["subnet_id"])
         if router.external_gateway_info:
             network.update_router(router, external_gateway_info={})
         network.delete_router(router, ignore_missing=True)
@@ -154,7 +154,7 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
         network.set_tags(created, i.get("tags") or [])
         return str(created.id)
     if resource.type == inv.ROUTER_INTERFACE_TYPE:
-        port = network.add_interface_to_router(i["routerId"], subnet_id=i["subnetId"])
+        port = network.add_interface_to_router(i["routerId"], subnet=i["subnetId"])
         return f"{port['port_id']}:{i['subnetId']}"
     if resource.type == inv.SECGROUP_TYPE:
         created = network.create_security_group(
