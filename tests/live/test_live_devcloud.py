@@ -64,6 +64,11 @@ def test_inventory_returns_the_seeded_wards_in_the_plan_shape(dev_cloud: DevClou
     assert router["inputs"]["externalNetworkId"] == dev_cloud.ids["platform-egress-network"]
     quota = next(r for r in live["resources"] if r["name"] == f"{SHIBUYA}-network-quota")
     assert quota["inputs"]["securityGroupRule"] == 100
+    text = wardctl(dev_cloud, "inventory", "--cloud", CLOUD)
+    assert text.exit_code == 0, text.output
+    assert f"ward-{SHIBUYA} (" in text.stdout
+    network_line = next(line for line in text.stdout.splitlines() if f"{SHIBUYA}-internet-network " in line)
+    assert dev_cloud.ids[f"{SHIBUYA}-internet-network"] in network_line
 
 
 def test_drift_is_clean_right_after_seeding(dev_cloud: DevCloud) -> None:
