@@ -11,7 +11,10 @@ import click
 
 from cli.context import Settings
 from cli.cost import cost
+from cli.cost_usage import usage
+from cli.drift import drift_command
 from cli.infra import apply, destroy, plan, state
+from cli.inventory import inventory
 from cli.policy import policy
 from cli.report import report
 from cli.tenant import tenant
@@ -66,13 +69,16 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
 
 cli.add_command(validate)
 cli.add_command(tenant)
+cli.add_command(policy)
 cli.add_command(plan)
 cli.add_command(state)
 cli.add_command(apply)
 cli.add_command(destroy)
-cli.add_command(policy)
 cli.add_command(cost)
+cost.add_command(usage)  # `cost usage` reads the live cloud (live/usage.py)
 cli.add_command(report)
+cli.add_command(inventory)
+cli.add_command(drift_command)
 
 
 def main() -> None:

@@ -1,0 +1,493 @@
+"""Read what is really in the cloud and normalise it into the graphs `plan` renders.
+
+Same stacks (`platform`, `ward-<code6>`, plus `unowned` for what no ward or the platform claims), same
+type tokens, same logical names and camelCase input names as infra's program, so the resource policies
+and `drift` read a live graph exactly as they read a planned one. Reading (`fetch`) and normalising
+(`normalise`) are separate: the second is pure and tested without a cloud.
+
+Covered: the consortium domain and its projects (ward tags), networks (shared/external flags), subnets,
+routers with gateways and interfaces, security groups and rules, network RBAC policies, network quotas
+of ward projects. Neutron's per-project `default` security groups are left out: Neutron creates and
+owns them, and no ward declares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from infra.graph import SEGMENT_TAG, WARD_TAG, Graph, Resource
+from infra.platform import AUDIT_PROJECT, DOMAIN, PLATFORM_STACK, PLATFORM_TYPE, SERVICE_PROJECT
+from infra.program import PROJECT, WARD_STACK_PREFIX
+from infra.render import STACK_TYPE, Known, tree_order
+from infra.ward import WARD_TYPE
+from live.connect import Cloud
+
+DOMAIN_NAME = "wardcloud"
+UNOWNED_STACK = "unowned"
+PLATFORM_TAG = "owner:platform"
+
+PROJECT_TYPE = "openstack:identity/project:Project"
+NETWORK_TYPE = "openstack:networking/network:Network"
+SUBNET_TYPE = "openstack:networking/subnet:Subnet"
+ROUTER_TYPE = "openstack:networking/router:Router"
+ROUTER_INTERFACE_TYPE = "openstack:networking/routerInterface:RouterInterface"
+SECGROUP_TYPE = "openstack:networking/secGroup:SecGroup"
+SECGROUP_RULE_TYPE = "openstack:networking/secGroupRule:SecGroupRule"
+RBAC_TYPE = "openstack:networking/rbacPolicyV2:RbacPolicyV2"
+NETWORK_QUOTA_TYPE = "openstack:networking/quotaV2:QuotaV2"
+
+# The types an inventory reads: drift compares only these and says so about the rest.
+COVERED_TYPES = frozenset(
+    {
+        PROJECT_TYPE,
+        NETWORK_TYPE,
+        SUBNET_TYPE,
+        ROUTER_TYPE,
+        ROUTER_INTERFACE_TYPE,
+        SECGROUP_TYPE,
+        SECGROUP_RULE_TYPE,
+        RBAC_TYPE,
+        NETWORK_QUOTA_TYPE,
+    }
+)
+
+# Neutron quota field (openstacksdk attribute) → QuotaV2 input (Pulumi wire name).
+QUOTA_FIELDS = {
+    "networks": "network",
+    "subnets": "subnet",
+    "ports": "port",
+    "routers": "router",
+    "floating_ips": "floatingip",
+    "security_groups": "securityGroup",
+    "security_group_rules": "securityGroupRule",
+}
+
+
+@dataclass(frozen=True)
+class RawCloud:
+    """What `fetch` read, as plain dicts keyed by openstacksdk attribute names."""
+
+    domain: Mapping[str, Any] | None
+    projects: Sequence[Mapping[str, Any]] = ()
+    networks: Sequence[Mapping[str, Any]] = ()
+    subnets: Sequence[Mapping[str, Any]] = ()
+    routers: Sequence[Mapping[str, Any]] = ()
+    router_ports: Sequence[Mapping[str, Any]] = ()
+    security_groups: Sequence[Mapping[str, Any]] = ()
+    security_group_rules: Sequence[Mapping[str, Any]] = ()
+    rbac_policies: Sequence[Mapping[str, Any]] = ()
+    quotas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # project id → quota
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """The live cloud as graphs per stack, and the live id behind every logical name."""
+
+    cloud: str
+    graphs: Mapping[str, Graph]
+    ids: Mapping[str, Mapping[str, str]]
+
+    def known(self) -> dict[str, Known]:
+        """Live ids per stack, for rendering the declared graphs with real references (drift)."""
+        return {stack: Known(ids=dict(ids)) for stack, ids in self.ids.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cloud": self.cloud,
+            "stacks": {
+                stack: {**graph.to_json(), "ids": dict(self.ids.get(stack, {}))}
+                for stack, graph in self.graphs.items()
+            },
+        }
+
+
+def _plain(resource: Any) -> dict[str, Any]:
+    return dict(resource.to_dict(computed=False)) if hasattr(resource, "to_dict") else dict(resource)
+
+
+def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
+    """Read the consortium domain's projects and every Neutron object the admin sees."""
+    connection = cloud.connection
+    identity, network = connection.identity, connection.network
+    domains = cloud.call(
+        "identity", "list projects (is_domain)", identity.projects, is_domain=True, name=domain_name
+    )
+    domain = _plain(domains[0]) if domains else None
+    projects = (
+        [
+            _plain(p)
+            for p in cloud.call("identity", "list projects", identity.projects, domain_id=domain["id"])
+        ]
+        if domain
+        else []
+    )
+
+    def listing(call: str, fn: Any, **query: Any) -> list[dict[str, Any]]:
+        return [_plain(item) for item in cloud.call("network", call, fn, **query)]
+
+    raw = RawCloud(
+        domain=domain,
+        projects=projects,
+        networks=listing("list networks", network.networks),
+        subnets=listing("list subnets", network.subnets),
+        routers=listing("list routers", network.routers),
+        router_ports=listing(
+            "list ports (router interfaces)", network.ports, device_owner="network:router_interface"
+        ),
+        security_groups=listing("list security groups", network.security_groups),
+        security_group_rules=listing("list security group rules", network.security_group_rules),
+        rbac_policies=listing("list rbac policies", network.rbac_policies),
+    )
+    quotas = {
+        p["id"]: _plain(cloud.call("network", f"get quota {p['name']}", network.get_quota, p["id"]))
+        for p in projects
+        if _ward_of(p)
+    }
+    return replace(raw, quotas=quotas)
+
+
+def read_inventory(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> Inventory:
+    """The live cloud, normalised into per-stack graphs (the shape `plan` renders)."""
+    return normalise(cloud.name, fetch(cloud, domain_name))
+
+
+def _ward_of(raw: Mapping[str, Any]) -> str | None:
+    for tag in raw.get("tags") or ():
+        if match := WARD_TAG.match(tag):
+            return match.group(1)
+    return None
+
+
+def _segment_of(raw: Mapping[str, Any]) -> str | None:
+    for tag in raw.get("tags") or ():
+        if match := SEGMENT_TAG.match(tag):
+            return match.group(1)
+    return None
+
+
+def _owner(raw: Mapping[str, Any]) -> str:
+    """The stack a tagged resource belongs to: its ward's, the platform's, else `unowned`."""
+    if ward := _ward_of(raw):
+        return f"{WARD_STACK_PREFIX}{ward}"
+    if PLATFORM_TAG in (raw.get("tags") or ()):
+        return PLATFORM_STACK
+    return UNOWNED_STACK
+
+
+def _set(inputs: dict[str, Any], key: str, value: Any) -> None:
+    """Only facts the cloud states: None and empty strings stay out, as unset inputs do in a render."""
+    if value is not None and value != "":
+        inputs[key] = value
+
+
+class _Builder:
+    """Collects resources per stack, keeping logical names unique and recording live ids."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, list[Resource]] = {}
+        self.ids: dict[str, dict[str, str]] = {}
+        self.logical: dict[str, tuple[str, str]] = {}  # live id (per kind) → (stack, logical name)
+
+    def component(self, stack: str) -> str:
+        """The component every resource of `stack` hangs under, as in the rendered program."""
+        if stack == PLATFORM_STACK:
+            type_, name = PLATFORM_TYPE, PLATFORM_STACK
+        elif stack.startswith(WARD_STACK_PREFIX):
+            type_, name = WARD_TYPE, f"{stack.removeprefix(WARD_STACK_PREFIX)}-ward"
+        else:
+            return ""
+        urn = f"urn:pulumi:{stack}::{PROJECT}::{STACK_TYPE}${type_}::{name}"
+        if stack not in self.resources:
+            stack_urn = f"urn:pulumi:{stack}::{PROJECT}::{STACK_TYPE}::{PROJECT}-{stack}"
+            self.resources[stack] = [Resource(urn, type_, name, stack_urn, (), {})]
+            self.ids[stack] = {}
+        return urn
+
+    def add(
+        self, stack: str, type_: str, name: str, live_id: str, inputs: dict[str, Any], key: str = ""
+    ) -> str:
+        parent = self.component(stack)
+        self.resources.setdefault(stack, [])
+        ids = self.ids.setdefault(stack, {})
+        if name in ids:  # a second object claiming the same place: keep both, the second is unexpected
+            name = f"{name}-{live_id[:8]}"
+        # as Pulumi builds URNs: the parent's own type, `$`, this type
+        chain = f"{parent.split('::')[2].split('$')[-1]}${type_}" if parent else type_
+        urn = f"urn:pulumi:{stack}::{PROJECT}::{chain}::{name}"
+        self.resources[stack].append(Resource(urn, type_, name, parent or None, (), inputs))
+        ids[name] = live_id
+        self.logical[f"{key or type_}:{live_id}"] = (stack, name)
+        return name
+
+    def graphs(self) -> dict[str, Graph]:
+        order = sorted(self.resources, key=lambda s: (s != PLATFORM_STACK, s == UNOWNED_STACK, s))
+        return {stack: Graph(stack, tree_order(self.resources[stack])) for stack in order}
+
+
+def _unowned_name(kind: str, raw: Mapping[str, Any]) -> str:
+    return f"unowned-{kind}-{raw.get('name') or raw['id']}"
+
+
+def _project(builder: _Builder, raw: Mapping[str, Any], domain_id: str | None) -> None:
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "description", raw.get("description"))
+    if raw.get("is_domain"):
+        inputs["isDomain"] = True
+    else:
+        _set(inputs, "domainId", raw.get("domain_id"))
+    inputs["tags"] = list(raw.get("tags") or [])
+    stack, tags = _owner(raw), raw.get("tags") or ()
+    if raw["id"] == domain_id:
+        stack, name = PLATFORM_STACK, DOMAIN
+    elif stack.startswith(WARD_STACK_PREFIX):
+        name = f"{_ward_of(raw)}-project"
+    elif stack == PLATFORM_STACK:
+        service = next((t.removeprefix("service:") for t in tags if t.startswith("service:")), None)
+        name = (
+            SERVICE_PROJECT.format(service=service)
+            if service
+            else AUDIT_PROJECT
+            if "purpose:audit" in tags
+            else str(raw.get("name"))
+        )
+    else:
+        name = _unowned_name("project", raw)
+    builder.add(stack, PROJECT_TYPE, name, raw["id"], inputs)
+
+
+def _network(builder: _Builder, raw: Mapping[str, Any], shared_ids: set[str]) -> None:
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "description", raw.get("description"))
+    # Neutron's `shared` is relative to the caller (true only for a wildcard grant or one to the caller's own
+    # project); shared with anyone through an RBAC grant is what isolation cares about.
+    inputs["shared"] = bool(raw.get("is_shared")) or raw["id"] in shared_ids
+    _set(inputs, "adminStateUp", raw.get("is_admin_state_up"))
+    if raw.get("is_router_external"):
+        inputs["external"] = True
+    _set(inputs, "portSecurityEnabled", raw.get("is_port_security_enabled"))
+    _set(inputs, "tenantId", raw.get("project_id"))
+    inputs["tags"] = list(raw.get("tags") or [])
+    stack = _owner(raw)
+    name = (
+        f"{raw.get('name')}-network"
+        if stack.startswith(WARD_STACK_PREFIX)
+        else str(raw.get("name"))
+        if stack == PLATFORM_STACK
+        else _unowned_name("network", raw)
+    )
+    builder.add(stack, NETWORK_TYPE, name, raw["id"], inputs)
+
+
+def _subnet(builder: _Builder, raw: Mapping[str, Any]) -> None:
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "description", raw.get("description"))
+    _set(inputs, "cidr", raw.get("cidr"))
+    _set(inputs, "ipVersion", raw.get("ip_version"))
+    _set(inputs, "enableDhcp", raw.get("is_dhcp_enabled"))
+    if raw.get("dns_nameservers"):
+        inputs["dnsNameservers"] = list(raw["dns_nameservers"])
+    if raw.get("allocation_pools"):
+        inputs["allocationPools"] = [{"end": p["end"], "start": p["start"]} for p in raw["allocation_pools"]]
+    _set(inputs, "gatewayIp", raw.get("gateway_ip"))
+    if raw.get("gateway_ip") is None:
+        inputs["noGateway"] = True
+    _set(inputs, "networkId", raw.get("network_id"))
+    _set(inputs, "tenantId", raw.get("project_id"))
+    inputs["tags"] = list(raw.get("tags") or [])
+    stack = _owner(raw)
+    name = (
+        f"{raw.get('name')}-subnet"
+        if stack.startswith(WARD_STACK_PREFIX)
+        else str(raw.get("name"))
+        if stack == PLATFORM_STACK
+        else _unowned_name("subnet", raw)
+    )
+    builder.add(stack, SUBNET_TYPE, name, raw["id"], inputs)
+
+
+def _router(builder: _Builder, raw: Mapping[str, Any]) -> None:
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "description", raw.get("description"))
+    _set(inputs, "adminStateUp", raw.get("is_admin_state_up"))
+    gateway = raw.get("external_gateway_info") or {}
+    _set(inputs, "externalNetworkId", gateway.get("network_id"))
+    _set(inputs, "enableSnat", gateway.get("enable_snat"))
+    if gateway.get("external_fixed_ips"):
+        inputs["externalFixedIps"] = [
+            {"ipAddress": ip.get("ip_address"), "subnetId": ip.get("subnet_id")}
+            for ip in gateway["external_fixed_ips"]
+        ]
+    _set(inputs, "tenantId", raw.get("project_id"))
+    inputs["tags"] = list(raw.get("tags") or [])
+    stack = _owner(raw)
+    name = (
+        f"{raw.get('name')}-router"
+        if stack.startswith(WARD_STACK_PREFIX)
+        else str(raw.get("name"))
+        if stack == PLATFORM_STACK
+        else _unowned_name("router", raw)
+    )
+    builder.add(stack, ROUTER_TYPE, name, raw["id"], inputs)
+
+
+def _router_interface(
+    builder: _Builder,
+    port: Mapping[str, Any],
+    subnets: Mapping[str, Mapping[str, Any]],
+    routers: Mapping[str, Mapping[str, Any]],
+) -> None:
+    router_id = port.get("device_id") or ""
+    stack, router_name = builder.logical.get(f"{ROUTER_TYPE}:{router_id}", (UNOWNED_STACK, router_id))
+    for fixed in port.get("fixed_ips") or ():
+        subnet_id = fixed.get("subnet_id") or ""
+        subnet_stack, subnet_name = builder.logical.get(
+            f"{SUBNET_TYPE}:{subnet_id}", (UNOWNED_STACK, subnet_id)
+        )
+        same_segment = (
+            _segment_of(subnets.get(subnet_id, {})) == _segment_of(routers.get(router_id, {}))
+            and subnet_stack == stack
+        )
+        name = f"{router_name}-interface" if same_segment else f"{router_name}-interface-{subnet_name}"
+        builder.add(
+            stack,
+            ROUTER_INTERFACE_TYPE,
+            name,
+            f"{port['id']}:{subnet_id}",
+            {"routerId": router_id, "subnetId": subnet_id, "portId": port["id"]},
+        )
+
+
+def _is_neutron_default(rule: Mapping[str, Any]) -> bool:
+    """One of the allow-all egress rules Neutron adds to every new group (what delete_default_rules drops)."""
+    return (
+        rule.get("direction") == "egress"
+        and rule.get("protocol") is None
+        and rule.get("remote_ip_prefix") is None
+        and rule.get("remote_group_id") is None
+        and rule.get("port_range_min") is None
+        and rule.get("port_range_max") is None
+    )
+
+
+def _security_group(builder: _Builder, raw: Mapping[str, Any], rules: Sequence[Mapping[str, Any]]) -> None:
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "description", raw.get("description"))
+    inputs["deleteDefaultRules"] = not any(_is_neutron_default(r) for r in rules)
+    _set(inputs, "tenantId", raw.get("project_id"))
+    inputs["tags"] = list(raw.get("tags") or [])
+    stack = _owner(raw)
+    ward, segment, os_name = _ward_of(raw), _segment_of(raw), str(raw.get("name"))
+    if ward and segment:
+        name = f"{ward}-{segment}-sg-{os_name.removeprefix(f'{ward}-')}"
+    elif stack == UNOWNED_STACK:
+        name = _unowned_name("security-group", raw)
+    else:
+        name = f"{os_name}-sg"
+    builder.add(stack, SECGROUP_TYPE, name, raw["id"], inputs)
+
+
+def rule_slug(inputs: Mapping[str, Any]) -> str:
+    """`in-tcp-22-0.0.0.0_0`: direction, protocol, ports, remote — the content that identifies a rule."""
+    direction = "in" if inputs.get("direction") == "ingress" else "out"
+    low, high = inputs.get("portRangeMin"), inputs.get("portRangeMax")
+    ports = "all" if low is None else str(low) if low == high else f"{low}-{high}"
+    remote = str(inputs.get("remoteIpPrefix") or inputs.get("remoteGroupId") or "any").replace("/", "_")
+    return f"{direction}-{inputs.get('protocol') or 'any'}-{ports}-{remote}"
+
+
+def _security_group_rule(builder: _Builder, raw: Mapping[str, Any]) -> None:
+    stack, group = builder.logical.get(f"{SECGROUP_TYPE}:{raw.get('security_group_id')}", (None, ""))
+    if stack is None:
+        return  # a rule of a group left out (Neutron's `default` groups)
+    inputs: dict[str, Any] = {}
+    _set(inputs, "securityGroupId", raw.get("security_group_id"))
+    _set(inputs, "direction", raw.get("direction"))
+    _set(inputs, "ethertype", raw.get("ether_type") or raw.get("ethertype"))
+    _set(inputs, "protocol", raw.get("protocol"))
+    _set(inputs, "portRangeMin", raw.get("port_range_min"))
+    _set(inputs, "portRangeMax", raw.get("port_range_max"))
+    _set(inputs, "remoteIpPrefix", raw.get("remote_ip_prefix"))
+    _set(inputs, "remoteGroupId", raw.get("remote_group_id"))
+    _set(inputs, "description", raw.get("description"))
+    _set(inputs, "tenantId", raw.get("project_id"))
+    builder.add(stack, SECGROUP_RULE_TYPE, f"{group}-{rule_slug(inputs)}", raw["id"], inputs)
+
+
+def _rbac_policy(builder: _Builder, raw: Mapping[str, Any], project_names: Mapping[str, str]) -> None:
+    kind = NETWORK_TYPE if raw.get("object_type") == "network" else str(raw.get("object_type"))
+    stack, object_name = builder.logical.get(
+        f"{kind}:{raw.get('object_id')}",
+        (UNOWNED_STACK, f"unowned-{raw.get('object_type')}-{raw.get('object_id')}"),
+    )
+    target = str(raw.get("target_project_id") or "")
+    inputs = {
+        "action": raw.get("action"),
+        "objectId": raw.get("object_id"),
+        "objectType": raw.get("object_type"),
+        "targetTenant": target,
+    }
+    name = f"{object_name}-rbac-{raw.get('action')}-{project_names.get(target, target)}"
+    builder.add(stack, RBAC_TYPE, name, raw["id"], inputs)
+
+
+def _quota(builder: _Builder, project: Mapping[str, Any], quota: Mapping[str, Any]) -> None:
+    ward = _ward_of(project)
+    inputs: dict[str, Any] = {"projectId": project["id"]}
+    for sdk_name, wire in QUOTA_FIELDS.items():
+        _set(inputs, wire, quota.get(sdk_name))
+    builder.add(
+        f"{WARD_STACK_PREFIX}{ward}", NETWORK_QUOTA_TYPE, f"{ward}-network-quota", project["id"], inputs
+    )
+
+
+def normalise(cloud: str, raw: RawCloud) -> Inventory:
+    """Pure: raw listings → per-stack graphs with the rendered program's names, types and inputs."""
+    builder = _Builder()
+    domain_id = raw.domain["id"] if raw.domain else None
+    if raw.domain:
+        _project(builder, raw.domain, domain_id)
+    for project in _by_name(raw.projects):
+        _project(builder, project, domain_id)
+    shared_ids = {
+        str(p.get("object_id"))
+        for p in raw.rbac_policies
+        if p.get("object_type") == "network" and p.get("action") == "access_as_shared"
+    }
+    for network in _by_name(raw.networks):
+        _network(builder, network, shared_ids)
+    for subnet in _by_name(raw.subnets):
+        _subnet(builder, subnet)
+    for router in _by_name(raw.routers):
+        _router(builder, router)
+    subnets = {s["id"]: s for s in raw.subnets}
+    routers = {r["id"]: r for r in raw.routers}
+    for port in sorted(raw.router_ports, key=lambda p: p["id"]):
+        _router_interface(builder, port, subnets, routers)
+    rules_of: dict[str, list[Mapping[str, Any]]] = {}
+    for rule in raw.security_group_rules:
+        rules_of.setdefault(str(rule.get("security_group_id")), []).append(rule)
+    for group in _by_name(raw.security_groups):
+        if group.get("name") == "default" and not group.get("tags"):
+            continue  # Neutron's own per-project group (module docstring)
+        _security_group(builder, group, rules_of.get(str(group["id"]), []))
+    for rule in sorted(raw.security_group_rules, key=lambda r: r["id"]):
+        _security_group_rule(builder, rule)
+    project_names = {p["id"]: str(p.get("name")) for p in raw.projects}
+    for policy in sorted(raw.rbac_policies, key=lambda r: r["id"]):
+        _rbac_policy(builder, policy, project_names)
+    for project in _by_name(raw.projects):
+        if _ward_of(project) and project["id"] in raw.quotas:
+            _quota(builder, project, raw.quotas[project["id"]])
+    return Inventory(cloud, builder.graphs(), builder.ids)
+
+
+def _by_name(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Stable order, so two reads of the same cloud give the same graph."""
+    return sorted(items, key=lambda item: (str(item.get("name") or ""), str(item["id"])))

@@ -1,0 +1,47 @@
+"""The dev cloud for tests marked `live`: found, wiped, seeded with two wards; skipped (with why) if down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.live.devcloud import CLOUD, SEEDED_WARDS, TENANTS, DevCloud, clouds_yaml
+
+
+@pytest.fixture(scope="session")
+def dev_cloud() -> Iterator[DevCloud]:
+    """Wipe the dev cloud, seed the platform and two wards from their rendered graphs; wipe again after."""
+    path = clouds_yaml()
+    if not path.is_file():
+        pytest.skip(f"dev cloud not up: no {path} (start it: scripts/devcloud.sh start)")
+    try:
+        import openstack  # noqa: F401
+    except ImportError:
+        pytest.skip("openstacksdk not installed")
+    from live.connect import CloudError, connect
+
+    previous = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)
+    try:
+        connect(CLOUD, timeout=5)  # quick probe: up or skipped
+        cloud = connect(CLOUD, timeout=120)  # seeding on 2 shared cores can be slow; not what is tested
+    except CloudError as exc:
+        pytest.skip(f"dev cloud not up ({exc}); start it: scripts/devcloud.sh start")
+    finally:
+        if previous is None:
+            os.environ.pop("OS_CLIENT_CONFIG_FILE")
+        else:
+            os.environ["OS_CLIENT_CONFIG_FILE"] = previous
+
+    from infra.render import render_stacks
+    from tenants.validate import load_tenants
+    from tests.live import seed
+
+    tenants = load_tenants(TENANTS)
+    graphs = render_stacks(tenants, ["platform", *(f"ward-{code}" for code in SEEDED_WARDS)])
+    seed.wipe(cloud.connection)
+    ids = seed.seed(cloud.connection, graphs)
+    yield DevCloud(cloud.connection, path, ids)
+    seed.wipe(cloud.connection)

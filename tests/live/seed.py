@@ -1,0 +1,188 @@
+"""Test fixture: put a few wards' declared Keystone/Neutron resources into the dev cloud, and wipe them.
+
+Not a deployment engine: it walks the rendered graph for the covered types only, creates each object
+with openstacksdk, and swaps mock ids (`<name>-id`) for the ids the cloud returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from infra.graph import Graph, Resource
+from live import inventory as inv
+
+ORDER = [
+    inv.PROJECT_TYPE,
+    inv.NETWORK_TYPE,
+    inv.SUBNET_TYPE,
+    inv.ROUTER_TYPE,
+    inv.ROUTER_INTERFACE_TYPE,
+    inv.SECGROUP_TYPE,
+    inv.SECGROUP_RULE_TYPE,
+    inv.NETWORK_QUOTA_TYPE,
+]
+
+
+def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
+    """Delete every Neutron object but Neutron's own, and the consortium domain with its projects."""
+    network = connection.network
+    for router in list(network.routers()):
+        for port in network.ports(device_id=router.id, device_owner="network:router_interface"):
+            for fixed in port.fixed_ips:
+                network.remove_interface_from_router(router, subnet=fixed["subnet_id"])
+        if router.external_gateway_info:
+            network.update_router(router, external_gateway_info={})
+        network.delete_router(router, ignore_missing=True)
+    for policy in list(network.rbac_policies()):
+        if policy.action != "access_as_external":  # that one goes with its network
+            network.delete_rbac_policy(policy, ignore_missing=True)
+    for port in list(network.ports()):
+        network.delete_port(port, ignore_missing=True)
+    for subnet in list(network.subnets()):
+        network.delete_subnet(subnet, ignore_missing=True)
+    for net in list(network.networks()):
+        network.delete_network(net, ignore_missing=True)
+    for group in list(network.security_groups()):
+        if group.name != "default":
+            network.delete_security_group(group, ignore_missing=True)
+    identity = connection.identity
+    for domain in list(identity.projects(is_domain=True, name=domain_name)):
+        for project in list(identity.projects(domain_id=domain.id)):
+            network.delete_quota(project.id)
+            identity.delete_project(project, ignore_missing=True)
+        identity.update_domain(domain.id, is_enabled=False)
+        identity.delete_domain(domain.id, ignore_missing=True)
+
+
+def seed(connection: Any, graphs: Mapping[str, Graph]) -> dict[str, str]:
+    """Create the covered resources of `graphs` (platform first); returns logical name → live id."""
+    ids: dict[str, str] = {}
+    for stack in sorted(graphs, key=lambda s: s != "platform"):
+        resources = [r for r in graphs[stack] if r.type in ORDER]
+        for resource in sorted(resources, key=lambda r: ORDER.index(r.type)):
+            ids[resource.name] = create(connection, resource, ids)
+    return ids
+
+
+def create(connection: Any, resource: Resource, ids: Mapping[str, str]) -> str:
+    """Create one covered resource, its references (`<name>-id`) resolved through `ids`; returns its id."""
+    return _create(connection, resource, _resolver(ids))
+
+
+def _given(**kwargs: Any) -> dict[str, Any]:
+    """The SDK sends None as null, which Neutron refuses for strings: leave unset inputs out."""
+    return {key: value for key, value in kwargs.items() if value is not None}
+
+
+def _resolver(ids: Mapping[str, str]) -> Any:
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str) and value.endswith("-id") and value[:-3] in ids:
+            return ids[value[:-3]]
+        return value
+
+    return resolve
+
+
+def _create(connection: Any, resource: Resource, resolve: Any) -> str:
+    i = {key: resolve(value) for key, value in resource.inputs.items()}
+    identity, network = connection.identity, connection.network
+    if resource.type == inv.PROJECT_TYPE:
+        if i.get("isDomain"):
+            domain = identity.create_domain(name=i["name"], description=i.get("description"))
+            identity.update_project(domain.id, tags=i.get("tags") or [])
+            return str(domain.id)
+        return str(
+            identity.create_project(
+                **_given(
+                    name=i["name"],
+                    description=i.get("description"),
+                    domain_id=i["domainId"],
+                    tags=i.get("tags") or [],
+                )
+            ).id
+        )
+    if resource.type == inv.NETWORK_TYPE:
+        extra: dict[str, Any] = {}
+        if i.get("external"):  # a provider network: the ML2 flat driver on a named physnet
+            extra = {
+                "is_router_external": True,
+                "provider_network_type": "flat",
+                "provider_physical_network": resource.name,
+            }
+        if "tenantId" in i:
+            extra["project_id"] = i["tenantId"]
+        if "portSecurityEnabled" in i:
+            extra["is_port_security_enabled"] = i["portSecurityEnabled"]
+        created = network.create_network(
+            **_given(
+                name=i["name"],
+                description=i.get("description"),
+                is_shared=i.get("shared", False),
+                is_admin_state_up=i.get("adminStateUp", True),
+                **extra,
+            )
+        )
+        network.set_tags(created, i.get("tags") or [])
+        return str(created.id)
+    if resource.type == inv.SUBNET_TYPE:
+        extra = {"project_id": i["tenantId"]} if "tenantId" in i else {}
+        if i.get("noGateway"):
+            extra["gateway_ip"] = None
+        created = network.create_subnet(
+            name=i["name"],
+            network_id=i["networkId"],
+            cidr=i["cidr"],
+            ip_version=i.get("ipVersion", 4),
+            is_dhcp_enabled=i.get("enableDhcp", True),
+            dns_nameservers=i.get("dnsNameservers") or [],
+            allocation_pools=i.get("allocationPools") or None,
+            **extra,
+        )
+        network.set_tags(created, i.get("tags") or [])
+        return str(created.id)
+    if resource.type == inv.ROUTER_TYPE:
+        created = network.create_router(
+            name=i["name"],
+            project_id=i["tenantId"],
+            is_admin_state_up=i.get("adminStateUp", True),
+            external_gateway_info={
+                "network_id": i["externalNetworkId"],
+                "enable_snat": i.get("enableSnat", True),
+            },
+        )
+        network.set_tags(created, i.get("tags") or [])
+        return str(created.id)
+    if resource.type == inv.ROUTER_INTERFACE_TYPE:
+        port = network.add_interface_to_router(i["routerId"], subnet=i["subnetId"])
+        return f"{port['port_id']}:{i['subnetId']}"
+    if resource.type == inv.SECGROUP_TYPE:
+        created = network.create_security_group(
+            name=i["name"], description=i.get("description") or "", project_id=i["tenantId"]
+        )
+        if i.get("deleteDefaultRules"):
+            for rule in network.security_group_rules(security_group_id=created.id):
+                network.delete_security_group_rule(rule)
+        network.set_tags(created, i.get("tags") or [])
+        return str(created.id)
+    if resource.type == inv.SECGROUP_RULE_TYPE:
+        return str(
+            network.create_security_group_rule(
+                **_given(
+                    security_group_id=i["securityGroupId"],
+                    direction=i["direction"],
+                    ether_type=i.get("ethertype"),
+                    protocol=i.get("protocol"),
+                    port_range_min=i.get("portRangeMin"),
+                    port_range_max=i.get("portRangeMax"),
+                    remote_ip_prefix=i.get("remoteIpPrefix"),
+                    description=i.get("description"),
+                    project_id=i.get("tenantId"),
+                )
+            ).id
+        )
+    if resource.type == inv.NETWORK_QUOTA_TYPE:
+        wire_to_sdk = {wire: sdk for sdk, wire in inv.QUOTA_FIELDS.items()}
+        network.update_quota(i["projectId"], **{wire_to_sdk[k]: v for k, v in i.items() if k in wire_to_sdk})
+        return str(i["projectId"])
+    raise AssertionError(f"seed does not create {resource.type}")

@@ -1,0 +1,243 @@
+"""Normalising raw listings into plan-shaped graphs, and comparing them, without a cloud."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infra.graph import Graph, Resource
+from infra.render import render_stacks
+from live import inventory as inv
+from live.drift import compare, drift
+from live.inventory import RawCloud, normalise
+from tenants.validate import load_tenants
+
+TENANTS = Path(__file__).resolve().parents[2] / "tenants" / "wards"
+WARD = "131130"
+TAGS = [f"ward:{WARD}", "segment:internet"]
+
+
+def raw_cloud(**extra: object) -> RawCloud:
+    """One ward's internet segment as Neutron lists it (openstacksdk attribute names)."""
+    base: dict[str, object] = dict(
+        domain={"id": "dom", "name": "wardcloud", "is_domain": True, "tags": ["wardcloud", "owner:platform"]},
+        projects=[
+            {
+                "id": "p1",
+                "name": f"{WARD}-shibuya",
+                "domain_id": "dom",
+                "description": "渋谷区 (Shibuya)",
+                "tags": [f"ward:{WARD}", "internet"],
+            }
+        ],
+        networks=[
+            {
+                "id": "n1",
+                "name": f"{WARD}-internet",
+                "is_shared": False,
+                "is_admin_state_up": True,
+                "is_port_security_enabled": True,
+                "project_id": "p1",
+                "tags": TAGS,
+            },
+            {
+                "id": "ext",
+                "name": "platform-egress-network",
+                "is_router_external": True,
+                "project_id": "admin",
+                "tags": ["wardcloud", "owner:platform"],
+            },
+            {"id": "n9", "name": "handmade", "project_id": "p1", "tags": []},
+        ],
+        subnets=[
+            {
+                "id": "s1",
+                "name": f"{WARD}-internet",
+                "cidr": "10.13.32.0/20",
+                "ip_version": 4,
+                "is_dhcp_enabled": True,
+                "gateway_ip": "10.13.32.1",
+                "network_id": "n1",
+                "project_id": "p1",
+                "tags": TAGS,
+            }
+        ],
+        routers=[
+            {
+                "id": "r1",
+                "name": f"{WARD}-internet",
+                "is_admin_state_up": True,
+                "project_id": "p1",
+                "external_gateway_info": {"network_id": "ext", "enable_snat": True},
+                "tags": TAGS,
+            }
+        ],
+        router_ports=[{"id": "port1", "device_id": "r1", "fixed_ips": [{"subnet_id": "s1"}]}],
+        security_groups=[
+            {"id": "g1", "name": f"{WARD}-internet-web", "project_id": "p1", "tags": TAGS},
+            {"id": "g0", "name": "default", "project_id": "p1", "tags": []},
+        ],
+        security_group_rules=[
+            {
+                "id": "x1",
+                "security_group_id": "g1",
+                "direction": "ingress",
+                "ether_type": "IPv4",
+                "protocol": "tcp",
+                "port_range_min": 22,
+                "port_range_max": 22,
+                "remote_ip_prefix": "0.0.0.0/0",
+            },
+            {"id": "x0", "security_group_id": "g0", "direction": "egress", "ether_type": "IPv4"},
+        ],
+        rbac_policies=[
+            {
+                "id": "rb1",
+                "object_type": "network",
+                "object_id": "n1",
+                "action": "access_as_shared",
+                "target_project_id": "p2",
+            }
+        ],
+        quotas={"p1": {"networks": 3, "routers": 2, "security_group_rules": 100}},
+    )
+    base.update(extra)
+    return RawCloud(**base)  # type: ignore[arg-type]
+
+
+def names(graph: Graph) -> dict[str, Resource]:
+    return {r.name: r for r in graph}
+
+
+def test_ward_resources_get_the_rendered_logical_names_under_the_ward_stack() -> None:
+    inventory = normalise("dev", raw_cloud())
+    ward = names(inventory.graphs[f"ward-{WARD}"])
+    assert {
+        f"{WARD}-ward",
+        f"{WARD}-project",
+        f"{WARD}-internet-network",
+        f"{WARD}-internet-subnet",
+        f"{WARD}-internet-router",
+        f"{WARD}-internet-router-interface",
+        f"{WARD}-internet-sg-internet-web",
+        f"{WARD}-internet-sg-internet-web-in-tcp-22-0.0.0.0_0",
+        f"{WARD}-network-quota",
+    } <= set(ward)
+    assert ward[f"{WARD}-internet-router"].inputs["externalNetworkId"] == "ext"
+    assert ward[f"{WARD}-network-quota"].inputs == {
+        "projectId": "p1",
+        "network": 3,
+        "router": 2,
+        "securityGroupRule": 100,
+    }
+    assert inventory.ids[f"ward-{WARD}"][f"{WARD}-internet-network"] == "n1"
+
+
+def test_an_rbac_share_to_any_project_marks_the_network_shared() -> None:
+    ward = names(normalise("dev", raw_cloud()).graphs[f"ward-{WARD}"])
+    assert ward[f"{WARD}-internet-network"].inputs["shared"] is True  # Neutron said is_shared False to admin
+    rbac = ward[f"{WARD}-internet-network-rbac-access_as_shared-p2"]
+    assert rbac.type == inv.RBAC_TYPE and rbac.inputs["targetTenant"] == "p2"
+
+
+def test_untagged_resources_are_unowned_and_neutron_default_groups_left_out() -> None:
+    inventory = normalise("dev", raw_cloud())
+    assert [r.name for r in inventory.graphs["unowned"]] == ["unowned-network-handmade"]
+    every = [r for graph in inventory.graphs.values() for r in graph]
+    assert not any(r.inputs.get("name") == "default" for r in every)
+    assert names(inventory.graphs["platform"])["consortium-domain"].inputs["isDomain"] is True
+
+
+def test_two_reads_of_the_same_cloud_give_the_same_graphs() -> None:
+    first = normalise("dev", raw_cloud())
+    again = normalise("dev", raw_cloud(networks=list(reversed(raw_cloud().networks))))
+    assert first.to_json() == again.to_json()
+
+
+def rule(name: str, port: int, remote: str = "0.0.0.0/0", description: str = "") -> Resource:
+    inputs = {
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "portRangeMin": port,
+        "portRangeMax": port,
+        "remoteIpPrefix": remote,
+    }
+    if description:
+        inputs["description"] = description
+    return Resource(f"urn:{name}", inv.SECGROUP_RULE_TYPE, name, None, (), inputs)
+
+
+def group(name: str) -> Resource:
+    return Resource(f"urn:{name}", inv.SECGROUP_TYPE, name, None, (), {"name": name})
+
+
+def test_compare_matches_rules_by_content_and_reports_each_kind() -> None:
+    declared = Graph(
+        "ward-1",
+        (
+            group("g"),
+            rule("g-in-tcp-443-lgwan", 443, "10.13.16.0/20", "staff"),
+            rule("g-in-tcp-80-x", 80),
+            Resource("urn:n", inv.NETWORK_TYPE, "net", None, (), {"shared": False, "name": "n"}),
+        ),
+    )
+    live = Graph(
+        "ward-1",
+        (
+            group("g"),
+            rule("g-in-tcp-443-10.13.16.0_20", 443, "10.13.16.0/20", "staff"),
+            rule("g-in-tcp-22-0.0.0.0_0", 22),
+            Resource("urn:n", inv.NETWORK_TYPE, "net", None, (), {"shared": True, "name": "n"}),
+        ),
+    )
+    findings, _ = compare("ward-1", declared, live, {"g-in-tcp-22-0.0.0.0_0": "id22"})
+    got = {
+        (f.kind, f.name, tuple((c.field, c.declared, c.live) for c in f.changes), f.live_id) for f in findings
+    }
+    assert got == {
+        ("missing", "g-in-tcp-80-x", (), None),
+        ("unexpected", "g-in-tcp-22-0.0.0.0_0", (), "id22"),
+        ("changed", "net", (("shared", False, True),), None),
+    }
+
+
+def test_a_declared_ward_normalised_back_is_clean_and_types_not_read_are_listed() -> None:
+    tenants = load_tenants(TENANTS)
+    declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]
+    covered = tuple(r for r in declared if r.type in inv.COVERED_TYPES or r.type.startswith("wardcloud:"))
+    live = inv.Inventory(
+        "dev",
+        {f"ward-{WARD}": Graph(f"ward-{WARD}", covered)},
+        {f"ward-{WARD}": {r.name: f"{r.name}-id" for r in covered}},
+    )
+    report = drift(live, tenants, [WARD])
+    assert report.clean, report.findings
+    assert report.not_compared["openstack:objectstorage/container:Container"] == 4
+
+
+def test_live_policy_check_flags_a_world_ssh_rule_and_maps_platform_ids() -> None:
+    from live.policy import resource_policy_check
+
+    tenants = load_tenants(TENANTS)
+    declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]
+    ssh = rule(f"{WARD}-internet-sg-internet-web-in-tcp-22-0.0.0.0_0", 22)
+    # live ids for the routers' gateways: the policy config names them `platform-…-network-id`
+    live_routers = tuple(
+        Resource(r.urn, r.type, r.name, r.parent, (), {**r.inputs, "externalNetworkId": f"live-{r.name}"})
+        if r.type == inv.ROUTER_TYPE
+        else r
+        for r in declared
+        if r.type in inv.COVERED_TYPES
+    )
+    platform_ids = {
+        "platform-egress-network": f"live-{WARD}-internet-router",
+        "platform-lgwan-gateway-network": f"live-{WARD}-lgwan-router",
+    }
+    check = resource_policy_check([t for t in tenants if t.code == WARD])
+    clean = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, platform_ids)
+    assert clean.violations == ()
+    assert "AUD-002" in clean.not_run  # it would flag the audit container the inventory cannot see
+    found = check({f"ward-{WARD}": Graph(f"ward-{WARD}", (*live_routers, ssh))}, platform_ids)
+    assert [(v.policy_id, v.resource, v.ward) for v in found.violations] == [("NET-011", ssh.name, WARD)]
+    unmapped = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, {})
+    assert {v.policy_id for v in unmapped.violations} == {"NET-007", "NET-008"}  # gateways unknown to config
