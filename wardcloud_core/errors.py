@@ -19,7 +19,7 @@ class Problem:
     def render(self) -> str:
         """`FILE:LINE:COL: CODE message (at path)` — the one-line form editors and CI parse."""
         where = f" (at {self.path})" if self.path else ""
-        position = f"{self.line}:{self.column}:" if self.line else ""
+        position = f"{self.line}:{self.column}:" if self.column else f"{self.line}:" if self.line else ""
         return f"{self.file}:{position} {self.code} {self.message}{where}"
 
     def to_json(self) -> dict[str, object]:
