@@ -8,11 +8,6 @@ import click
 
 from cli.context import Settings
 from cli.output import echo_json
-from reports.build import allocate_bill, build_report, check_period, evaluate_policies, load_policy_json
-from reports.charts import yen
-from reports.html import write_html
-from reports.inputs import describe_inputs
-from reports.model import load_allocation
 from tenants.validate import load_tenants
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -64,6 +59,13 @@ def report(
         raise click.UsageError("give either --bill FILE and --rules FILE, or --allocation FILE.json")
     if allocation_path is None and (bill_path is None or rules_path is None):
         raise click.UsageError("--bill and --rules go together")
+    # the report stack (jinja2, charts) loads only when a report is written: other commands start faster
+    from reports.build import allocate_bill, build_report, check_period, evaluate_policies, load_policy_json
+    from reports.charts import yen
+    from reports.html import write_html
+    from reports.inputs import describe_inputs
+    from reports.model import load_allocation
+
     tenants = load_tenants(settings.tenants_dir)
     if allocation_path is not None:
         allocation = load_allocation(allocation_path)
