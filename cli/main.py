@@ -11,6 +11,7 @@ import click
 
 from cli.audit import audit
 from cli.context import Settings
+from cli.cost import cost
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -70,6 +71,7 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path, actor: str | Non
 cli.add_command(validate)
 cli.add_command(tenant)
 cli.add_command(audit)
+cli.add_command(cost)
 
 
 def main() -> None:

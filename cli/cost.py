@@ -1,0 +1,190 @@
+"""`wardctl cost allocate|simulate`: split a FOCUS bill among the wards by the burden-sharing rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from cli.context import Settings
+from cost_allocation.errors import Code, CostError, Problem
+from cost_allocation.focus import period_of, write_focus_split
+from cost_allocation.rules import Rules, load_rules
+from cost_allocation.shares import Period, Ward
+from cost_allocation.simulate import Change, Simulation, reference_candidates, simulate
+from cost_allocation.statement import (
+    RATIO_UNITS,
+    Statement,
+    allocate,
+    read_inputs,
+    render_csv,
+    render_text,
+    row_splits,
+)
+from tenants.validate import load_tenants
+from wardcloud_core.files import write_atomic
+
+_FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.group("cost")
+def cost() -> None:
+    """Split FOCUS bills among the wards by the report's burden-sharing rules."""
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.month(text)
+    except ValueError as exc:
+        raise CostError([Problem("--period", 0, 0, Code.BAD_PERIOD, str(exc))]) from exc
+
+
+def _wards(settings: Settings) -> list[Ward]:
+    return [Ward.from_tenant(t) for t in load_tenants(settings.tenants_dir)]
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(out, text)
+
+
+@cost.command("allocate")
+@click.option("--bill", "bill_path", type=_FILE, required=True, help="FOCUS bill, CSV or Parquet.")
+@click.option("--rules", "rules_path", type=_FILE, required=True, help="Allocation rules YAML.")
+@click.option(
+    "--usage",
+    "usage_path",
+    type=_FILE,
+    default=None,
+    help="FOCUS-style usage rows for usage drivers (default: the bill's own ward rows).",
+)
+@click.option("--period", required=True, metavar="YYYY-MM", help="Billing month; every row must lie in it.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "json", "focus"]), default="text", show_default=True
+)
+@click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
+@click.pass_obj
+def allocate_command(
+    settings: Settings,
+    bill_path: Path,
+    rules_path: Path,
+    usage_path: Path | None,
+    period: str,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
+    month = _period(period)
+    wards = _wards(settings)
+    rules, bill, usage = read_inputs(bill_path, rules_path, wards, month, usage_path)
+    statement = allocate(bill, rules, wards, month, usage)
+    if fmt == "json":
+        _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
+    elif fmt == "csv":
+        _emit(render_csv(statement), out)
+    elif fmt == "text":
+        _emit(render_text(statement), out)
+    else:
+        _write_focus(bill_path, out, rules, wards, statement)
+
+
+def _write_focus(
+    bill_path: Path, out: Path | None, rules: Rules, wards: list[Ward], statement: Statement
+) -> None:
+    """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete."""
+    splits = row_splits(statement, rules, wards)
+    directory = out.parent if out is not None else Path(tempfile.gettempdir())
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix if out is not None else ".csv"
+    fd, tmp = tempfile.mkstemp(prefix=".cost-focus.", suffix=suffix, dir=directory)
+    os.close(fd)
+    temporary = Path(tmp)
+    try:
+        temporary.unlink()
+        write_focus_split(bill_path, temporary, rules.pools, wards, splits, RATIO_UNITS)
+        if out is None:
+            with temporary.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    click.echo(chunk, nl=False)  # bytes go to stdout's binary buffer as they are
+        else:
+            with temporary.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@cost.command("simulate")
+@click.option("--join", "join", metavar="CODE6", default=None, help="Ward joining on --date.")
+@click.option("--leave", "leave", metavar="CODE6", default=None, help="Ward leaving on --date.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Date of the change (YYYY-MM-DD).",
+)
+@click.option("--bill", "bill_path", type=_FILE, required=True, help="FOCUS bill, CSV or Parquet.")
+@click.option("--rules", "rules_path", type=_FILE, required=True, help="Allocation rules YAML.")
+@click.option("--usage", "usage_path", type=_FILE, default=None, help="Usage rows for usage drivers.")
+@click.option(
+    "--period", default=None, metavar="YYYY-MM", help="Billing month (default: the month of --date)."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
+@click.pass_obj
+def simulate_command(
+    settings: Settings,
+    join: str | None,
+    leave: str | None,
+    day: datetime,
+    bill_path: Path,
+    rules_path: Path,
+    usage_path: Path | None,
+    period: str | None,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """What-if: each ward's charge before and after a ward joins or leaves, with the buy-in flows."""
+    if (join is None) == (leave is None):
+        raise click.UsageError("give exactly one of --join CODE6 or --leave CODE6")
+    change = Change("join" if join else "leave", join or leave or "", day.date())
+    month = _period(period) if period else period_of(change.day)
+    load_rules(rules_path)  # rules errors first, before tenants and bill
+    result = simulate(
+        bill_path, rules_path, _wards(settings), month, change, usage_path, reference_candidates()
+    )
+    if fmt == "json":
+        _emit(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n", out)
+    else:
+        _emit(render_simulation(result), out)
+
+
+def render_simulation(result: Simulation) -> str:
+    """Before/after/delta per ward, then the buy-in flows."""
+    data = result.to_json()
+    change = data["change"]
+    lines = [
+        f"What if {change['ward']} {change['action']}s on {change['date']} "
+        f"({data['period']}, {data['currency']})",
+        "",
+        f"{'code':<7} {'before':>14} {'after':>14} {'delta':>14}  name",
+    ]
+    for ward in data["wards"]:
+        lines.append(
+            f"{ward['code']:<7} {ward['before']:>14,} {ward['after']:>14,} {ward['delta']:>+14,}  "
+            f"{ward['name']}"
+        )
+    lines.append(f"{'TOTAL':<7} {data['total']['before']:>14,} {data['total']['after']:>14,}")
+    for flow in data["buy_in"]:
+        lines.append("")
+        lines.append(f"buy-in: {flow['newcomer']} (joined {flow['joined']}) pays {flow['payment']:,}")
+        for code, refund in flow["refunds"].items():
+            lines.append(f"  refund to {code}: {refund:,}")
+    return "\n".join(lines) + "\n"

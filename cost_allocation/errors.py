@@ -1,0 +1,39 @@
+"""Problems found in bills, usage files and allocation rules, and the one error type carrying them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from wardcloud_core.errors import Problem, WardcloudError
+
+__all__ = ["Code", "CostError", "Problem"]
+
+
+class Code(StrEnum):
+    """Stable problem codes of cost allocation; documented in docs/cost.md, never renumbered."""
+
+    UNREADABLE = "COST001"
+    MISSING_COLUMN = "COST002"
+    EMPTY_BILL = "COST003"
+    BAD_COST = "COST004"
+    NEGATIVE_COST = "COST005"
+    CURRENCY = "COST006"
+    OUTSIDE_PERIOD = "COST007"
+    BAD_DATE = "COST008"
+    UNKNOWN_WARD = "COST009"
+    UNMATCHED_SHARED = "COST010"
+    BAD_QUANTITY = "COST011"
+    RULES_SCHEMA = "COST020"
+    UNKNOWN_DRIVER = "COST021"
+    WEIGHTS_SUM = "COST022"
+    INFEASIBLE_CAP = "COST023"
+    MISSING_DRIVER_VALUE = "COST024"
+    ZERO_DRIVER_TOTAL = "COST025"
+    UNKNOWN_MATCH_COLUMN = "COST026"
+    DUPLICATE_POOL = "COST027"
+    BAD_PERIOD = "COST030"
+    NO_WARDS = "COST031"
+
+
+class CostError(WardcloudError):
+    """Bad bill, usage or rules input; carries every problem found."""

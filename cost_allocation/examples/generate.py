@@ -1,0 +1,224 @@
+"""Regenerate the sample bill, usage and rules for the 23 bundled wards (deterministic).
+
+python -m cost_allocation.examples.generate
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from cost_allocation.rules import RULES_SCHEMA
+from cost_allocation.shares import Ward
+from tenants.validate import load_tenants
+from wardcloud_core.files import write_atomic
+
+HERE = Path(__file__).parent
+PERIOD_START, PERIOD_END = date(2023, 7, 1), date(2023, 8, 1)
+# FOCUS 1.0 columns, all of them: the FinOps Foundation's validator requires every one. It spells the
+# resource column "ResourceID" (focus-validator 1.0.0) where the spec says "ResourceId", and its SkuPriceId
+# rule queries the pre-1.0 column "ChargeType": we carry both spellings and ChargeType so it passes.
+COLUMNS = [
+    "AvailabilityZone",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeType",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "InvoiceIssuer",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingQuantity",
+    "PricingUnit",
+    "Provider",
+    "Publisher",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceID",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "Tags",
+]
+# (ServiceName, ServiceCategory, ConsumedUnit, yen per unit) for the wards' own projects
+OWN = [
+    ("Nova", "Compute", "vCPU-Hours", 4),
+    ("Cinder", "Storage", "GB-Months", 12),
+    ("Neutron", "Networking", "Hours", 3),
+]
+# shared accounts: (SubAccountId, ServiceName, ServiceCategory, unit, quantity range, yen per unit)
+SHARED = [
+    ("platform", "Nova", "Compute", "vCPU-Hours", (200_000, 300_000), 4),
+    ("platform", "Swift", "Storage", "GB-Months", (50_000, 80_000), 12),
+    ("platform", "Neutron", "Networking", "Hours", (20_000, 40_000), 30),
+    ("shared-bousai", "bousai", "Business Applications", "vCPU-Hours", (40_000, 60_000), 9),
+    ("shared-renkei", "renkei", "Integration", "Requests", (1_000_000, 2_000_000), 1),
+    ("shared-procurement", "procurement", "Business Applications", "Users", (200, 400), 1500),
+]
+
+
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _row(
+    day: date,
+    account: str,
+    account_name: str,
+    service: str,
+    category: str,
+    unit: str,
+    quantity: int,
+    price: int,
+    resource: str,
+    end: date | None = None,
+) -> dict[str, str]:
+    cost, qty, unit_price = (f"{v:.2f}" for v in (quantity * price, quantity, price))  # decimals: the
+    # validator reads columns with pandas and insists on a float dtype for every decimal column
+    return {
+        "AvailabilityZone": "tokyo-az1",
+        "BilledCost": cost,
+        "BillingAccountId": "tokyo-23-consortium",
+        "BillingAccountName": "特別区共同化クラウド",
+        "BillingCurrency": "JPY",
+        "BillingPeriodEnd": _stamp(PERIOD_END),
+        "BillingPeriodStart": _stamp(PERIOD_START),
+        "ChargeCategory": "Usage",
+        "ChargeType": "Usage",
+        "ChargeClass": "",
+        "ChargeDescription": f"{service} {unit}",
+        "ChargeFrequency": "Usage-Based",
+        "ChargePeriodEnd": _stamp(end or day + timedelta(days=1)),
+        "ChargePeriodStart": _stamp(day),
+        "CommitmentDiscountCategory": "",
+        "CommitmentDiscountId": "",
+        "CommitmentDiscountName": "",
+        "CommitmentDiscountStatus": "",
+        "CommitmentDiscountType": "",
+        "ConsumedQuantity": qty,
+        "ConsumedUnit": unit,
+        "ContractedCost": cost,
+        "ContractedUnitPrice": unit_price,
+        "EffectiveCost": cost,
+        "InvoiceIssuer": "wardcloud consortium",
+        "ListCost": cost,
+        "ListUnitPrice": unit_price,
+        "PricingCategory": "Standard",
+        "PricingQuantity": qty,
+        "PricingUnit": unit,
+        "Provider": "wardcloud",
+        "Publisher": "wardcloud",
+        "RegionId": "tokyo-1",
+        "RegionName": "Tokyo",
+        "ResourceId": resource,
+        "ResourceID": resource,
+        "ResourceName": resource,
+        "ResourceType": category,
+        "ServiceCategory": category,
+        "ServiceName": service,
+        "SkuId": f"{service.lower()}-{unit.lower()}",
+        "SkuPriceId": f"{service.lower()}-{unit.lower()}-2023",
+        "SubAccountId": account,
+        "SubAccountName": account_name,
+        "Tags": json.dumps({"consortium": "tokyo-23"}),
+    }
+
+
+def _csv(rows: list[dict[str, str]], columns: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> None:
+    """Write the sample bill and usage for `tenants_dir`'s wards, and the published rules schema."""
+    rng = random.Random(23)
+    wards = [Ward.from_tenant(t) for t in load_tenants(tenants_dir)]
+    bill, usage = [], []
+    for offset in range((PERIOD_END - PERIOD_START).days):
+        day = PERIOD_START + timedelta(days=offset)
+        for account, service, category, unit, (low, high), price in SHARED:
+            bill.append(
+                _row(
+                    day,
+                    account,
+                    account,
+                    service,
+                    category,
+                    unit,
+                    rng.randint(low, high) // 10,
+                    price,
+                    f"{account}/{service.lower()}",
+                )
+            )
+    for ward in wards:  # a ward's own rows: one per service for the days it was a member
+        first = max(ward.joined, PERIOD_START)
+        if first >= PERIOD_END:
+            continue
+        days = (PERIOD_END - first).days
+        project = ward.accounts[0]
+        scale = int(ward.drivers["population"]) // 10_000
+        for service, category, unit, price in OWN:
+            bill.append(
+                _row(
+                    first,
+                    project,
+                    ward.name,
+                    service,
+                    category,
+                    unit,
+                    rng.randint(5, 15) * scale * days,
+                    price,
+                    f"{project}/{service.lower()}",
+                    end=PERIOD_END,
+                )
+            )
+        usage.append(
+            {
+                "SubAccountId": project,
+                "ConsumedQuantity": str(rng.randint(20, 60) * scale * days),
+                "ConsumedUnit": "vCPU-Hours",
+                "ServiceName": "bousai",
+                "ChargePeriodStart": _stamp(first),
+                "ChargePeriodEnd": _stamp(PERIOD_END),
+            }
+        )
+    if out == HERE:  # the published schema lives beside the package, once
+        write_atomic(HERE.parent / "rules.schema.json", json.dumps(RULES_SCHEMA, indent=2) + "\n")
+    write_atomic(out / "bill-2023-07.csv", _csv(bill, COLUMNS))
+    write_atomic(out / "usage-2023-07.csv", _csv(usage, list(usage[0])))
+
+
+if __name__ == "__main__":
+    generate()

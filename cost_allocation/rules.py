@@ -1,0 +1,297 @@
+"""The allocation rules file: its JSON Schema, its frozen model, and the strict loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from cost_allocation.errors import Code, CostError, Problem
+from tenants.load import Document, YamlError, load_document
+
+BUILTIN_DRIVERS = ("equal", "population", "usage")
+
+_NUMBER = {"type": "number"}
+_DRIVER_TERM = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["driver", "weight"],
+    "properties": {
+        "driver": {
+            "type": "string",
+            "minLength": 1,
+            "description": "equal, population, usage, or any numeric driver declared in tenant files",
+        },
+        "weight": {"type": "number", "minimum": 0, "maximum": 1},
+        "unit": {"type": "string", "minLength": 1, "description": "ConsumedUnit a usage driver sums"},
+        "exponent": {"type": "number", "exclusiveMinimum": 0},
+        "floor": {"type": "number", "minimum": 0},
+        "ceiling": {"type": "number", "exclusiveMinimum": 0},
+    },
+    "if": {"properties": {"driver": {"const": "usage"}}},
+    "then": {"required": ["unit"]},
+}
+_SPLIT = {"type": "array", "minItems": 1, "items": _DRIVER_TERM}
+
+RULES_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://wardcloud.example/schema/cost-rules.schema.json",
+    "title": "wardcloud cost allocation rules",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["currency", "pools"],
+    "dependentRequired": {"buy_in": ["operation_start"]},
+    "properties": {
+        "version": {"type": "string", "minLength": 1},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "operation_start": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "pools": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "match", "split"],
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
+                    "description": {"type": "string"},
+                    "match": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    },
+                    "split": _SPLIT,
+                    "cap": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "properties": {
+                            "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                            "amount": {"type": "number", "exclusiveMinimum": 0},
+                        },
+                    },
+                },
+            },
+        },
+        "buy_in": {
+            "description": "needs operation_start: only wards joining after it buy in",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["setup_cost", "split"],
+            "properties": {"setup_cost": {"type": "integer", "minimum": 0}, "split": _SPLIT},
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class DriverTerm:
+    """One driver of a split with its weight; value = clamp(raw, floor, ceiling) ** exponent."""
+
+    driver: str
+    weight: Fraction
+    unit: str | None = None
+    exponent: Fraction | None = None
+    floor: Fraction | None = None
+    ceiling: Fraction | None = None
+    key: str = ""  # where it sits in the rules file, e.g. pools[0].split[1]
+
+    @property
+    def label(self) -> str:
+        """`population^0.585`, `usage(vCPU-Hours)` — how statements name the driver."""
+        name = f"usage({self.unit})" if self.driver == "usage" else self.driver
+        return name + (f"^{_decimal_text(self.exponent)}" if self.exponent is not None else "")
+
+
+@dataclass(frozen=True)
+class Cap:
+    """No ward's share above `share`, or its amount above `amount` yen (exactly one is set)."""
+
+    share: Fraction | None = None
+    amount: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Shared rows selected by `match` (column → allowed values), split among wards by `split`."""
+
+    id: str
+    match: tuple[tuple[str, tuple[str, ...]], ...]
+    split: tuple[DriverTerm, ...]
+    cap: Cap | None = None
+    key: str = ""
+
+    def selects(self, row: dict[str, Any]) -> bool:
+        """True when every match column's value is one of the allowed values."""
+        return all(row.get(column) in values for column, values in self.match)
+
+
+@dataclass(frozen=True)
+class BuyIn:
+    """Setup cost (pre-study to operation start) a newcomer buys into, split by `split`."""
+
+    setup_cost: int
+    split: tuple[DriverTerm, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A whole rules file."""
+
+    currency: str
+    pools: tuple[Pool, ...]
+    operation_start: date | None = None
+    buy_in: BuyIn | None = None
+    version: str = "1"
+    source_file: str = ""
+
+    @property
+    def drivers(self) -> tuple[DriverTerm, ...]:
+        """Every driver term of every split, pools first, then the buy-in."""
+        terms = [t for p in self.pools for t in p.split]
+        return tuple(terms + list(self.buy_in.split if self.buy_in else ()))
+
+    @property
+    def match_columns(self) -> tuple[str, ...]:
+        """Bill columns the pools' matches read, in first-use order."""
+        seen: dict[str, None] = {}
+        for pool in self.pools:
+            for column, _ in pool.match:
+                seen.setdefault(column, None)
+        return tuple(seen)
+
+
+def exact(number: float | int) -> Fraction:
+    """The decimal the YAML author wrote (0.1 → 1/10), not the binary float nearest it."""
+    return Fraction(Decimal(repr(number))) if isinstance(number, float) else Fraction(number)
+
+
+def _decimal_text(value: Fraction) -> str:
+    return (
+        str(value.numerator)
+        if value.denominator == 1
+        else format(Decimal(value.numerator) / Decimal(value.denominator), "f").rstrip("0")
+    )
+
+
+def _terms(
+    raw: list[dict[str, Any]], at: tuple[Any, ...], document: Document, problems: list[Problem]
+) -> tuple[DriverTerm, ...]:
+    terms = tuple(
+        DriverTerm(
+            driver=item["driver"],
+            weight=exact(item["weight"]),
+            unit=item.get("unit"),
+            exponent=exact(item["exponent"]) if "exponent" in item else None,
+            floor=exact(item["floor"]) if "floor" in item else None,
+            ceiling=exact(item["ceiling"]) if "ceiling" in item else None,
+            key=_dotted(at + (index,)),
+        )
+        for index, item in enumerate(raw)
+    )
+    total = sum((t.weight for t in terms), Fraction(0))
+    if total != 1:
+        problems.append(
+            document.problem(at, Code.WEIGHTS_SUM, f"split weights sum to {_decimal_text(total)}, not 1")
+        )
+    for index, term in enumerate(terms):
+        if term.floor is not None and term.ceiling is not None and term.floor > term.ceiling:
+            problems.append(
+                document.problem(at + (index, "floor"), Code.RULES_SCHEMA, "floor is above ceiling")
+            )
+    return terms
+
+
+def _dotted(pointer: tuple[Any, ...]) -> str:
+    out = ""
+    for part in pointer:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_rules(path: Path) -> Rules:
+    """Read, schema-validate and model a rules YAML file; CostError names file, line and key."""
+    try:
+        document = load_document(path)
+    except YamlError as exc:
+        raise CostError([exc.args[0]]) from exc
+    problems: list[Problem] = []
+    validator = Draft202012Validator(RULES_SCHEMA)
+    for error in sorted(validator.iter_errors(document.value), key=lambda e: list(map(str, e.absolute_path))):
+        pointer = tuple(error.absolute_path)
+        problems.append(document.problem(pointer, Code.RULES_SCHEMA, error.message.replace("\n", " ")))
+    if problems:
+        raise CostError(problems)
+    value = document.value
+    pools = []
+    seen: set[str] = set()
+    for index, raw in enumerate(value["pools"]):
+        at = ("pools", index)
+        if raw["id"] in seen:
+            problems.append(
+                document.problem(at + ("id",), Code.DUPLICATE_POOL, f"pool id {raw['id']!r} repeats")
+            )
+        seen.add(raw["id"])
+        cap = None
+        if "cap" in raw:
+            share, amount = raw["cap"].get("share"), raw["cap"].get("amount")
+            cap = Cap(
+                share=exact(share) if share is not None else None,
+                amount=exact(amount) if amount is not None else None,
+            )
+        pools.append(
+            Pool(
+                id=raw["id"],
+                match=tuple((k, tuple(v)) for k, v in raw["match"].items()),
+                split=_terms(raw["split"], at + ("split",), document, problems),
+                cap=cap,
+                key=_dotted(at),
+            )
+        )
+    buy_in = None
+    if "buy_in" in value:
+        buy_in = BuyIn(
+            setup_cost=value["buy_in"]["setup_cost"],
+            split=_terms(value["buy_in"]["split"], ("buy_in", "split"), document, problems),
+        )
+    operation_start = None
+    if "operation_start" in value:
+        try:
+            operation_start = date.fromisoformat(value["operation_start"])
+        except ValueError:
+            problems.append(
+                document.problem(
+                    ("operation_start",),
+                    Code.RULES_SCHEMA,
+                    f"{value['operation_start']!r} is not a date YYYY-MM-DD",
+                )
+            )
+    if problems:
+        raise CostError(problems)
+    return Rules(
+        currency=value["currency"],
+        pools=tuple(pools),
+        operation_start=operation_start,
+        buy_in=buy_in,
+        version=str(value.get("version", "1")),
+        source_file=str(path),
+    )
+
+
+def locate(path: Path, key: str, code: str, message: str) -> Problem:
+    """A problem at dotted `key` of the rules file, with its line and column."""
+    try:
+        document = load_document(path)
+    except (YamlError, OSError):
+        return Problem(str(path), 0, 0, code, message, key)
+    pointer: list[Any] = []
+    for part in key.replace("[", ".[").split("."):
+        if not part:
+            continue
+        pointer.append(int(part[1:-1]) if part.startswith("[") else part)
+    return document.problem(tuple(pointer), code, message)

@@ -1,0 +1,371 @@
+"""The allocation itself and the per-ward statement that explains every yen."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from cost_allocation.buyin import BuyInFlow, buy_in_flows
+from cost_allocation.errors import Code, CostError, Problem
+from cost_allocation.focus import Bill, RowSplit, read_bill, read_usage
+from cost_allocation.rounding import largest_remainder, split_exactly
+from cost_allocation.rules import Rules, load_rules, locate
+from cost_allocation.shares import Period, PoolShares, Ward, check_drivers, participation, pool_shares
+
+RATIO_UNITS = 10**12  # AllocatedRatio resolution: 12 decimal places, rounded so a row's ratios sum to 1
+
+
+@dataclass(frozen=True)
+class PoolAllocation:
+    """One pool: its integer total, each ward's yen, and the shares behind them."""
+
+    id: str
+    total: int
+    rows: int
+    allocations: Mapping[str, int]
+    shares: PoolShares
+    ratio_units: Mapping[str, int]  # share rounded to 1e-12, summing to RATIO_UNITS
+
+
+@dataclass(frozen=True)
+class WardStatement:
+    """One ward's charges: direct, shared, buy-in, and the lines that explain them."""
+
+    code: str
+    name: str
+    direct: int
+    shared: int
+    buy_in: int
+    lines: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def total(self) -> int:
+        return self.direct + self.shared + self.buy_in
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The whole allocation of one bill for one period."""
+
+    period: Period
+    currency: str
+    total: int
+    pools: tuple[PoolAllocation, ...]
+    wards: tuple[WardStatement, ...]
+    buy_ins: tuple[BuyInFlow, ...]
+    rules_version: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape (docs/cost.md documents it)."""
+        return {
+            "period": self.period.label,
+            "currency": self.currency,
+            "total": self.total,
+            "pools": [{"id": p.id, "total": p.total, "allocations": dict(p.allocations)} for p in self.pools],
+            "wards": [
+                {
+                    "code": w.code,
+                    "name": w.name,
+                    "direct": w.direct,
+                    "shared": w.shared,
+                    "buy_in": w.buy_in,
+                    "total": w.total,
+                    "lines": list(w.lines),
+                }
+                for w in self.wards
+            ],
+        }
+
+
+def number(value: Fraction) -> float:
+    """A share for people and charts: 12 significant digits (the exact value drives the yen)."""
+    return float(f"{float(value):.12g}")
+
+
+def _locate_rules(problems: list[Problem], rules: Rules) -> list[Problem]:
+    """Give rules-file problems their line and column."""
+    return [
+        locate(Path(rules.source_file), p.path, p.code, p.message)
+        if p.file == rules.source_file and p.path and not p.line and rules.source_file
+        else p
+        for p in problems
+    ]
+
+
+def allocate(
+    bill: Bill,
+    rules: Rules,
+    wards: Sequence[Ward],
+    period: Period,
+    usage: Mapping[tuple[str, str], Fraction] | None = None,
+) -> Statement:
+    """Split a validated bill among wards by the rules: exact shares, then largest-remainder yen."""
+    try:
+        return _allocate(bill, rules, wards, period, usage or {})
+    except CostError as exc:
+        raise CostError(_locate_rules(list(exc.problems), rules)) from exc
+
+
+def _allocate(
+    bill: Bill, rules: Rules, wards: Sequence[Ward], period: Period, usage: Mapping[tuple[str, str], Fraction]
+) -> Statement:
+    if not wards:
+        raise CostError([Problem("tenants", 0, 0, Code.NO_WARDS, "no ward tenant files")])
+    problems = check_drivers(rules.drivers, wards, rules.source_file)
+    if problems:
+        raise CostError(problems)
+    wards = sorted(wards, key=lambda w: w.code)
+    # Bill-level rounding: the bill's yen (fractions of a yen truncated, as public finance does) split over
+    # direct buckets and pools by largest remainder, so every bucket is whole yen and they sum to the bill.
+    buckets = {f"{c.ward}\x00{c.service}\x00{c.category}": c.cost for c in bill.direct}
+    buckets.update({f"\x7fpool\x00{pool_id}": cost for pool_id, cost in bill.pools.items()})
+    bill_total = math.floor(bill.total)
+    whole = largest_remainder(bill_total, buckets)
+    fractions = {w.code: participation(w, period) for w in wards}
+    lines: dict[str, list[dict[str, Any]]] = {w.code: [] for w in wards}
+    direct: dict[str, int] = {w.code: 0 for w in wards}
+    for charge in bill.direct:
+        amount = whole[f"{charge.ward}\x00{charge.service}\x00{charge.category}"]
+        direct[charge.ward] += amount
+        lines[charge.ward].append(
+            {
+                "kind": "direct",
+                "service": charge.service,
+                "category": charge.category,
+                "rows": charge.rows,
+                "amount": amount,
+            }
+        )
+    shared: dict[str, int] = {w.code: 0 for w in wards}
+    pools = []
+    for pool in rules.pools:
+        total = whole[f"\x7fpool\x00{pool.id}"]
+        rows = bill.pool_rows.get(pool.id, 0)
+        if rows == 0:  # nothing on this bill for the pool: listed with zeros, nothing to explain
+            pools.append(PoolAllocation(pool.id, 0, 0, {w.code: 0 for w in wards}, PoolShares({}), {}))
+            continue
+        where = f"pool {pool.id!r}"
+        shares = pool_shares(
+            pool.split, pool.cap, total, wards, fractions, usage, where, pool.key, rules.source_file
+        )
+        limits = {w.code: shares.cap_share * total for w in wards} if shares.cap_share is not None else None
+        try:
+            allocations = split_exactly(total, {c: s.share for c, s in shares.shares.items()}, limits)
+        except ValueError as exc:
+            raise CostError(
+                [
+                    Problem(
+                        rules.source_file,
+                        0,
+                        0,
+                        Code.INFEASIBLE_CAP,
+                        f"infeasible cap in {where}: {exc}",
+                        f"{pool.key}.cap",
+                    )
+                ]
+            ) from exc
+        ratio_units = split_exactly(RATIO_UNITS, {c: s.share for c, s in shares.shares.items()})
+        pools.append(PoolAllocation(pool.id, total, rows, allocations, shares, ratio_units))
+        for ward in wards:
+            ward_share = shares.shares[ward.code]
+            amount = allocations[ward.code]
+            shared[ward.code] += amount
+            if not amount and not ward_share.share:
+                continue  # a ward with no part in the pool gets no line
+            exact = ward_share.share * total
+            f = ward_share.participation
+            lines[ward.code].append(
+                {
+                    "kind": "shared",
+                    "pool": pool.id,
+                    "pool_total": total,
+                    "rows": rows,
+                    "participation": {"days": int(f * period.days), "of": period.days, "fraction": number(f)},
+                    "drivers": [
+                        {
+                            "driver": term.label,
+                            "weight": number(term.weight),
+                            "value": number(ts.raw),
+                            "transformed": number(ts.value),
+                            "share": number(ts.share),
+                        }
+                        for term, ts in zip(pool.split, ward_share.terms, strict=True)
+                    ],
+                    "share_before_cap": number(ward_share.before_cap),
+                    "cap_adjustment": number(ward_share.share - ward_share.before_cap),
+                    "capped": ward_share.capped,
+                    "share": number(ward_share.share),
+                    "exact": number(exact),
+                    "rounding": number(amount - exact),
+                    "amount": amount,
+                }
+            )
+    flows = (
+        buy_in_flows(rules.buy_in, wards, period, rules.operation_start, rules.source_file)
+        if rules.buy_in
+        else ()
+    )
+    buy_in: dict[str, int] = {w.code: 0 for w in wards}
+    for flow in flows:
+        buy_in[flow.newcomer] += flow.payment
+        lines[flow.newcomer].append(
+            {
+                "kind": "buy_in",
+                "newcomer": flow.newcomer,
+                "joined": flow.joined.isoformat(),
+                "share": number(flow.share),
+                "amount": flow.payment,
+            }
+        )
+        for code, refund in flow.refunds.items():
+            buy_in[code] -= refund
+            lines[code].append(
+                {
+                    "kind": "buy_in_refund",
+                    "newcomer": flow.newcomer,
+                    "joined": flow.joined.isoformat(),
+                    "share": number(flow.refund_shares[code]),
+                    "amount": -refund,
+                }
+            )
+    statements = tuple(
+        WardStatement(w.code, w.name, direct[w.code], shared[w.code], buy_in[w.code], tuple(lines[w.code]))
+        for w in wards
+    )
+    return Statement(period, rules.currency, bill_total, tuple(pools), statements, flows, rules.version)
+
+
+def allocate_files(
+    bill_path: Path, rules_path: Path, wards: Sequence[Ward], period: Period, usage_path: Path | None = None
+) -> Statement:
+    """Read rules, bill and usage (or the bill's own usage rows when a usage driver needs them), allocate."""
+    rules, bill, usage = read_inputs(bill_path, rules_path, wards, period, usage_path)
+    return allocate(bill, rules, wards, period, usage)
+
+
+def read_inputs(
+    bill_path: Path, rules_path: Path, wards: Sequence[Ward], period: Period, usage_path: Path | None = None
+) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction]]:
+    """The rules, the validated bill and the usage an allocation needs."""
+    rules = load_rules(rules_path)
+    problems = _locate_rules(check_drivers(rules.drivers, wards, rules.source_file), rules)
+    if problems:
+        raise CostError(problems)
+    try:
+        bill = read_bill(bill_path, rules.currency, period, rules.pools, wards, rules.source_file)
+    except CostError as exc:
+        raise CostError(_locate_rules(list(exc.problems), rules)) from exc
+    usage: Mapping[tuple[str, str], Fraction] = {}
+    if usage_path is not None:
+        usage = read_usage(usage_path, wards)
+    elif any(term.driver == "usage" for term in rules.drivers):
+        usage = read_usage(bill_path, wards)
+    return rules, bill, usage
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(width - _width(text), 0)
+    return gap + text if right else text + gap
+
+
+def render_text(statement: Statement) -> str:
+    """A table sorted by ward code, a total row equal to the bill, then pools and buy-in flows."""
+    header = ["code", "name", "direct", "shared", "buy_in", "total"]
+    rows = [
+        [w.code, w.name, f"{w.direct:,}", f"{w.shared:,}", f"{w.buy_in:,}", f"{w.total:,}"]
+        for w in statement.wards
+    ]
+    sums = [sum(getattr(w, k) for w in statement.wards) for k in ("direct", "shared", "buy_in")]
+    rows.append(["TOTAL", "", *(f"{s:,}" for s in sums), f"{statement.total:,}"])
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out = [
+        f"Cost allocation {statement.period.label} ({statement.currency}, rules version "
+        f"{statement.rules_version})",
+        "",
+    ]
+    for index, row in enumerate([header, *rows]):
+        if index == len(rows):
+            out.append("  ".join("-" * w for w in widths))
+        out.append("  ".join(_pad(cell, widths[i], right=i >= 2) for i, cell in enumerate(row)).rstrip())
+    out.append("")
+    for pool in statement.pools:
+        capped = sum(1 for s in pool.shares.shares.values() if s.capped)
+        cap = (
+            f", cap {number(pool.shares.cap_share)} hit by {capped} ward(s) in {pool.shares.cap_rounds} "
+            f"round(s)"
+            if pool.shares.cap_share is not None
+            else ""
+        )
+        out.append(f"pool {pool.id}: {pool.total:,} from {pool.rows:,} rows{cap}")
+    for flow in statement.buy_ins:
+        out.append(
+            f"buy-in: {flow.newcomer} joined {flow.joined} pays {flow.payment:,}, refunded to "
+            f"{sum(1 for v in flow.refunds.values() if v)} incumbents"
+        )
+    return "\n".join(out) + "\n"
+
+
+def render_csv(statement: Statement) -> str:
+    """One row per ward: code, name, direct, one column per pool, shared, buy_in, total."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["code", "name", "direct", *(f"pool:{p.id}" for p in statement.pools), "shared", "buy_in", "total"]
+    )
+    for ward in statement.wards:
+        writer.writerow(
+            [
+                ward.code,
+                ward.name,
+                ward.direct,
+                *(p.allocations[ward.code] for p in statement.pools),
+                ward.shared,
+                ward.buy_in,
+                ward.total,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def row_splits(statement: Statement, rules: Rules, wards: Sequence[Ward]) -> list[RowSplit]:
+    """How every pool's rows split onto wards in FOCUS output (AllocatedRatio per ward, summing to 1)."""
+    by_code = {w.code: w for w in wards}
+    splits = []
+    for pool, allocation in zip(rules.pools, statement.pools, strict=True):
+        for code, units in allocation.ratio_units.items():
+            if not units:
+                continue
+            share = allocation.shares.shares[code]
+            single = len(pool.split) == 1
+            element = {
+                "AllocatedRatio": float(Fraction(units, RATIO_UNITS)),
+                "UsageUnit": pool.split[0].label
+                if single
+                else "+".join(f"{number(t.weight)}*{t.label}" for t in pool.split),
+                "UsageQuantity": number(share.terms[0].weight) if single else None,
+            }
+            ward = by_code[code]
+            splits.append(
+                RowSplit(
+                    pool.id,
+                    code,
+                    units,
+                    f"{pool.id}@{statement.rules_version}",
+                    json.dumps({"Elements": [element]}, ensure_ascii=False),
+                    ward.accounts[0] if ward.accounts else code,
+                    ward.name,
+                )
+            )
+    return splits
