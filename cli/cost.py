@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from cli.audit import audited
 from cli.context import Settings
 from cost_allocation.errors import Code, CostError, Problem
 from cost_allocation.focus import period_of, write_focus_split
@@ -80,18 +81,24 @@ def allocate_command(
     out: Path | None,
 ) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
-    month = _period(period)
-    wards = _wards(settings)
-    rules, bill, usage = read_inputs(bill_path, rules_path, wards, month, usage_path)
-    statement = allocate(bill, rules, wards, month, usage)
-    if fmt == "json":
-        _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
-    elif fmt == "csv":
-        _emit(render_csv(statement), out)
-    elif fmt == "text":
-        _emit(render_text(statement), out)
-    else:
-        _write_focus(bill_path, out, rules, wards, statement)
+    inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
+    with audited("cost allocate", inputs) as note:  # success or failure, the allocation is on record
+        month = _period(period)
+        wards = _wards(settings)
+        rules, bill, usage = read_inputs(bill_path, rules_path, wards, month, usage_path)
+        statement = allocate(bill, rules, wards, month, usage)
+        if fmt == "json":
+            _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
+        elif fmt == "csv":
+            _emit(render_csv(statement), out)
+        elif fmt == "text":
+            _emit(render_text(statement), out)
+        else:
+            _write_focus(bill_path, out, rules, wards, statement)
+        note.summary.update({"period": statement.period.label, "currency": statement.currency,
+                             "total": statement.total, "out": str(out) if out else None,
+                             "totals": {w.code: w.total for w in statement.wards}})
+        note.wards.extend(w.code for w in statement.wards)
 
 
 def _write_focus(
