@@ -98,6 +98,23 @@ def digest(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
+_HASH_MEMBER = b'"hash":"'
+
+
+def body_sha256(line: bytes) -> str:
+    """SHA-256 of a stored line with its `,"hash":"…"` member cut out, without re-encoding anything.
+
+    For a canonical line this is exactly `digest(body)`: keys are sorted, so the top-level `hash` member
+    follows `exit_code` and precedes every nested object (`inputs`, `summary`), and a string can never
+    contain the bytes `"hash":"` unescaped. A line that is not canonical hashes to something else, so an
+    edit that keeps the JSON meaning (added whitespace, escaped letters) is still caught.
+    """
+    at = line.find(_HASH_MEMBER)
+    if at < 1 or line[at - 1:at] != b",":
+        return ""
+    return hashlib.sha256(line[:at - 1] + line[at + len(_HASH_MEMBER) + 65:]).hexdigest()
+
+
 def seal(entry: Entry, seq: int, time: str, prev: str) -> Record:
     """The record `entry` becomes when appended as number `seq` after the record hashed `prev`."""
     unsealed = Record(seq=seq, time=time, actor=entry.actor, command=entry.command,
