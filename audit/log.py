@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from audit.errors import AuditError, Code, Problem
-from audit.record import GENESIS, Entry, Record, body_sha256, check_shape, is_hex_hash, seal
+from audit.record import GENESIS, Entry, Record, body_sha256, check_shape, is_hex_hash, sealed_line
 
 _TAIL_CHUNK = 64 * 1024
 _PREVIEW = 60
@@ -264,12 +264,14 @@ def append(path: Path, entries: Sequence[Entry], clock: Callable[[], str] = utc_
             os.close(rfd)
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
         records: list[Record] = []
+        lines: list[bytes] = []
         for entry in entries:
             seq += 1
-            record = seal(entry, seq, clock(), prev)
+            record, line = sealed_line(entry, seq, clock(), prev)
             records.append(record)
+            lines.append(line)
             prev = record.hash
-        _write_all(fd, b"".join(r.line() for r in records))  # one write: no reader sees a partial batch
+        _write_all(fd, b"".join(lines))  # one write: no reader sees a partial batch
         os.fsync(fd)
     finally:
         os.close(fd)  # releases the lock

@@ -117,11 +117,21 @@ def body_sha256(line: bytes) -> str:
 
 def seal(entry: Entry, seq: int, time: str, prev: str) -> Record:
     """The record `entry` becomes when appended as number `seq` after the record hashed `prev`."""
+    return sealed_line(entry, seq, time, prev)[0]
+
+
+def sealed_line(entry: Entry, seq: int, time: str, prev: str) -> tuple[Record, bytes]:
+    """The sealed record and its stored line, encoding the body once (appends are bound by this)."""
     unsealed = Record(seq=seq, time=time, actor=entry.actor, command=entry.command,
                       argv=tuple(str(a) for a in entry.argv), inputs=jsonable(entry.inputs),
                       outcome=entry.outcome, exit_code=entry.exit_code, wards=tuple(entry.wards),
                       summary=jsonable(entry.summary), prev=prev, hash="")
-    return replace(unsealed, hash=digest(unsealed.body()))
+    body = canonical(unsealed.body())
+    record = replace(unsealed, hash=hashlib.sha256(body).hexdigest())
+    # `hash` sorts between `exit_code` and `inputs`; the first `,"inputs":` is the top-level one
+    # (nothing before it holds an object, and strings escape their quotes).
+    at = body.index(b',"inputs":')
+    return record, body[:at] + b',"hash":"' + record.hash.encode() + b'"' + body[at:] + b"\n"
 
 
 def jsonable(value: Any) -> Any:

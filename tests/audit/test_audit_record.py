@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.log import append, verify
-from audit.record import Entry, body_sha256, canonical, digest, seal
+from audit.record import Entry, body_sha256, canonical, digest, sealed_line
 from tests.audit.logfile import log_lines, write_lines, write_records
 
 json_values = st.recursive(
@@ -25,12 +25,10 @@ def test_a_stored_line_hashes_to_its_hash_whatever_it_contains(actor: str, argv:
                                                                summary: dict, wards: list[str]) -> None:
     entry = Entry(actor, "apply", tuple(argv), {"hash": {"hash": '"hash":"x'}}, "started", None,
                   {**summary, "hash": "f" * 64}, tuple(wards))
-    record = seal(entry, seq=7, time="2026-11-29T00:00:00.000000Z", prev="0" * 64)
-
-    line = record.line()
+    record, line = sealed_line(entry, seq=7, time="2026-11-29T00:00:00.000000Z", prev="0" * 64)
 
     assert line.endswith(b"\n") and line.count(b"\n") == 1
-    assert line[:-1] == canonical(json.loads(line))
+    assert line == record.line() and line[:-1] == canonical(json.loads(line))
     assert body_sha256(line[:-1]) == record.hash == digest(record.body())
 
 
