@@ -123,7 +123,7 @@ def verify_command(settings: Settings, anchor_text: str | None, fmt: str) -> Non
     elif result.valid:
         span = f", {result.first_time} .. {result.last_time}" if result.records else ""
         anchored = f", anchor {anchor.token()} found" if anchor else ""
-        click.echo(f"audit log intact: {result.records} records{span}, head {result.head_seq}:"
+        click.echo(f"audit log intact: {_count(result.records)}{span}, head {result.head_seq}:"
                    f"{result.head_hash}{anchored}")
     else:
         assert result.problem is not None
@@ -132,6 +132,10 @@ def verify_command(settings: Settings, anchor_text: str | None, fmt: str) -> Non
                    f"{result.problem.line}", err=True)
     if not result.valid:
         raise SystemExit(1)
+
+
+def _count(records: int) -> str:
+    return f"{records} record" + ("" if records == 1 else "s")
 
 
 def _since(text: str | None) -> str | None:
@@ -150,7 +154,11 @@ def _brief(record: Record) -> str:
         summary = summary[:119] + "…"
     exit_code = "" if record.exit_code is None else f"({record.exit_code})"
     return (f"{record.seq:>6} {record.time} {record.actor:<12} {record.outcome + exit_code:<11} "
-            f"{record.command:<16} {','.join(record.wards) or '-'} {summary}")
+            f"{record.command:<16} {_wards(record.wards)} {summary}")
+
+
+def _wards(codes: tuple[str, ...]) -> str:
+    return ",".join(codes) if 0 < len(codes) <= 3 else f"{len(codes)}-wards" if codes else "-"
 
 
 @audit.command("log")
