@@ -6,6 +6,13 @@ from pathlib import Path
 
 from audit.recorder import record
 
+REPO = Path(__file__).resolve().parents[2]
+WARDS = REPO / "tenants" / "wards"
+EXAMPLES = REPO / "cost_allocation" / "examples"
+ALLOCATE = ["--tenants", str(WARDS), "cost", "allocate", "--bill", str(EXAMPLES / "bill-2023-07.csv"),
+            "--rules", str(EXAMPLES / "rules.yaml"), "--usage", str(EXAMPLES / "usage-2023-07.csv"),
+            "--period", "2023-07", "--format", "json"]
+
 
 def write_records(state: Path, count: int, *, actor: str = "alice", ward: str = "131016") -> None:
     """Append `count` records the way commands do (audit.recorder.record)."""

@@ -6,14 +6,7 @@ import json
 from pathlib import Path
 
 from audit.recorder import file_sha256
-from tests.audit.logfile import log_lines, write_lines
-
-REPO = Path(__file__).resolve().parents[2]
-WARDS = REPO / "tenants" / "wards"
-EXAMPLES = REPO / "cost_allocation" / "examples"
-ALLOCATE = ["--tenants", str(WARDS), "cost", "allocate", "--bill", str(EXAMPLES / "bill-2023-07.csv"),
-            "--rules", str(EXAMPLES / "rules.yaml"), "--usage", str(EXAMPLES / "usage-2023-07.csv"),
-            "--period", "2023-07", "--format", "json"]
+from tests.audit.logfile import ALLOCATE, EXAMPLES, WARDS, log_lines, write_lines
 
 
 def test_cost_allocate_records_per_ward_totals_and_the_chain_verifies(state: Path, wardctl) -> None:
