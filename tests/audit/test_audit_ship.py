@@ -1,7 +1,8 @@
 """`wardctl audit ship`: a clear error without credentials; only new, verified records are shipped.
 
-The upload itself (openstacksdk → Swift) needs a cloud and is not exercised here; `ship` is tested with
-an in-memory object store standing in for Swift, which is all of the logic on our side of that call.
+The happy path runs the real openstacksdk code (credentials from OS_*, Keystone v3 password auth, catalog,
+object PUT) against a loopback fake of Keystone and Swift (tests/audit/fake_openstack.py), not a real
+cloud; selection and bookkeeping are also tested directly with an in-memory store.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import pytest
 
 from audit.errors import AuditError
 from audit.ship import CENTRAL_CONTAINER, marker_path, ship
+from tests.audit.fake_openstack import fake_openstack
 from tests.audit.logfile import log_lines, write_lines, write_records
+
+# openstacksdk warns about its own future removals; not ours to act on
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
 
 class MemoryStore:
@@ -113,3 +118,42 @@ def test_ship_refuses_a_tampered_log(state: Path) -> None:
     with pytest.raises(AuditError, match="record 1"):
         ship(log, store, CENTRAL_CONTAINER)
     assert store.objects == {}
+
+
+@pytest.fixture
+def cloud(no_cloud: None, monkeypatch: pytest.MonkeyPatch):
+    """OS_* credentials for a loopback fake of Keystone and Swift (tests/audit/fake_openstack.py)."""
+    with fake_openstack() as fake:
+        for name, value in fake.environ().items():
+            monkeypatch.setenv(name, value)
+        yield fake
+
+
+def test_ship_through_openstacksdk_puts_new_records_once(state: Path, wardctl, cloud) -> None:
+    write_records(state, 3)
+
+    first = wardctl("audit", "ship")
+    again = wardctl("audit", "ship", "--format", "json")
+    write_records(state, 1, ward="131130")
+    ward = wardctl("audit", "ship", "--ward", "131130")
+
+    assert first.exit_code == 0, first.output
+    assert "shipped records 1..3 (3) to platform-audit-archive/audit/000000000001-000000000003.jsonl" \
+        in first.stdout
+    assert json.loads(again.stdout)["records"] == 0
+    assert ward.exit_code == 0 and "131130-audit-log" in ward.stdout
+    assert cloud.objects == {
+        "platform-audit-archive/audit/000000000001-000000000003.jsonl": b"".join(log_lines(state)[:3]),
+        "131130-audit-log/audit/000000000004-000000000004.jsonl": log_lines(state)[3],
+    }
+
+
+def test_a_refused_upload_is_one_line_and_ships_nothing(state: Path, wardctl, cloud) -> None:
+    cloud.forbidden.add(CENTRAL_CONTAINER)
+    write_records(state, 2)
+
+    result = wardctl("audit", "ship")
+
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert "AUD011 upload of audit/000000000001-000000000002.jsonl failed" in result.stderr
+    assert not marker_path(state / "audit.jsonl", CENTRAL_CONTAINER).exists()
