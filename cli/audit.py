@@ -81,9 +81,17 @@ def record_command(command: str, inputs: Mapping[str, Path | None], outcome: str
 
 
 @contextmanager
-def audited(command: str, inputs: Mapping[str, Path | None]) -> Iterator[AuditNote]:
-    """Record `command`'s outcome when the block ends: success, or failure with its exit code and error."""
-    note = AuditNote()
+def audited(command: str, inputs: Mapping[str, Path | None], *, start: bool = False,
+            summary: Mapping[str, Any] | None = None,
+            wards: tuple[str, ...] | list[str] = ()) -> Iterator[AuditNote]:
+    """Record `command`'s outcome when the block ends: success, or failure with its exit code and error.
+
+    With `start=True` a `started` record (with `summary` and `wards`) is written before the block runs,
+    e.g. `apply` per stack, so a run that never ends (killed, machine lost) still left a trace.
+    """
+    note = AuditNote(dict(summary or {}), list(wards))
+    if start:
+        record_command(command, inputs, "started", None, note.summary, note.wards)
     try:
         yield note
     except (SystemExit, click.exceptions.Exit) as exc:
@@ -128,8 +136,8 @@ def verify_command(settings: Settings, anchor_text: str | None, fmt: str) -> Non
     else:
         assert result.problem is not None
         click.echo(result.problem.render(), err=True)
-        click.echo(f"audit log NOT intact: records 1..{result.records} verified, first bad record "
-                   f"{result.problem.line}", err=True)
+        click.echo(f"audit log NOT intact: {_count(result.records)} verified before the first bad record, "
+                   f"record {result.problem.line}", err=True)
     if not result.valid:
         raise SystemExit(1)
 

@@ -51,3 +51,39 @@ def test_actor_comes_from_the_environment_without_the_option(state: Path, wardct
     shown = json.loads(wardctl("audit", "log", "--ward", "131130", "--format", "json").stdout)
 
     assert [r["actor"] for r in shown["records"]] == ["ci-bot"]
+
+
+def _stack_command():
+    """A click command shaped like `apply` per stack, to exercise `audited(start=True)` end to end."""
+    import click
+
+    from cli.audit import audited
+
+    @click.command("apply")
+    @click.option("--stack", required=True)
+    @click.option("--fail", is_flag=True)
+    def apply(stack: str, fail: bool) -> None:
+        with audited("apply", {}, start=True, summary={"stack": stack}, wards=[stack[-6:]]) as note:
+            if fail:
+                raise click.ClickException("pulumi up failed")
+            note.summary["changes"] = {"create": 3}
+    return apply
+
+
+def test_audited_start_writes_started_then_outcome_records(state: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.context import Settings
+
+    settings = Settings(tenants_dir=WARDS, state_dir=state, actor="ops")
+    ok = CliRunner().invoke(_stack_command(), ["--stack", "ward-131016"], obj=settings)
+    failed = CliRunner().invoke(_stack_command(), ["--stack", "ward-131130", "--fail"], obj=settings)
+
+    records = [json.loads(line) for line in log_lines(state)]
+    assert ok.exit_code == 0 and failed.exit_code == 1
+    assert [(r["outcome"], r["exit_code"], r["wards"]) for r in records] == [
+        ("started", None, ["131016"]), ("success", 0, ["131016"]),
+        ("started", None, ["131130"]), ("failure", 1, ["131130"])]
+    assert records[1]["summary"] == {"stack": "ward-131016", "changes": {"create": 3}}
+    assert records[3]["summary"]["error"] == "pulumi up failed"
+    assert records[0]["argv"][1:] == ["--stack", "ward-131016"]
