@@ -21,6 +21,7 @@ from audit.redact import redact_text
 from audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
 from cli.context import Settings
 from cli.output import echo_json
+from wardcloud_core.errors import WardcloudError
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)
@@ -103,7 +104,12 @@ def audited(command: str, inputs: Mapping[str, Path | None], *, start: bool = Fa
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         note.summary.setdefault("error", redact_text(message))
         code = 130 if isinstance(exc, KeyboardInterrupt) else 1
-        record_command(command, inputs, "failure", code, note.summary, note.wards)
+        try:
+            record_command(command, inputs, "failure", code, note.summary, note.wards)
+        except AuditError as audit_exc:
+            if isinstance(exc, WardcloudError):  # report both: the user's input problem and the log's
+                raise AuditError(audit_exc.problems + exc.problems) from exc
+            raise
         raise
     record_command(command, inputs, "success", 0, note.summary, note.wards)
 

@@ -87,3 +87,15 @@ def test_audited_start_writes_started_then_outcome_records(state: Path) -> None:
     assert records[1]["summary"] == {"stack": "ward-131016", "changes": {"create": 3}}
     assert records[3]["summary"]["error"] == "pulumi up failed"
     assert records[0]["argv"][1:] == ["--stack", "ward-131016"]
+
+
+def test_a_failed_command_with_a_torn_log_reports_both_problems(state: Path, wardctl) -> None:
+    wardctl(*ALLOCATE)
+    with (state / "audit.jsonl").open("ab") as log:
+        log.write(b'{"v":1')
+
+    result = wardctl(*ALLOCATE[:-4], "--period", "1999-01")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "AUD005" in result.stderr and "COST" in result.stderr.upper()
+    assert len(log_lines(state)) == 2  # nothing appended to the torn log
