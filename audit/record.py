@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -172,13 +172,3 @@ def check_shape(data: Any) -> str | None:
 def is_hex_hash(text: str) -> bool:
     """True for a lowercase 64-digit hex SHA-256."""
     return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
-
-
-def ward_filter(record: Record, ward: str | None) -> bool:
-    """True if `record` concerns `ward` (or no ward filter is given)."""
-    return ward is None or ward in record.wards
-
-
-def argv_tuple(argv: Sequence[object]) -> tuple[str, ...]:
-    """Arguments as strings."""
-    return tuple(str(a) for a in argv)

@@ -50,8 +50,8 @@ def command_argv(ctx: click.Context) -> list[str]:
             value = level.params.get(param.name or "")
             if value is None or value is False or value == () or param.expose_value is False:
                 continue
-            values = value if isinstance(value, (list, tuple)) and param.multiple or param.nargs != 1 \
-                else [value]
+            many = isinstance(value, (list, tuple)) and (param.multiple or param.nargs != 1)
+            values = value if many else [value]
             for item in values:
                 if isinstance(param, click.Option):
                     if param.is_flag:
