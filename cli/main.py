@@ -12,6 +12,7 @@ import click
 from cli.audit import audit
 from cli.context import Settings
 from cli.cost import cost
+from cli.infra import apply, destroy, plan, state
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -72,6 +73,10 @@ cli.add_command(validate)
 cli.add_command(tenant)
 cli.add_command(audit)
 cli.add_command(cost)
+cli.add_command(plan)
+cli.add_command(state)
+cli.add_command(apply)
+cli.add_command(destroy)
 
 
 def main() -> None:

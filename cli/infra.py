@@ -1,0 +1,182 @@
+"""`wardctl plan / apply / destroy / state import`: the infra commands (parse, call infra, format)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+
+from cli.context import Settings
+from cli.output import echo_json
+from infra.deploy import blocking_problems, destroy_plan, preflight, run_apply, run_destroy
+from infra.errors import InfraError
+from infra.gate import apply_checks
+from infra.plan import Plan, make_plan
+from infra.state import import_deployment
+from tenants.validate import load_tenants
+from wardcloud_core.files import write_atomic
+
+EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+ward_option = click.option(
+    "--ward",
+    "wards",
+    multiple=True,
+    metavar="CODE6",
+    help="Only this ward's stack (repeatable). Default: platform and every ward.",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+@contextmanager
+def rendering_progress() -> Iterator[Callable[[str], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing in pipes, CI and tests."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("rendering"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(stack: str) -> None:
+            progress.update(task, advance=1, description=stack)
+
+        yield advance
+
+
+def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
+    """Print the plan in `fmt`; `--out` saves the JSON form atomically."""
+    if out is not None:
+        write_atomic(out, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
+    if fmt == "json":
+        echo_json(plan.to_json())
+    else:
+        click.echo(plan.to_text(), nl=False)
+
+
+@click.command()
+@ward_option
+@format_option
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the plan as JSON here."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Render processes (default: 2 for 4+ stacks, else 1).",
+)
+@click.pass_obj
+def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None, jobs: int | None) -> int:
+    """Render stacks offline (Pulumi mocks) and diff against applied state.
+
+    Exit 0: no changes; 2: changes; 1: error.
+    """
+    tenants = load_tenants(settings.tenants_dir)
+    with rendering_progress() as on_rendered:
+        result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, on_rendered=on_rendered)
+    emit_plan(result, fmt, out)
+    return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
+
+
+@click.group()
+def state() -> None:
+    """Recorded state of the stacks (what `plan` diffs against)."""
+
+
+@state.command("import")
+@click.option("--stack", required=True, help="Stack name: platform or ward-<code6>.")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
+    """Record a `pulumi stack export` (version 3) FILE as the applied state of --stack."""
+    recorded = import_deployment(settings.state_dir, stack, file)
+    if fmt == "json":
+        echo_json({"stack": stack, "resources": len(recorded.graph.resources), "ids": len(recorded.ids)})
+    else:
+        click.echo(f"{stack}: recorded {len(recorded.graph.resources)} resources from {file}.")
+
+
+@click.command()
+@ward_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=None, help="Render processes and parallel ward updates."
+)
+@click.pass_obj
+def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | None) -> int:
+    """Validate, check policies, show the plan, confirm, then `pulumi up` changed stacks (platform first)."""
+    tenants = load_tenants(settings.tenants_dir)
+    environment = preflight(settings.state_dir)  # before anything: missing CLI/credentials change nothing
+    result = make_plan(tenants, settings.state_dir, wards, jobs=jobs)
+    blocking = blocking_problems(tenants, result, apply_checks())
+    if blocking:
+        raise InfraError(blocking)
+    click.echo(result.to_text(), nl=False)
+    if not result.has_changes:
+        click.echo("Nothing to apply.")
+        return EXIT_NO_CHANGES
+    if not yes:
+        click.confirm("Apply these changes?", abort=True)
+    outcomes = run_apply(
+        result,
+        environment,
+        settings.state_dir,
+        settings.tenants_dir,
+        log=lambda line: click.echo(line, err=True),
+        jobs=jobs or 2,
+    )
+    for outcome in outcomes:
+        click.echo(
+            f"{outcome.stack}: applied" if outcome.ok else f"{outcome.stack}: FAILED {outcome.message}"
+        )
+    return EXIT_NO_CHANGES if all(o.ok for o in outcomes) else EXIT_ERROR
+
+
+@click.command()
+@click.option("--ward", "code", required=True, metavar="CODE6", help="The departed ward whose stack goes.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Show what would be destroyed (and retained), change nothing.")
+@format_option
+@click.pass_obj
+def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, fmt: str) -> int:
+    """Destroy the stack of a ward whose membership has ended; its audit-log container is retained."""
+    tenants = load_tenants(settings.tenants_dir)
+    result = destroy_plan(tenants, settings.state_dir, code, date.today())
+    environment = None if dry_run else preflight(settings.state_dir)
+    emit_plan(result, fmt, None)
+    if dry_run:
+        return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
+    assert environment is not None
+    if not yes:
+        click.confirm(f"Destroy ward-{code}?", abort=True)
+    outcome = run_destroy(
+        f"ward-{code}",
+        environment,
+        settings.state_dir,
+        settings.tenants_dir,
+        log=lambda line: click.echo(line, err=True),
+    )
+    click.echo(
+        f"{outcome.stack}: destroyed (audit log retained)"
+        if outcome.ok
+        else f"{outcome.stack}: FAILED {outcome.message}"
+    )
+    return EXIT_NO_CHANGES if outcome.ok else EXIT_ERROR

@@ -1,0 +1,40 @@
+"""Pulumi entry point: the stack's name says what to build (`platform` or `ward-<code6>`).
+
+    cd infra && pulumi stack select ward-131130 && pulumi preview
+
+The only place in infra/ that reads the environment and files: it finds the tenants directory
+(config `wardcloud:tenantsDir`, else $WARDCTL_TENANTS, else ../tenants/wards) and hands the loaded
+tenants to `infra.program.build_stack`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # pulumi runs this file from infra/; the packages live one up
+    sys.path.insert(0, str(HERE.parent))
+
+import pulumi  # noqa: E402
+
+from infra.program import build_stack  # noqa: E402
+from tenants.reference import address_plan  # noqa: E402
+from tenants.validate import load_tenants  # noqa: E402
+
+
+def tenants_dir() -> Path:
+    """Config, then environment, then the repository's bundled wards."""
+    configured = pulumi.Config("wardcloud").get("tenantsDir") or os.environ.get("WARDCTL_TENANTS")
+    return Path(configured) if configured else HERE.parent / "tenants" / "wards"
+
+
+def main() -> None:
+    """Build the resources of the selected stack and export its outputs."""
+    outputs = build_stack(pulumi.get_stack(), load_tenants(tenants_dir()), address_plan())
+    for key, value in outputs.items():
+        pulumi.export(key, value)
+
+
+main()

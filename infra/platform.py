@@ -1,0 +1,217 @@
+"""The `platform` stack: what every ward shares (domain, gateway networks, encrypted volume type …)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+from typing import Any
+
+import pulumi
+import pulumi_openstack as openstack
+
+from tenants.model import SHARED_SERVICES
+from tenants.reference import AddressPlan
+
+PLATFORM_STACK = "platform"
+PLATFORM_TYPE = "wardcloud:platform:Platform"
+
+# Logical names of the platform resources other stacks refer to (also their OpenStack names).
+DOMAIN = "consortium-domain"
+EGRESS_NETWORK = "platform-egress-network"
+LGWAN_NETWORK = "platform-lgwan-gateway-network"
+ENCRYPTED_VOLUME_TYPE = "platform-encrypted-volume-type"
+WARD_ADMIN_ROLE = "platform-ward-admin-role"
+AUDIT_PROJECT = "platform-audit-project"
+AUDIT_ARCHIVE = "platform-audit-archive"
+SERVICE_PROJECT = "platform-{service}-project"
+
+# The stack outputs ward stacks read through their StackReference.
+OUTPUT_KEYS = (
+    "domain_id",
+    "egress_network_id",
+    "lgwan_network_id",
+    "lgwan_gateway_cidr",
+    "dns_nameservers",
+    "encrypted_volume_type_id",
+    "ward_admin_role_id",
+    "audit_project_id",
+    "audit_archive",
+    "service_project_ids",
+)
+
+SERVICE_TITLES = {"bousai": "防災システム", "procurement": "共同調達", "renkei": "連携基盤"}
+PLATFORM_TAGS = ["wardcloud", "owner:platform"]
+
+
+@dataclass(frozen=True)
+class PlatformRefs:
+    """What a ward stack needs from the platform stack (Outputs of its StackReference, or plain values)."""
+
+    domain_id: pulumi.Input[str]
+    egress_network_id: pulumi.Input[str]
+    lgwan_network_id: pulumi.Input[str]
+    lgwan_gateway_cidr: pulumi.Input[str]
+    dns_nameservers: pulumi.Input[list[str]]
+    encrypted_volume_type_id: pulumi.Input[str]
+    ward_admin_role_id: pulumi.Input[str]
+    audit_project_id: pulumi.Input[str]
+    audit_archive: pulumi.Input[str]
+    service_project_ids: pulumi.Input[dict[str, str]]
+
+    @classmethod
+    def from_stack_reference(cls, ref: pulumi.StackReference) -> PlatformRefs:
+        """Refs read from the platform stack's outputs."""
+        return cls(**{key: ref.get_output(key) for key in OUTPUT_KEYS})
+
+    @classmethod
+    def from_outputs(cls, outputs: Mapping[str, Any]) -> PlatformRefs:
+        """Refs from a plain mapping of the platform's outputs."""
+        return cls(**{key: outputs[key] for key in OUTPUT_KEYS})
+
+
+def expected_outputs(plan: AddressPlan, id_of: Callable[[str], str]) -> dict[str, Any]:
+    """The outputs the platform stack exports, given how resource ids are assigned (for mocked renders)."""
+    return {
+        "domain_id": id_of(DOMAIN),
+        "egress_network_id": id_of(EGRESS_NETWORK),
+        "lgwan_network_id": id_of(LGWAN_NETWORK),
+        "lgwan_gateway_cidr": str(plan.lgwan_gateway_cidr),
+        "dns_nameservers": list(plan.dns_nameservers),
+        "encrypted_volume_type_id": id_of(ENCRYPTED_VOLUME_TYPE),
+        "ward_admin_role_id": id_of(WARD_ADMIN_ROLE),
+        "audit_project_id": id_of(AUDIT_PROJECT),
+        "audit_archive": AUDIT_ARCHIVE,
+        "service_project_ids": {s: id_of(SERVICE_PROJECT.format(service=s)) for s in SHARED_SERVICES},
+    }
+
+
+def allocation_pool(cidr: IPv4Network) -> openstack.networking.SubnetAllocationPoolArgs:
+    """DHCP pool: skip the gateway and nine addresses for appliances, up to the last host."""
+    return openstack.networking.SubnetAllocationPoolArgs(
+        start=str(cidr.network_address + 10), end=str(cidr.broadcast_address - 1)
+    )
+
+
+class Platform(pulumi.ComponentResource):
+    """Consortium domain, egress and LGWAN gateway networks, encrypted volume type, shared services."""
+
+    def __init__(self, name: str, plan: AddressPlan, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(PLATFORM_TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.domain = openstack.identity.Project(
+            DOMAIN,
+            name="wardcloud",
+            is_domain=True,
+            description="特別区共同化クラウド consortium domain",
+            tags=PLATFORM_TAGS,
+            opts=child,
+        )
+        self.ward_admin_role = openstack.identity.Role(
+            WARD_ADMIN_ROLE, name="ward-admin", domain_id=self.domain.id, opts=child
+        )
+
+        self.egress_network = openstack.networking.Network(
+            EGRESS_NETWORK,
+            name=EGRESS_NETWORK,
+            external=True,
+            shared=False,
+            admin_state_up=True,
+            description="Provider network towards the internet (only internet segments route here)",
+            tags=[*PLATFORM_TAGS, "purpose:egress"],
+            opts=child,
+        )
+        self.egress_subnet = openstack.networking.Subnet(
+            "platform-egress-subnet",
+            name="platform-egress-subnet",
+            network_id=self.egress_network.id,
+            cidr=str(plan.egress_cidr),
+            ip_version=4,
+            enable_dhcp=False,
+            allocation_pools=[allocation_pool(plan.egress_cidr)],
+            tags=[*PLATFORM_TAGS, "purpose:egress"],
+            opts=child,
+        )
+        self.lgwan_network = openstack.networking.Network(
+            LGWAN_NETWORK,
+            name=LGWAN_NETWORK,
+            external=True,
+            shared=False,
+            admin_state_up=True,
+            description="LGWAN connection network (only lgwan segments route here)",
+            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"],
+            opts=child,
+        )
+        self.lgwan_subnet = openstack.networking.Subnet(
+            "platform-lgwan-gateway-subnet",
+            name="platform-lgwan-gateway-subnet",
+            network_id=self.lgwan_network.id,
+            cidr=str(plan.lgwan_gateway_cidr),
+            ip_version=4,
+            enable_dhcp=False,
+            dns_nameservers=list(plan.dns_nameservers),
+            allocation_pools=[allocation_pool(plan.lgwan_gateway_cidr)],
+            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"],
+            opts=child,
+        )
+
+        # pulumi-openstack has no Cinder encryption-type resource: the LUKS spec is attached by
+        # `openstack volume type set --encryption-provider luks` (docs/infra.md); the type is private
+        # and granted to the wards whose segments require encryption.
+        self.encrypted_volume_type = openstack.blockstorage.VolumeTypeV3(
+            ENCRYPTED_VOLUME_TYPE,
+            name="encrypted-luks",
+            is_public=False,
+            description="LUKS-encrypted volumes for mynumber segments",
+            extra_specs={"wardcloud:encryption": "luks"},
+            opts=child,
+        )
+
+        self.service_projects = {
+            service: openstack.identity.Project(
+                SERVICE_PROJECT.format(service=service),
+                name=f"shared-{service}",
+                domain_id=self.domain.id,
+                description=f"共有サービス {SERVICE_TITLES.get(service, service)}",
+                tags=[*PLATFORM_TAGS, f"service:{service}"],
+                opts=child,
+            )
+            for service in SHARED_SERVICES
+        }
+        self.audit_project = openstack.identity.Project(
+            AUDIT_PROJECT,
+            name="platform-audit",
+            domain_id=self.domain.id,
+            description="Log shipper and the central audit archive",
+            tags=[*PLATFORM_TAGS, "purpose:audit"],
+            opts=child,
+        )
+        self.audit_archive = openstack.objectstorage.Container(
+            AUDIT_ARCHIVE,
+            name=AUDIT_ARCHIVE,
+            versioning=True,
+            metadata={
+                "owner": "platform",
+                "purpose": "audit-archive",
+                "retention-years": "10",
+                "delete-protected": "true",
+            },
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+        )
+
+        self.outputs: dict[str, pulumi.Input[Any]] = {
+            "domain_id": self.domain.id,
+            "egress_network_id": self.egress_network.id,
+            "lgwan_network_id": self.lgwan_network.id,
+            "lgwan_gateway_cidr": str(plan.lgwan_gateway_cidr),
+            "dns_nameservers": list(plan.dns_nameservers),
+            "encrypted_volume_type_id": self.encrypted_volume_type.id,
+            "ward_admin_role_id": self.ward_admin_role.id,
+            "audit_project_id": self.audit_project.id,
+            "audit_archive": self.audit_archive.name,
+            "service_project_ids": {
+                service: project.id for service, project in self.service_projects.items()
+            },
+        }
+        self.register_outputs(self.outputs)

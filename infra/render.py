@@ -1,0 +1,249 @@
+"""Render stacks in-process under Pulumi's mock runtime: no cloud, no CLI, just the resource graph.
+
+The mock runtime is process-global, so one process renders its stacks one after another and
+several stacks in parallel means several processes (`jobs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+from infra.graph import Graph, Resource
+from infra.platform import PLATFORM_STACK, expected_outputs
+from infra.program import PROJECT, build_stack, stack_names, ward_for_stack
+from tenants.model import Tenant
+from tenants.reference import AddressPlan, address_plan
+
+ORGANIZATION = "organization"
+STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered stack: its graph, its resolved outputs, the URNs pulumi keeps on delete."""
+
+    graph: Graph
+    outputs: dict[str, Any]
+    retained: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Known:
+    """What is known of a stack's deployed state: resource ids by logical name, and stack outputs."""
+
+    ids: Mapping[str, str] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def mock_id(name: str) -> str:
+    """The id a resource gets in a render when no deployed state knows its real one."""
+    return f"{name}-id"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready inputs: secrets masked, unknowns marked, tuples as lists."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf numbers are doubles; quotas and ports are integers
+    if isinstance(value, Mapping):
+        return {str(k): _plain(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _Mocks(pulumi_mocks.Mocks):
+    """Resources echo their inputs; ids come from deployed state when known, else `mock_id`."""
+
+    def __init__(self, ids: Mapping[str, str], platform_outputs: Mapping[str, Any]) -> None:
+        self.ids = ids
+        self.platform_outputs = platform_outputs
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            return args.name, {
+                "name": args.name,
+                "outputs": dict(self.platform_outputs),
+                "secretOutputNames": [],
+            }
+        return self.ids.get(args.name, mock_id(args.name)), dict(args.inputs)
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also keeping what the graph needs: parent, dependencies, wire inputs."""
+
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self.recorded: list[Resource] = []
+        self.retained: set[str] = set()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        id_, state = self.mocks.new_resource(
+            pulumi_mocks.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+            )
+        )
+        if not request.custom:
+            id_, state = "", {}
+        if request.retainOnDelete:
+            self.retained.add(urn)
+        self.recorded.append(
+            Resource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                dependencies=tuple(sorted(set(request.dependencies))),
+                inputs=_plain(inputs),
+            )
+        )
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)
+
+
+def render_stack(
+    stack: str,
+    tenants: Sequence[Tenant],
+    *,
+    plan: AddressPlan | None = None,
+    known: Mapping[str, Known] | None = None,
+) -> Rendered:
+    """Render one stack under mocks: graph, outputs and retained resources."""
+    plan = plan or address_plan()
+    if stack != PLATFORM_STACK:
+        ward_for_stack(stack, tenants)  # unknown stack: InfraError before touching the runtime
+    return render_program(stack, lambda: build_stack(stack, tenants, plan), plan=plan, known=known)
+
+
+def render_program(
+    stack: str,
+    program: Callable[[], Mapping[str, Any] | None],
+    *,
+    plan: AddressPlan | None = None,
+    known: Mapping[str, Known] | None = None,
+) -> Rendered:
+    """Run any Pulumi program as `stack` under the recording mocks (the entry point's test uses it)."""
+    plan = plan or address_plan()
+    known = known or {}
+    own = known.get(stack, Known())
+    platform_known = known.get(PLATFORM_STACK, Known())
+    platform_outputs = dict(platform_known.outputs) or expected_outputs(
+        plan, lambda name: platform_known.ids.get(name, mock_id(name))
+    )
+    mocks = _Mocks(own.ids, platform_outputs)
+    monitor = _RecordingMonitor(mocks)
+    pulumi_settings.ROOT.set(None)  # a fresh root Stack resource per stack, not the previous one's
+    pulumi_mocks.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor, organization=ORGANIZATION
+    )
+    outputs: dict[str, Any] = {}
+
+    async def run() -> None:
+        result = program()
+        outputs.update(await pulumi.Output.from_input(result or {}).future() or {})
+
+    _sync_await(run_pulumi_func(run))
+    return Rendered(Graph(stack, tree_order(monitor.recorded)), _plain(outputs), frozenset(monitor.retained))
+
+
+def tree_order(resources: Sequence[Resource]) -> tuple[Resource, ...]:
+    """Parents before children, siblings by name: registration order is async and varies run to run."""
+    urns = {r.urn for r in resources}
+    children: dict[str | None, list[Resource]] = {}
+    for resource in resources:
+        parent = resource.parent if resource.parent in urns else None
+        children.setdefault(parent, []).append(resource)
+    ordered: list[Resource] = []
+
+    def visit(parent: str | None) -> None:
+        for resource in sorted(children.get(parent, ()), key=lambda r: (r.name, r.type)):
+            ordered.append(resource)
+            visit(resource.urn)
+
+    visit(None)
+    return tuple(ordered)
+
+
+_INHERITED_LOOPS: list[object] = []
+
+
+def _fresh_worker() -> None:
+    """Pool initializer: a forked worker must not use the parent's event loop.
+
+    The SDK sends monitor calls through the loop's default thread pool; after fork that pool's
+    threads do not exist and every call would wait forever. The inherited loop is kept referenced
+    (never finalised: its file descriptors belong to the parent).
+    """
+    with contextlib.suppress(RuntimeError):
+        _INHERITED_LOOPS.append(asyncio.get_event_loop_policy().get_event_loop())
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _render_task(args: tuple[str, Sequence[Tenant], Mapping[str, Known]]) -> tuple[str, Graph]:
+    stack, tenants, known = args
+    return stack, render_stack(stack, tenants, known=known).graph
+
+
+def render_stacks(
+    tenants: Sequence[Tenant],
+    stacks: Sequence[str] | None = None,
+    *,
+    jobs: int = 1,
+    known: Mapping[str, Known] | None = None,
+    on_rendered: Callable[[str], None] | None = None,
+) -> dict[str, Graph]:
+    """Render `stacks` (default: platform + every ward) to graphs, ordered as asked, over `jobs` processes."""
+    wanted = list(stacks) if stacks is not None else stack_names(tenants)
+    for stack in wanted:
+        if stack != PLATFORM_STACK:
+            ward_for_stack(stack, tenants)
+    known = known or {}
+    graphs: dict[str, Graph] = {}
+    if jobs <= 1 or len(wanted) < 2:
+        for stack in wanted:
+            graphs[stack] = render_stack(stack, tenants, known=known).graph
+            if on_rendered:
+                on_rendered(stack)
+    else:
+        # fork: workers inherit the imported SDK (importing pulumi_openstack costs about a second)
+        context = multiprocessing.get_context("fork")
+        tasks = [(stack, tenants, known) for stack in wanted]
+        with context.Pool(min(jobs, len(wanted)), initializer=_fresh_worker) as pool:
+            for stack, graph in pool.imap_unordered(_render_task, tasks):
+                graphs[stack] = graph
+                if on_rendered:
+                    on_rendered(stack)
+    return {stack: graphs[stack] for stack in wanted}
