@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -22,6 +22,8 @@ from audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
 from cli.context import Settings
 from cli.output import echo_json
 from wardcloud_core.errors import WardcloudError
+
+R = TypeVar("R", bound="StackRun")
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)
@@ -112,6 +114,51 @@ def audited(command: str, inputs: Mapping[str, Path | None], *, start: bool = Fa
             raise
         raise
     record_command(command, inputs, "success", 0, note.summary, note.wards)
+
+
+class StackRun(Protocol):
+    """What a stack operation reports (infra.deploy.StackOutcome has this shape)."""
+
+    @property
+    def stack(self) -> str: ...
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+def stack_ward(stack: str) -> tuple[str, ...]:
+    """The ward a stack belongs to (`ward-131130` → 131130); none for `platform`."""
+    return (stack.removeprefix("ward-"),) if stack.startswith("ward-") else ()
+
+
+def audited_stacks(command: str, inputs: Mapping[str, Path | None], stacks: Mapping[str, Mapping[str, Any]],
+                   run: Callable[[], Sequence[R]]) -> list[R]:
+    """A `started` record per stack, `run()`, then a success/failure record per stack (`stacks` maps each
+    stack to its summary, e.g. change counts). A stack `run` did not report (not run, or `run` raised) is
+    recorded as failed, so every start has its end unless the process itself died."""
+    for stack, summary in stacks.items():
+        record_command(command, inputs, "started", None, {"stack": stack, **summary}, stack_ward(stack))
+    outcomes: list[R] = []
+    error = "not run"
+    try:
+        outcomes = list(run())
+    except BaseException as exc:
+        error = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise
+    finally:
+        reported = {o.stack: o for o in outcomes}
+        for stack, summary in stacks.items():
+            outcome = reported.get(stack)
+            ok = outcome is not None and outcome.ok
+            end = {"stack": stack, **summary}
+            if not ok:
+                end["error"] = redact_text(outcome.message) if outcome is not None else error
+            record_command(command, inputs, "success" if ok else "failure", 0 if ok else 1, end,
+                           stack_ward(stack))
+    return outcomes
 
 
 # ---------------------------------------------------------------------------------------------------------

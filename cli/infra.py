@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cli.audit import audited_stacks
 from cli.context import Settings
 from cli.output import echo_json
 from infra.deploy import blocking_problems, destroy_plan, preflight, run_apply, run_destroy
@@ -135,19 +136,31 @@ def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | Non
         return EXIT_NO_CHANGES
     if not yes:
         click.confirm("Apply these changes?", abort=True)
-    outcomes = run_apply(
-        result,
-        environment,
-        settings.state_dir,
-        settings.tenants_dir,
-        log=lambda line: click.echo(line, err=True),
-        jobs=jobs or 2,
+    outcomes = audited_stacks(
+        "apply",
+        {"tenants": settings.tenants_dir},
+        {stack: _change_counts(result, stack) for stack in result.changed_stacks()},
+        lambda: run_apply(
+            result,
+            environment,
+            settings.state_dir,
+            settings.tenants_dir,
+            log=lambda line: click.echo(line, err=True),
+            jobs=jobs or 2,
+        ),
     )
     for outcome in outcomes:
         click.echo(
             f"{outcome.stack}: applied" if outcome.ok else f"{outcome.stack}: FAILED {outcome.message}"
         )
     return EXIT_NO_CHANGES if all(o.ok for o in outcomes) else EXIT_ERROR
+
+
+def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
+    """What the audit record of one stack's apply or destroy says it changes."""
+    changes = plan.stacks[stack].changes
+    counts = {"create": len(changes.create), "update": len(changes.update), "delete": len(changes.delete)}
+    return counts | {"retained": len(plan.stacks[stack].retained)} if changes.delete else counts
 
 
 @click.command()
@@ -167,13 +180,20 @@ def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, fmt: str) -
     assert environment is not None
     if not yes:
         click.confirm(f"Destroy ward-{code}?", abort=True)
-    outcome = run_destroy(
-        f"ward-{code}",
-        environment,
-        settings.state_dir,
-        settings.tenants_dir,
-        log=lambda line: click.echo(line, err=True),
-    )
+    outcome = audited_stacks(
+        "destroy",
+        {"tenants": settings.tenants_dir},
+        {f"ward-{code}": _change_counts(result, f"ward-{code}")},
+        lambda: [
+            run_destroy(
+                f"ward-{code}",
+                environment,
+                settings.state_dir,
+                settings.tenants_dir,
+                log=lambda line: click.echo(line, err=True),
+            )
+        ],
+    )[0]
     click.echo(
         f"{outcome.stack}: destroyed (audit log retained)"
         if outcome.ok
