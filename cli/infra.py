@@ -126,7 +126,8 @@ def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | Non
     """Validate, check policies, show the plan, confirm, then `pulumi up` changed stacks (platform first)."""
     tenants = load_tenants(settings.tenants_dir)
     environment = preflight(settings.state_dir)  # before anything: missing CLI/credentials change nothing
-    result = make_plan(tenants, settings.state_dir, wards, jobs=jobs)
+    # ward stacks read the platform's outputs: a never-applied platform is applied first
+    result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, platform_if_unapplied=True)
     blocking = blocking_problems(tenants, result, apply_checks())
     if blocking:
         raise InfraError(blocking)

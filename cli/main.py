@@ -13,6 +13,7 @@ from cli.audit import audit
 from cli.context import Settings
 from cli.cost import cost
 from cli.infra import apply, destroy, plan, state
+from cli.policy import policy
 from cli.tenant import tenant
 from cli.validate import validate
 from wardcloud_core.errors import WardcloudError
@@ -77,6 +78,7 @@ cli.add_command(plan)
 cli.add_command(state)
 cli.add_command(apply)
 cli.add_command(destroy)
+cli.add_command(policy)
 
 
 def main() -> None:

@@ -64,13 +64,25 @@ class Resource:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
-                "dependencies": list(self.dependencies), "inputs": dict(self.inputs)}
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "dependencies": list(self.dependencies),
+            "inputs": dict(self.inputs),
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Resource:
-        return cls(raw["urn"], raw["type"], raw["name"], raw.get("parent"),
-                   tuple(raw.get("dependencies") or ()), dict(raw.get("inputs") or {}))
+        return cls(
+            raw["urn"],
+            raw["type"],
+            raw["name"],
+            raw.get("parent"),
+            tuple(raw.get("dependencies") or ()),
+            dict(raw.get("inputs") or {}),
+        )
 
 
 @dataclass(frozen=True)

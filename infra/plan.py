@@ -143,9 +143,19 @@ def make_plan(
     *,
     jobs: int | None = None,
     on_rendered: Callable[[str], None] | None = None,
+    platform_if_unapplied: bool = False,
 ) -> Plan:
-    """Render the selected stacks (rendering uses recorded ids) and diff each against its recorded state."""
+    """Render the selected stacks (rendering uses recorded ids) and diff each against its recorded state.
+
+    `platform_if_unapplied`: also plan the platform when it was never applied (apply needs it first).
+    """
     stacks = select_stacks(tenants, state_dir, wards)
+    if (
+        platform_if_unapplied
+        and PLATFORM_STACK not in stacks
+        and load_state(state_dir, PLATFORM_STACK) is None
+    ):
+        stacks.insert(0, PLATFORM_STACK)
     states: dict[str, StackState | None] = {s: load_state(state_dir, s) for s in stacks}
     if PLATFORM_STACK not in states:
         states[PLATFORM_STACK] = load_state(state_dir, PLATFORM_STACK)

@@ -197,10 +197,12 @@ def tree_order(resources: Sequence[Resource]) -> tuple[Resource, ...]:
     return tuple(ordered)
 
 
+# Process-local worker context, set by the pool initializer in each forked worker only.
 _INHERITED_LOOPS: list[object] = []
+_WORKER: dict[str, Any] = {}
 
 
-def _fresh_worker() -> None:
+def _fresh_worker(tenants: Sequence[Tenant], known: Mapping[str, Known]) -> None:
     """Pool initializer: a forked worker must not use the parent's event loop.
 
     The SDK sends monitor calls through the loop's default thread pool; after fork that pool's
@@ -210,11 +212,12 @@ def _fresh_worker() -> None:
     with contextlib.suppress(RuntimeError):
         _INHERITED_LOOPS.append(asyncio.get_event_loop_policy().get_event_loop())
     asyncio.set_event_loop(asyncio.new_event_loop())
+    # handed over once per worker (inherited through fork), not pickled with every task
+    _WORKER.update(tenants=tenants, known=known)
 
 
-def _render_task(args: tuple[str, Sequence[Tenant], Mapping[str, Known]]) -> tuple[str, Graph]:
-    stack, tenants, known = args
-    return stack, render_stack(stack, tenants, known=known).graph
+def _render_task(stack: str) -> tuple[str, Graph]:
+    return stack, render_stack(stack, _WORKER["tenants"], known=_WORKER["known"]).graph
 
 
 def render_stacks(
@@ -240,9 +243,10 @@ def render_stacks(
     else:
         # fork: workers inherit the imported SDK (importing pulumi_openstack costs about a second)
         context = multiprocessing.get_context("fork")
-        tasks = [(stack, tenants, known) for stack in wanted]
-        with context.Pool(min(jobs, len(wanted)), initializer=_fresh_worker) as pool:
-            for stack, graph in pool.imap_unordered(_render_task, tasks):
+        workers = min(jobs, len(wanted))
+        chunk = max(1, len(wanted) // (workers * 8))
+        with context.Pool(workers, initializer=_fresh_worker, initargs=(tenants, known)) as pool:
+            for stack, graph in pool.imap_unordered(_render_task, wanted, chunksize=chunk):
                 graphs[stack] = graph
                 if on_rendered:
                     on_rendered(stack)

@@ -128,16 +128,21 @@ def test_apply_wiring_with_fake_pulumi_records_state(
     state = tmp_path / "state"
     result = wardctl(two_wards, state, "apply", "--ward", "131130", "--yes")
     assert result.exit_code == 0, result.output
-    assert "ward-131130: applied" in result.output
+    # the platform was never applied: it goes first, the ward reads its outputs
+    assert result.output.strip().splitlines()[-2:] == ["platform: applied", "ward-131130: applied"]
     made = [c for c in calls(fake_pulumi) if c["args"][0] != "version"]
-    assert made[0]["args"] == ["stack", "select", "--stack", "ward-131130"]
-    up = next(c for c in made if c["args"][0] == "up")
+    selects = [c["args"] for c in made if c["args"][:2] == ["stack", "select"]]
+    assert selects == [["stack", "select", "--stack", s] for s in ("platform", "ward-131130")]
+    up = [c for c in made if c["args"][0] == "up"][-1]
     assert up["args"][:2] == ["up", "--yes"] and up["args"][-2:] == ["--stack", "ward-131130"]
     assert up["backend"] == (state.resolve() / "pulumi").as_uri()
     assert up["tenants"] == str(two_wards.resolve())
     assert up["cwd"] == str(REPO / "infra") and up["passphrase"] is True
     assert (state / "stacks" / "ward-131130.json").is_file()
     assert wardctl(two_wards, state, "plan", "--ward", "131130").exit_code == 0
+    again = wardctl(two_wards, state, "apply", "--ward", "131016", "--yes")
+    assert again.output.strip().splitlines()[-1] == "ward-131016: applied"
+    assert "platform" not in again.output  # applied once, not planned again for a --ward apply
 
 
 def test_apply_honours_pulumi_backend_url(

@@ -200,7 +200,7 @@ def test_state_import_rejects_a_bad_stack_name(two_wards: Path, tmp_path: Path) 
 def test_plan_of_all_23_wards_uses_the_bundled_files(tmp_path: Path) -> None:
     from tests.infra.conftest import WARDS
 
-    result = wardctl(WARDS, tmp_path / "state", "plan", "--format", "json", "--jobs", "2")
+    result = wardctl(WARDS, tmp_path / "state", "plan", "--format", "json")  # 24 stacks: 2 processes
     assert result.exit_code == 2
     stacks = json.loads(result.output)["stacks"]
     assert len(stacks) == 24 and list(stacks)[0] == "platform"

@@ -177,3 +177,49 @@ def test_pulumi_entry_point_builds_the_selected_ward(two_wards, monkeypatch: pyt
     )
     assert rendered.graph.resources[0].name == "131016-ward"
     assert {r.ward for r in rendered.graph} == {"131016"}
+
+
+def test_project_lives_in_the_consortium_domain_with_ward_and_segment_tags(ward: Graph) -> None:
+    project = next(r for r in ward if r.name == "131130-project")
+    assert project.inputs["domainId"] == mock_id("consortium-domain")
+    assert project.inputs["tags"] == ["ward:131130", "mynumber", "lgwan", "internet"]
+    assert project.inputs["name"] == "131130-shibuya"
+
+
+def test_admin_group_gets_the_ward_admin_role_on_the_project_and_subscribed_services(
+    ward: Graph, shibuya: Tenant
+) -> None:
+    assignments = {r.name: r.inputs for r in ward.of_type("openstack:identity/roleAssignment:RoleAssignment")}
+    assert assignments["131130-admin-role-assignment"] == {
+        "groupId": "131130-admin-group-id",
+        "projectId": "131130-project-id",
+        "roleId": mock_id("platform-ward-admin-role"),
+    }
+    services = {n: a["projectId"] for n, a in assignments.items() if n.startswith("131130-service-")}
+    assert services == {
+        f"131130-service-{s}-role-assignment": mock_id(f"platform-{s}-project") for s in shibuya.services
+    }
+
+
+def test_subnets_have_dns_and_an_allocation_pool_inside_the_segment(ward: Graph) -> None:
+    subnet = next(r for r in ward if r.name == "131130-lgwan-subnet")
+    assert subnet.inputs["cidr"] == "10.13.16.0/20"
+    assert subnet.inputs["dnsNameservers"] == ["10.0.0.53", "10.0.0.54"]
+    assert subnet.inputs["allocationPools"] == [{"start": "10.13.16.10", "end": "10.13.31.254"}]
+    assert subnet.inputs["enableDhcp"] is True and "noGateway" not in subnet.inputs
+
+
+def test_platform_holds_what_the_wards_share(graphs: dict[str, Graph]) -> None:
+    platform = {r.name: r for r in graphs["platform"]}
+    assert platform["consortium-domain"].inputs["isDomain"] is True
+    assert platform["platform-egress-network"].inputs["external"] is True
+    assert platform["platform-lgwan-gateway-network"].inputs["external"] is True
+    assert platform["platform-encrypted-volume-type"].inputs["isPublic"] is False
+    assert {
+        platform[f"platform-{s}-project"].inputs["name"] for s in ("bousai", "procurement", "renkei")
+    } == {
+        "shared-bousai",
+        "shared-procurement",
+        "shared-renkei",
+    }
+    assert platform["platform-audit-archive"].inputs["versioning"] is True

@@ -1,0 +1,67 @@
+"""`wardctl policy check` and `wardctl policy list`: the rule catalogue and its verdict on the wards."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from cli.context import Settings
+from cli.output import echo_json
+from wardcloud_core.files import write_atomic
+
+FORMATS = ("text", "json", "sarif", "junit")
+
+
+@click.group()
+def policy() -> None:
+    """Policy-as-code: the rule catalogue, and checking the wards against it."""
+
+
+@policy.command("check")
+@click.option("--ward", "wards", multiple=True, metavar="CODE6", help="Check only this ward (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Policy config (default: the bundled policies/config.yaml).")
+@click.option("--spec-only", is_flag=True, help="Tenant (spec) rules only: skip rendering the resource graph.")
+@click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]),
+              help="Judge waiver expiry as of this date (default: today).")
+@click.pass_obj
+def check_command(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
+                  config_path: Path | None, spec_only: bool, today: object) -> None:
+    """Evaluate every rule; exit 1 on any unwaived mandatory violation (advisories do not fail)."""
+    from policies.engine import check
+    from policies.report import render
+
+    day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
+    report = check(settings.tenants_dir, config_path=config_path, wards=wards, today=day,
+                   render=not spec_only)
+    output = render(report, fmt)
+    if out is not None:
+        write_atomic(out, output)
+        s = report.summary()
+        click.echo(f"{out}: {s['violations']} violation(s), {s['mandatory']} blocking — "
+                   f"{'passed' if report.passed else 'FAILED'}", err=True)
+    else:
+        click.echo(output, nl=False)
+    if not report.passed:
+        raise SystemExit(1)
+
+
+@policy.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Policy config whose enforcement overrides to show.")
+def list_command(fmt: str, config_path: Path | None) -> None:
+    """Print the rule catalogue: ID, severity, enforcement (as configured), title, source."""
+    from policies.config import load_config
+    from policies.engine import effective_rules
+
+    rules = effective_rules(load_config(config_path))
+    if fmt == "json":
+        echo_json({"rules": [r.to_json() for r in rules]})
+        return
+    for r in rules:
+        click.echo(f"{r.id:8} {r.severity:8} {r.enforcement:9} {r.kind:8} {r.title}  [{r.source}]")

@@ -1,0 +1,235 @@
+"""Evaluate the rules: spec rules over tenants, resource and graph rules over rendered or live graphs."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from infra.graph import Graph, Resource
+from policies import waivers as waiver_rules
+from policies.config import PolicyConfig, PolicyError, load_config
+from policies.registry import Finding, Registry, Rule, catalogue
+from policies.waivers import AppliedWaiver
+from tenants.model import Tenant
+from wardcloud_core.errors import Problem
+
+PLATFORM_FILE = "infra/platform.py"  # where platform-stack results point when no tenant file owns them
+_WARD_STACK = re.compile(r"^ward-(\d{6})$")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding of one rule, with its enforcement, its location, and any waiver bearing on it."""
+
+    policy: str
+    severity: str
+    enforcement: str
+    ward: str | None
+    resource: str | None
+    message: str
+    remediation: str
+    file: str
+    line: int
+    column: int
+    path: str
+    waiver: AppliedWaiver | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None and self.waiver.status == "active"
+
+    @property
+    def blocking(self) -> bool:
+        """An unwaived mandatory violation: `policy check` fails and `apply` refuses."""
+        return self.enforcement == "mandatory" and not self.waived
+
+    def to_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "severity": self.severity, "enforcement": self.enforcement,
+                "ward": self.ward, "resource": self.resource, "message": self.message,
+                "remediation": self.remediation, "file": self.file, "line": self.line, "path": self.path,
+                "waived": self.waived, "waiver": self.waiver.to_json() if self.waiver else None}
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    """Everything one evaluation found: the effective rules, the violations, the waiver notes."""
+
+    rules: tuple[Rule, ...]
+    wards: tuple[str, ...]
+    violations: tuple[Violation, ...]
+    waiver_notes: tuple[AppliedWaiver, ...]
+    evaluations: int  # rule × subject checks run (for the bench)
+    resources: int
+    today: date
+
+    @property
+    def blocking(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.blocking)
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking
+
+    def summary(self) -> dict[str, Any]:
+        by_severity: dict[str, int] = defaultdict(int)
+        for v in self.violations:
+            if not v.waived:
+                by_severity[v.severity] += 1
+        return {
+            "passed": self.passed, "rules": len(self.rules), "wards": len(self.wards),
+            "resources": self.resources, "violations": len(self.violations),
+            "mandatory": sum(1 for v in self.violations if v.blocking),
+            "advisory": sum(1 for v in self.violations if v.enforcement == "advisory" and not v.waived),
+            "waived": sum(1 for v in self.violations if v.waived),
+            "expired_waivers": sum(1 for n in self.waiver_notes if n.status == "expired"),
+            "by_severity": {s: by_severity[s] for s in ("critical", "high", "medium", "low") if by_severity[s]},
+            "date": self.today.isoformat(),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"violations": [v.to_json() for v in self.violations], "summary": self.summary(),
+                "waiver_notes": [n.to_json() for n in self.waiver_notes]}
+
+
+def effective_rules(config: PolicyConfig, registry: Registry | None = None) -> tuple[Rule, ...]:
+    """Every rule with its enforcement as configured (disabled rules included, marked so)."""
+    registry = registry or catalogue()
+    return tuple(replace(r, enforcement=config.enforcement_of(r.id, r.enforcement)) for r in registry)
+
+
+def locate(tenant: Tenant, path: str) -> tuple[int, int]:
+    """(line, column) of a field path in the tenant file, or of its nearest located ancestor."""
+    while path and path not in tenant.locations:
+        path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+    return tenant.locations.get(path, (1, 1)) if path else (1, 1)
+
+
+def _stack_ward(stack: str) -> str | None:
+    match = _WARD_STACK.match(stack)
+    return match.group(1) if match else None
+
+
+class _Collector:
+    """Turns findings into located, waiver-matched violations."""
+
+    def __init__(self, tenants: Mapping[str, Tenant], today: date) -> None:
+        self.tenants = tenants
+        self.today = today
+        self.violations: list[Violation] = []
+
+    def add(self, rule: Rule, ward: str | None, finding: Finding, stack: str | None = None) -> None:
+        ward = finding.ward or ward
+        tenant = self.tenants.get(ward) if ward else None
+        if tenant is not None:
+            file = tenant.source_file
+            line, column = locate(tenant, finding.path) if finding.path else (1, 1)
+        else:
+            file, line, column = PLATFORM_FILE, 1, 1
+        waiver = waiver_rules.match(tenant, rule.id, finding.resource, rule.waivable, self.today)
+        self.violations.append(Violation(rule.id, rule.severity, rule.enforcement, ward, finding.resource,
+                                         finding.message, rule.remediation, file, line, column, finding.path,
+                                         waiver))
+
+
+def evaluate(tenants: Sequence[Tenant], graphs: Mapping[str, Graph], config: PolicyConfig, today: date,
+             *, registry: Registry | None = None) -> PolicyReport:
+    """Run every enabled rule: tenant rules over `tenants`, resource and graph rules over `graphs`."""
+    registry = registry or catalogue()
+    waiver_rules.check_waivers(tenants, registry)
+    rules = effective_rules(config, registry)
+    enabled = [r for r in rules if r.enforcement != "disabled"]
+    by_code = {t.code: t for t in tenants}
+    collector = _Collector(by_code, today)
+    evaluations = 0
+
+    for tenant_rule in (r for r in enabled if r.kind == "tenant"):
+        for tenant in tenants:
+            evaluations += 1
+            for finding in tenant_rule.check(tenant, config):
+                collector.add(tenant_rule, tenant.code, finding)
+
+    # Index resource rules by type once, so each resource meets only the rules that read it.
+    by_type: dict[str, list[Rule]] = defaultdict(list)
+    untyped: list[Rule] = []
+    for resource_rule in (r for r in enabled if r.kind == "resource"):
+        for type_token in resource_rule.types:
+            by_type[type_token].append(resource_rule)
+        if not resource_rule.types:
+            untyped.append(resource_rule)
+    everything: list[Resource] = []
+    for stack, graph in graphs.items():
+        stack_ward = _stack_ward(stack)
+        for resource in graph:
+            everything.append(resource)
+            for resource_rule in (*by_type.get(resource.type, ()), *untyped):
+                evaluations += 1
+                for finding in resource_rule.check(resource, config):
+                    collector.add(resource_rule, resource.ward or stack_ward, finding, stack)
+
+    # Graph rules see every stack at once (cross-ward checks); each is linear or n log n in resources.
+    for graph_rule in (r for r in enabled if r.kind == "graph"):
+        evaluations += sum(1 for r in everything if graph_rule.applies_to(r))
+        for finding in graph_rule.check(everything, config):
+            collector.add(graph_rule, finding.ward, finding)
+
+    notes = waiver_rules.expired(tenants, today)
+    for tenant in tenants:
+        for i, waiver in enumerate(tenant.waivers):
+            if not registry[waiver.policy].waivable and waiver.active_on(today):
+                line, column = tenant.location(f"waivers[{i}]")
+                notes.append(AppliedWaiver(tenant.code, waiver.policy, waiver.justification, waiver.approver,
+                                           waiver.expires, waiver.resource, "not-waivable", tenant.source_file,
+                                           line, column))
+    violations = sorted(collector.violations, key=lambda v: (v.ward or "", v.policy, v.resource or "", v.message))
+    wards = tuple(sorted({t.code for t in tenants} | {w for s in graphs if (w := _stack_ward(s))}))
+    return PolicyReport(rules, wards, tuple(violations), tuple(sorted(notes, key=lambda n: (n.ward, n.policy))),
+                        evaluations, len(everything), today)
+
+
+def evaluate_graph(graph: Graph, config: PolicyConfig, today: date, *, tenants: Sequence[Tenant] = (),
+                   registry: Registry | None = None) -> PolicyReport:
+    """Resource and graph rules on one graph (a rendered stack or a live inventory); tenants add waivers."""
+    registry = registry or catalogue()
+    report = evaluate(tenants, {graph.stack: graph}, config, today, registry=registry)
+    resource_side = tuple(v for v in report.violations if registry[v.policy].kind != "tenant")
+    return replace(report, violations=resource_side)
+
+
+def select_wards(tenants: Sequence[Tenant], wards: Iterable[str]) -> tuple[Tenant, ...]:
+    """The tenants whose codes are in `wards` (all when empty); PolicyError for an unknown code."""
+    wanted = list(dict.fromkeys(wards))
+    if not wanted:
+        return tuple(tenants)
+    codes = {t.code for t in tenants}
+    unknown = [w for w in wanted if w not in codes]
+    if unknown:
+        raise PolicyError([Problem("--ward", 0, 0, "POL011", f"unknown ward {w} (no tenant file has this code)")
+                           for w in unknown])
+    return tuple(t for t in tenants if t.code in wanted)
+
+
+def render_graphs(tenants: Sequence[Tenant], wards: Sequence[Tenant] | None = None,
+                  on_rendered: Callable[[str], None] | None = None) -> dict[str, Graph]:
+    """The platform stack and the chosen wards' stacks, rendered in-process under Pulumi mocks."""
+    from infra.platform import PLATFORM_STACK  # imported late: loading the Pulumi SDK takes a second
+    from infra.render import render_stacks
+
+    chosen = wards if wards is not None else tenants
+    return render_stacks(tenants, [PLATFORM_STACK, *sorted(t.stack for t in chosen)], on_rendered=on_rendered)
+
+
+def check(tenants_dir: Path, *, config_path: Path | None = None, wards: Sequence[str] = (),
+          today: date | None = None, render: bool = True) -> PolicyReport:
+    """What `wardctl policy check` does: load tenants and config, render the graph, evaluate."""
+    from tenants.validate import load_tenants
+
+    config = load_config(config_path)
+    tenants = load_tenants(tenants_dir)
+    chosen = select_wards(tenants, wards)
+    graphs = render_graphs(tenants, chosen) if render else {}
+    return evaluate(chosen, graphs, config, today or date.today())

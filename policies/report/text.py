@@ -1,0 +1,40 @@
+"""The text report: one block per violation, waivers and a summary line, for people."""
+
+from __future__ import annotations
+
+from policies.engine import PolicyReport, Violation
+
+
+def _status(violation: Violation) -> str:
+    if violation.waived:
+        return "WAIVED"
+    return "FAIL" if violation.enforcement == "mandatory" else "ADVISORY"
+
+
+def render(report: PolicyReport) -> str:
+    lines: list[str] = []
+    for v in report.violations:
+        where = f"{v.file}:{v.line}:{v.column}"
+        subject = f"{v.ward or 'platform'}" + (f" {v.resource}" if v.resource else "")
+        lines.append(f"{_status(v):8} {v.policy} [{v.severity}] {subject}: {v.message}")
+        lines.append(f"         at {where}" + (f" ({v.path})" if v.path else ""))
+        if v.waiver is not None:
+            w = v.waiver
+            if w.status == "active":
+                lines.append(f"         waived by {w.approver} until {w.expires}: {w.justification}")
+            elif w.status == "expired":
+                lines.append(f"         waiver by {w.approver} EXPIRED on {w.expires}: no longer applies")
+            else:
+                lines.append(f"         waiver by {w.approver} ignored: {v.policy} is not waivable")
+        if not v.waived:
+            lines.append(f"         fix: {v.remediation}")
+    for note in report.waiver_notes:
+        what = "expired on" if note.status == "expired" else "is ignored (rule not waivable), expires"
+        lines.append(f"WAIVER   {note.policy} for ward {note.ward} approved by {note.approver} {what} "
+                     f"{note.expires} ({note.file}:{note.line})")
+    s = report.summary()
+    verdict = "passed" if s["passed"] else "FAILED"
+    lines.append(f"{s['rules']} rules, {s['wards']} wards, {s['resources']} resources: "
+                 f"{s['mandatory']} mandatory, {s['advisory']} advisory, {s['waived']} waived, "
+                 f"{s['expired_waivers']} expired waiver(s) — {verdict}")
+    return "\n".join(lines) + "\n"
