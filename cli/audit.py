@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -114,6 +115,19 @@ def audited(command: str, inputs: Mapping[str, Path | None], *, start: bool = Fa
             raise
         raise
     record_command(command, inputs, "success", 0, note.summary, note.wards)
+
+
+def ci_environment(environ: Mapping[str, str] = os.environ) -> bool:
+    """True when $CI says we run in CI (GitHub Actions, GitLab, … set CI=true; "0"/"false" do not count)."""
+    return environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def waivers_used(violations: Sequence[Any]) -> list[dict[str, Any]]:
+    """The active waivers that excused violations, once each: ward, policy, resource, approver, expiry."""
+    used = {(w.ward, w.policy, w.resource or ""): {"ward": w.ward, "policy": w.policy, "resource": w.resource,
+                                                   "approver": w.approver, "expires": w.expires.isoformat()}
+            for w in (v.waiver for v in violations if v.waived)}
+    return [used[key] for key in sorted(used)]
 
 
 class StackRun(Protocol):

@@ -14,7 +14,7 @@ from cli.main import cli
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty state directory; the audit environment variables cleared so defaults apply."""
-    for name in ("WARDCTL_ACTOR", "WARDCTL_AUDIT_LOG", "WARDCTL_STATE"):
+    for name in ("WARDCTL_ACTOR", "WARDCTL_AUDIT_LOG", "WARDCTL_STATE", "CI"):
         monkeypatch.delenv(name, raising=False)
     state_dir = tmp_path / "state"
     state_dir.mkdir()
