@@ -8,19 +8,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.audit import audited_stacks
 from cli.context import Settings
 from cli.output import echo_json
-from infra.deploy import blocking_problems, destroy_plan, preflight, run_apply, run_destroy
 from infra.errors import InfraError
 from infra.gate import apply_checks
-from infra.plan import Plan, make_plan
-from infra.state import import_deployment
 from tenants.validate import load_tenants
 from wardcloud_core.files import write_atomic
+
+if TYPE_CHECKING:
+    from infra.plan import Plan
+    from policies.engine import PolicyReport
+
+# The infra library loads the Pulumi SDK (about a second): commands import it when they run, so
+# `wardctl validate` and `--help` stay fast.
 
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -61,14 +66,19 @@ def rendering_progress() -> Iterator[Callable[[str], None] | None]:
         yield advance
 
 
-def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
-    """Print the plan in `fmt`; `--out` saves the JSON form atomically."""
+def emit_plan(plan: Plan, fmt: str, out: Path | None, policy: PolicyReport | None = None) -> None:
+    """Print the plan in `fmt` (with its policy verdict); `--out` saves the JSON form atomically."""
+    payload = plan.to_json() | ({"policy": policy.to_json()} if policy is not None else {})
     if out is not None:
-        write_atomic(out, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
+        write_atomic(out, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     if fmt == "json":
-        echo_json(plan.to_json())
+        echo_json(payload)
     else:
         click.echo(plan.to_text(), nl=False)
+        if policy is not None and (policy.violations or policy.waiver_notes):
+            from policies.report.text import render as policy_text
+
+            click.echo("\nPolicy:\n" + policy_text(policy), nl=False)
 
 
 @click.command()
@@ -89,10 +99,13 @@ def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
 
     Exit 0: no changes; 2: changes; 1: error.
     """
+    from infra.plan import make_plan
+    from policies.engine import plan_report
+
     tenants = load_tenants(settings.tenants_dir)
     with rendering_progress() as on_rendered:
         result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, on_rendered=on_rendered)
-    emit_plan(result, fmt, out)
+    emit_plan(result, fmt, out, plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()}))
     return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
 
 
@@ -108,6 +121,8 @@ def state() -> None:
 @click.pass_obj
 def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
     """Record a `pulumi stack export` (version 3) FILE as the applied state of --stack."""
+    from infra.state import import_deployment
+
     recorded = import_deployment(settings.state_dir, stack, file)
     if fmt == "json":
         echo_json({"stack": stack, "resources": len(recorded.graph.resources), "ids": len(recorded.ids)})
@@ -124,6 +139,9 @@ def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
 @click.pass_obj
 def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | None) -> int:
     """Validate, check policies, show the plan, confirm, then `pulumi up` changed stacks (platform first)."""
+    from infra.deploy import blocking_problems, preflight, run_apply
+    from infra.plan import make_plan
+
     tenants = load_tenants(settings.tenants_dir)
     environment = preflight(settings.state_dir)  # before anything: missing CLI/credentials change nothing
     # ward stacks read the platform's outputs: a never-applied platform is applied first
@@ -172,6 +190,8 @@ def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
 @click.pass_obj
 def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, fmt: str) -> int:
     """Destroy the stack of a ward whose membership has ended; its audit-log container is retained."""
+    from infra.deploy import destroy_plan, preflight, run_destroy
+
     tenants = load_tenants(settings.tenants_dir)
     result = destroy_plan(tenants, settings.state_dir, code, date.today())
     environment = None if dry_run else preflight(settings.state_dir)

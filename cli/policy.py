@@ -25,15 +25,33 @@ def policy() -> None:
 @click.option("--ward", "wards", multiple=True, metavar="CODE6", help="Check only this ward (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Policy config (default: the bundled policies/config.yaml).")
-@click.option("--spec-only", is_flag=True, help="Tenant (spec) rules only: skip rendering the resource graph.")
-@click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]),
-              help="Judge waiver expiry as of this date (default: today).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Policy config (default: the bundled policies/config.yaml).",
+)
+@click.option(
+    "--spec-only", is_flag=True, help="Tenant (spec) rules only: skip rendering the resource graph."
+)
+@click.option(
+    "--date",
+    "today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Judge waiver expiry as of this date (default: today).",
+)
 @click.option("--ci", is_flag=True, help="CI mode (also when $CI is set): the run goes into the audit log.")
 @click.pass_obj
-def check_command(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
-                  config_path: Path | None, spec_only: bool, today: object, ci: bool) -> None:
+def check_command(
+    settings: Settings,
+    wards: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    config_path: Path | None,
+    spec_only: bool,
+    today: object,
+    ci: bool,
+) -> None:
     """Evaluate every rule; exit 1 on any unwaived mandatory violation (advisories do not fail)."""
     from policies.engine import check
     from policies.report import render
@@ -43,20 +61,24 @@ def check_command(settings: Settings, wards: tuple[str, ...], fmt: str, out: Pat
     # In CI mode every run is recorded (failures too); elsewhere only a run that used a waiver.
     with audited("policy check", inputs) if ci_mode else nullcontext(AuditNote()) as note:
         day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
-        report = check(settings.tenants_dir, config_path=config_path, wards=wards, today=day,
-                       render=not spec_only)
+        report = check(
+            settings.tenants_dir, config_path=config_path, wards=wards, today=day, render=not spec_only
+        )
         used = waivers_used(report.violations)
         note.summary.update(report.summary() | {"ci": ci_mode, "waivers_used": used})
         note.wards.extend(report.wards)
         if used and not ci_mode:
-            record_command("policy check", inputs, "success" if report.passed else "failure",
-                           0 if report.passed else 1, note.summary, note.wards)
+            outcome, code = ("success", 0) if report.passed else ("failure", 1)
+            record_command("policy check", inputs, outcome, code, note.summary, note.wards)
         output = render(report, fmt)
         if out is not None:
             write_atomic(out, output)
             s = report.summary()
-            click.echo(f"{out}: {s['violations']} violation(s), {s['mandatory']} blocking — "
-                       f"{'passed' if report.passed else 'FAILED'}", err=True)
+            click.echo(
+                f"{out}: {s['violations']} violation(s), {s['mandatory']} blocking — "
+                f"{'passed' if report.passed else 'FAILED'}",
+                err=True,
+            )
         else:
             click.echo(output, nl=False)
         if not report.passed:
@@ -65,8 +87,12 @@ def check_command(settings: Settings, wards: tuple[str, ...], fmt: str, out: Pat
 
 @policy.command("list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Policy config whose enforcement overrides to show.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Policy config whose enforcement overrides to show.",
+)
 def list_command(fmt: str, config_path: Path | None) -> None:
     """Print the rule catalogue: ID, severity, enforcement (as configured), title, source."""
     from policies.config import load_config

@@ -20,5 +20,7 @@ ApplyCheck = Callable[[Sequence[Tenant], "Plan"], list[Problem]]
 
 
 def apply_checks() -> list[ApplyCheck]:
-    """The checks `wardctl apply` runs before it touches anything (none until policies plug in)."""
-    return []
+    """The checks `wardctl apply` runs before it touches anything: the policies' mandatory-rule gate."""
+    from policies.engine import apply_check  # imported late: policies imports infra.graph
+
+    return [apply_check]

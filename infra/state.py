@@ -15,6 +15,7 @@ from typing import Any
 
 from infra.errors import InfraError, infra_error
 from infra.graph import Graph, Resource
+from infra.program import PROJECT
 from infra.render import SECRET, Known
 from wardcloud_core.errors import single
 from wardcloud_core.files import write_atomic
@@ -159,6 +160,13 @@ def parse_deployment(raw: Any, stack: str, source: str) -> StackState:
                     "INFRA022",
                     f"resource belongs to stack {parts[0][11:]!r}, not {stack!r}",
                     path=f"{at}.urn",
+                )
+            )
+            continue
+        if parts[1] != PROJECT:
+            problems.append(
+                single(
+                    source, "INFRA024", f"resource of project {parts[1]!r}, not {PROJECT!r}", path=f"{at}.urn"
                 )
             )
             continue

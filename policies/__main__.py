@@ -35,9 +35,17 @@ from policies.registry import Rule  # noqa: E402
 from tenants.model import Tenant  # noqa: E402
 
 PACK_NAME = "wardcloud-policies"
-ENFORCEMENT = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY,
-               "disabled": EnforcementLevel.DISABLED}
-SEVERITY = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
+ENFORCEMENT = {
+    "advisory": EnforcementLevel.ADVISORY,
+    "mandatory": EnforcementLevel.MANDATORY,
+    "disabled": EnforcementLevel.DISABLED,
+}
+SEVERITY = {
+    "low": Severity.LOW,
+    "medium": Severity.MEDIUM,
+    "high": Severity.HIGH,
+    "critical": Severity.CRITICAL,
+}
 
 
 def _tenants() -> dict[str, Tenant]:
@@ -45,15 +53,23 @@ def _tenants() -> dict[str, Tenant]:
     from tenants.validate import load_tenants
     from wardcloud_core.errors import WardcloudError
 
-    directory = Path(os.environ.get("WARDCTL_TENANTS") or Path(__file__).resolve().parent.parent / "tenants/wards")
+    directory = Path(
+        os.environ.get("WARDCTL_TENANTS") or Path(__file__).resolve().parent.parent / "tenants/wards"
+    )
     try:
         return {t.code: t for t in load_tenants(directory)}
     except WardcloudError:
         return {}
 
 
-def _waived(rule: Rule, resource: Resource, finding_resource: str | None, ward: str | None,
-            tenants: Mapping[str, Tenant], today: date) -> bool:
+def _waived(
+    rule: Rule,
+    resource: Resource,
+    finding_resource: str | None,
+    ward: str | None,
+    tenants: Mapping[str, Tenant],
+    today: date,
+) -> bool:
     tenant = tenants.get(ward or resource.ward or "")
     applied = waivers.match(tenant, rule.id, finding_resource, rule.waivable, today)
     return applied is not None and applied.status == "active"
@@ -63,8 +79,9 @@ def _resource(resource_type: str, props: Mapping[str, Any], urn: str, name: str)
     return Resource(urn=urn, type=resource_type, name=name, inputs=dict(props))
 
 
-def _resource_policy(rule: Rule, config: PolicyConfig, tenants: Mapping[str, Tenant],
-                     today: date) -> ResourceValidationPolicy:
+def _resource_policy(
+    rule: Rule, config: PolicyConfig, tenants: Mapping[str, Tenant], today: date
+) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         resource = _resource(args.resource_type, args.props, args.urn, args.name)
         if not rule.applies_to(resource):
@@ -73,29 +90,45 @@ def _resource_policy(rule: Rule, config: PolicyConfig, tenants: Mapping[str, Ten
             if not _waived(rule, resource, finding.resource, finding.ward, tenants, today):
                 report_violation(f"{finding.message}. Fix: {rule.remediation}", args.urn)
 
-    return ResourceValidationPolicy(name=rule.id, description=rule.title, validate=validate,
-                                    enforcement_level=ENFORCEMENT[rule.enforcement],
-                                    severity=SEVERITY[rule.severity], display_name=rule.title)
+    return ResourceValidationPolicy(
+        name=rule.id,
+        description=rule.title,
+        validate=validate,
+        enforcement_level=ENFORCEMENT[rule.enforcement],
+        severity=SEVERITY[rule.severity],
+        display_name=rule.title,
+    )
 
 
-def _stack_policy(rule: Rule, config: PolicyConfig, tenants: Mapping[str, Tenant],
-                  today: date) -> StackValidationPolicy:
+def _stack_policy(
+    rule: Rule, config: PolicyConfig, tenants: Mapping[str, Tenant], today: date
+) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = [_resource(r.resource_type, r.props, r.urn, r.name) for r in args.resources]
         by_name = {r.name: r for r in resources}
         for finding in rule.check(resources, config):
             resource = by_name.get(finding.resource or "")
-            if resource is not None and _waived(rule, resource, finding.resource, finding.ward, tenants, today):
+            if resource is not None and _waived(
+                rule, resource, finding.resource, finding.ward, tenants, today
+            ):
                 continue
-            report_violation(f"{finding.message}. Fix: {rule.remediation}", resource.urn if resource else None)
+            report_violation(
+                f"{finding.message}. Fix: {rule.remediation}", resource.urn if resource else None
+            )
 
-    return StackValidationPolicy(name=rule.id, description=rule.title, validate=validate,
-                                 enforcement_level=ENFORCEMENT[rule.enforcement],
-                                 severity=SEVERITY[rule.severity], display_name=rule.title)
+    return StackValidationPolicy(
+        name=rule.id,
+        description=rule.title,
+        validate=validate,
+        enforcement_level=ENFORCEMENT[rule.enforcement],
+        severity=SEVERITY[rule.severity],
+        display_name=rule.title,
+    )
 
 
-def pack_policies(config: PolicyConfig | None = None, tenants: Mapping[str, Tenant] | None = None,
-                  today: date | None = None) -> Sequence[ResourceValidationPolicy | StackValidationPolicy]:
+def pack_policies(
+    config: PolicyConfig | None = None, tenants: Mapping[str, Tenant] | None = None, today: date | None = None
+) -> Sequence[ResourceValidationPolicy | StackValidationPolicy]:
     """One CrossGuard policy per resource or graph rule, with the rule's ID, severity and enforcement."""
     config = config or load_config()
     tenants = _tenants() if tenants is None else tenants

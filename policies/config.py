@@ -40,12 +40,17 @@ class PolicyConfig:
     admin_ports: frozenset[int] = frozenset({22, 3389, 5432, 3306, 1433, 6443, 2379})
     mynumber_allowed_sources: tuple[IPv4Network | IPv6Network, ...] = (IPv4Network("10.0.0.0/24"),)
     lgwan_allowed_sources: tuple[IPv4Network | IPv6Network, ...] = (
-        IPv4Network("10.0.0.0/24"), IPv4Network("10.0.16.0/20"))
+        IPv4Network("10.0.0.0/24"),
+        IPv4Network("10.0.16.0/20"),
+    )
     egress_network_ids: frozenset[str] = frozenset({"platform-egress-network-id"})
     lgwan_network_ids: frozenset[str] = frozenset({"platform-lgwan-gateway-network-id"})
     shared_service_project_ids: frozenset[str] = frozenset(
-        {"platform-bousai-project-id", "platform-procurement-project-id", "platform-renkei-project-id"})
-    encrypted_volume_types: frozenset[str] = frozenset({"encrypted-luks", "platform-encrypted-volume-type-id"})
+        {"platform-bousai-project-id", "platform-procurement-project-id", "platform-renkei-project-id"}
+    )
+    encrypted_volume_types: frozenset[str] = frozenset(
+        {"encrypted-luks", "platform-encrypted-volume-type-id"}
+    )
     quota_ceilings: Mapping[str, int] = field(default_factory=dict)
     source: str = "<defaults>"
 
@@ -82,16 +87,25 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
         if rule_id not in registry:
             pointer = ("enforcement", rule_id)
             line, column = document.key_marks.get(pointer) or document.mark(pointer)
-            problems.append(Problem(display, line, column, "POL003",
-                                    f"enforcement.{rule_id}: unknown policy rule {rule_id} "
-                                    "(see `wardctl policy list`)", dotted(pointer)))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    column,
+                    "POL003",
+                    f"enforcement.{rule_id}: unknown policy rule {rule_id} (see `wardctl policy list`)",
+                    dotted(pointer),
+                )
+            )
     if problems:
         raise PolicyConfigError(problems)
     thresholds = raw.get("thresholds") or {}
     platform = raw.get("platform") or {}
     defaults = PolicyConfig()
 
-    def networks(key: str, default: tuple[IPv4Network | IPv6Network, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    def networks(
+        key: str, default: tuple[IPv4Network | IPv6Network, ...]
+    ) -> tuple[IPv4Network | IPv6Network, ...]:
         if key not in platform:
             return default
         out = []
@@ -100,25 +114,43 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
                 out.append(ip_network(cidr, strict=True))
             except ValueError as exc:
                 line, column = document.mark(("platform", key, i))
-                raise PolicyConfigError([Problem(display, line, column, "POL002",
-                                                 f"platform.{key}[{i}]: {exc}", f"platform.{key}[{i}]")]) from None
+                raise PolicyConfigError(
+                    [
+                        Problem(
+                            display,
+                            line,
+                            column,
+                            "POL002",
+                            f"platform.{key}[{i}]: {exc}",
+                            f"platform.{key}[{i}]",
+                        )
+                    ]
+                ) from None
         return tuple(out)
 
     return PolicyConfig(
         enforcement=dict(raw.get("enforcement") or {}),
-        backup_min_retention_days=thresholds.get("backup_min_retention_days", defaults.backup_min_retention_days),
-        audit_min_retention_years=thresholds.get("audit_min_retention_years", defaults.audit_min_retention_years),
-        widest_any_protocol_prefix=thresholds.get("widest_any_protocol_prefix",
-                                                  defaults.widest_any_protocol_prefix),
+        backup_min_retention_days=thresholds.get(
+            "backup_min_retention_days", defaults.backup_min_retention_days
+        ),
+        audit_min_retention_years=thresholds.get(
+            "audit_min_retention_years", defaults.audit_min_retention_years
+        ),
+        widest_any_protocol_prefix=thresholds.get(
+            "widest_any_protocol_prefix", defaults.widest_any_protocol_prefix
+        ),
         world_open_ports=frozenset(thresholds.get("world_open_ports", defaults.world_open_ports)),
         admin_ports=frozenset(thresholds.get("admin_ports", defaults.admin_ports)),
         mynumber_allowed_sources=networks("mynumber_allowed_sources", defaults.mynumber_allowed_sources),
         lgwan_allowed_sources=networks("lgwan_allowed_sources", defaults.lgwan_allowed_sources),
         egress_network_ids=frozenset(platform.get("egress_network_ids", defaults.egress_network_ids)),
         lgwan_network_ids=frozenset(platform.get("lgwan_network_ids", defaults.lgwan_network_ids)),
-        shared_service_project_ids=frozenset(platform.get("shared_service_project_ids",
-                                                          defaults.shared_service_project_ids)),
-        encrypted_volume_types=frozenset(platform.get("encrypted_volume_types", defaults.encrypted_volume_types)),
+        shared_service_project_ids=frozenset(
+            platform.get("shared_service_project_ids", defaults.shared_service_project_ids)
+        ),
+        encrypted_volume_types=frozenset(
+            platform.get("encrypted_volume_types", defaults.encrypted_volume_types)
+        ),
         quota_ceilings=dict(raw.get("quota_ceilings") or {}),
         source=display,
     )

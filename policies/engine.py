@@ -49,10 +49,20 @@ class Violation:
         return self.enforcement == "mandatory" and not self.waived
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy, "severity": self.severity, "enforcement": self.enforcement,
-                "ward": self.ward, "resource": self.resource, "message": self.message,
-                "remediation": self.remediation, "file": self.file, "line": self.line, "path": self.path,
-                "waived": self.waived, "waiver": self.waiver.to_json() if self.waiver else None}
+        return {
+            "policy": self.policy,
+            "severity": self.severity,
+            "enforcement": self.enforcement,
+            "ward": self.ward,
+            "resource": self.resource,
+            "message": self.message,
+            "remediation": self.remediation,
+            "file": self.file,
+            "line": self.line,
+            "path": self.path,
+            "waived": self.waived,
+            "waiver": self.waiver.to_json() if self.waiver else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,19 +91,27 @@ class PolicyReport:
             if not v.waived:
                 by_severity[v.severity] += 1
         return {
-            "passed": self.passed, "rules": len(self.rules), "wards": len(self.wards),
-            "resources": self.resources, "violations": len(self.violations),
+            "passed": self.passed,
+            "rules": len(self.rules),
+            "wards": len(self.wards),
+            "resources": self.resources,
+            "violations": len(self.violations),
             "mandatory": sum(1 for v in self.violations if v.blocking),
             "advisory": sum(1 for v in self.violations if v.enforcement == "advisory" and not v.waived),
             "waived": sum(1 for v in self.violations if v.waived),
             "expired_waivers": sum(1 for n in self.waiver_notes if n.status == "expired"),
-            "by_severity": {s: by_severity[s] for s in ("critical", "high", "medium", "low") if by_severity[s]},
+            "by_severity": {
+                s: by_severity[s] for s in ("critical", "high", "medium", "low") if by_severity[s]
+            },
             "date": self.today.isoformat(),
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {"violations": [v.to_json() for v in self.violations], "summary": self.summary(),
-                "waiver_notes": [n.to_json() for n in self.waiver_notes]}
+        return {
+            "violations": [v.to_json() for v in self.violations],
+            "summary": self.summary(),
+            "waiver_notes": [n.to_json() for n in self.waiver_notes],
+        }
 
 
 def effective_rules(config: PolicyConfig, registry: Registry | None = None) -> tuple[Rule, ...]:
@@ -131,13 +149,32 @@ class _Collector:
         else:
             file, line, column = PLATFORM_FILE, 1, 1
         waiver = waiver_rules.match(tenant, rule.id, finding.resource, rule.waivable, self.today)
-        self.violations.append(Violation(rule.id, rule.severity, rule.enforcement, ward, finding.resource,
-                                         finding.message, rule.remediation, file, line, column, finding.path,
-                                         waiver))
+        self.violations.append(
+            Violation(
+                rule.id,
+                rule.severity,
+                rule.enforcement,
+                ward,
+                finding.resource,
+                finding.message,
+                rule.remediation,
+                file,
+                line,
+                column,
+                finding.path,
+                waiver,
+            )
+        )
 
 
-def evaluate(tenants: Sequence[Tenant], graphs: Mapping[str, Graph], config: PolicyConfig, today: date,
-             *, registry: Registry | None = None) -> PolicyReport:
+def evaluate(
+    tenants: Sequence[Tenant],
+    graphs: Mapping[str, Graph],
+    config: PolicyConfig,
+    today: date,
+    *,
+    registry: Registry | None = None,
+) -> PolicyReport:
     """Run every enabled rule: tenant rules over `tenants`, resource and graph rules over `graphs`."""
     registry = registry or catalogue()
     waiver_rules.check_waivers(tenants, registry)
@@ -182,17 +219,43 @@ def evaluate(tenants: Sequence[Tenant], graphs: Mapping[str, Graph], config: Pol
         for i, waiver in enumerate(tenant.waivers):
             if not registry[waiver.policy].waivable and waiver.active_on(today):
                 line, column = tenant.location(f"waivers[{i}]")
-                notes.append(AppliedWaiver(tenant.code, waiver.policy, waiver.justification, waiver.approver,
-                                           waiver.expires, waiver.resource, "not-waivable", tenant.source_file,
-                                           line, column))
-    violations = sorted(collector.violations, key=lambda v: (v.ward or "", v.policy, v.resource or "", v.message))
+                notes.append(
+                    AppliedWaiver(
+                        tenant.code,
+                        waiver.policy,
+                        waiver.justification,
+                        waiver.approver,
+                        waiver.expires,
+                        waiver.resource,
+                        "not-waivable",
+                        tenant.source_file,
+                        line,
+                        column,
+                    )
+                )
+    violations = sorted(
+        collector.violations, key=lambda v: (v.ward or "", v.policy, v.resource or "", v.message)
+    )
     wards = tuple(sorted({t.code for t in tenants} | {w for s in graphs if (w := _stack_ward(s))}))
-    return PolicyReport(rules, wards, tuple(violations), tuple(sorted(notes, key=lambda n: (n.ward, n.policy))),
-                        evaluations, len(everything), today)
+    return PolicyReport(
+        rules,
+        wards,
+        tuple(violations),
+        tuple(sorted(notes, key=lambda n: (n.ward, n.policy))),
+        evaluations,
+        len(everything),
+        today,
+    )
 
 
-def evaluate_graph(graph: Graph, config: PolicyConfig, today: date, *, tenants: Sequence[Tenant] = (),
-                   registry: Registry | None = None) -> PolicyReport:
+def evaluate_graph(
+    graph: Graph,
+    config: PolicyConfig,
+    today: date,
+    *,
+    tenants: Sequence[Tenant] = (),
+    registry: Registry | None = None,
+) -> PolicyReport:
     """Resource and graph rules on one graph (a rendered stack or a live inventory); tenants add waivers."""
     registry = registry or catalogue()
     report = evaluate(tenants, {graph.stack: graph}, config, today, registry=registry)
@@ -208,13 +271,20 @@ def select_wards(tenants: Sequence[Tenant], wards: Iterable[str]) -> tuple[Tenan
     codes = {t.code for t in tenants}
     unknown = [w for w in wanted if w not in codes]
     if unknown:
-        raise PolicyError([Problem("--ward", 0, 0, "POL011", f"unknown ward {w} (no tenant file has this code)")
-                           for w in unknown])
+        raise PolicyError(
+            [
+                Problem("--ward", 0, 0, "POL011", f"unknown ward {w} (no tenant file has this code)")
+                for w in unknown
+            ]
+        )
     return tuple(t for t in tenants if t.code in wanted)
 
 
-def render_graphs(tenants: Sequence[Tenant], wards: Sequence[Tenant] | None = None,
-                  on_rendered: Callable[[str], None] | None = None) -> dict[str, Graph]:
+def render_graphs(
+    tenants: Sequence[Tenant],
+    wards: Sequence[Tenant] | None = None,
+    on_rendered: Callable[[str], None] | None = None,
+) -> dict[str, Graph]:
     """The platform stack and the chosen wards' stacks, rendered in-process under Pulumi mocks."""
     from infra.platform import PLATFORM_STACK  # imported late: loading the Pulumi SDK takes a second
     from infra.render import render_stacks
@@ -223,8 +293,14 @@ def render_graphs(tenants: Sequence[Tenant], wards: Sequence[Tenant] | None = No
     return render_stacks(tenants, [PLATFORM_STACK, *sorted(t.stack for t in chosen)], on_rendered=on_rendered)
 
 
-def check(tenants_dir: Path, *, config_path: Path | None = None, wards: Sequence[str] = (),
-          today: date | None = None, render: bool = True) -> PolicyReport:
+def check(
+    tenants_dir: Path,
+    *,
+    config_path: Path | None = None,
+    wards: Sequence[str] = (),
+    today: date | None = None,
+    render: bool = True,
+) -> PolicyReport:
     """What `wardctl policy check` does: load tenants and config, render the graph, evaluate."""
     from tenants.validate import load_tenants
 
@@ -233,3 +309,37 @@ def check(tenants_dir: Path, *, config_path: Path | None = None, wards: Sequence
     chosen = select_wards(tenants, wards)
     graphs = render_graphs(tenants, chosen) if render else {}
     return evaluate(chosen, graphs, config, today or date.today())
+
+
+def plan_report(
+    tenants: Sequence[Tenant],
+    graphs: Mapping[str, Graph],
+    *,
+    config: PolicyConfig | None = None,
+    today: date | None = None,
+) -> PolicyReport:
+    """Policies on what `plan` rendered: tenant rules of the planned wards, resource and graph rules."""
+    planned = {w for stack in graphs if (w := _stack_ward(stack))}
+    wards = [t for t in tenants if t.code in planned]
+    return evaluate(wards, graphs, config or load_config(), today or date.today())
+
+
+def apply_check(tenants: Sequence[Tenant], plan: Any) -> list[Problem]:
+    """The apply gate (infra.gate): one problem per unwaived mandatory violation of the plan's graphs."""
+    report = plan_report(tenants, {stack: stack_plan.graph for stack, stack_plan in plan.stacks.items()})
+    return [
+        Problem(
+            v.file,
+            v.line,
+            v.column,
+            v.policy,
+            f"{v.message} ({v.severity}, mandatory; fix: {v.remediation})"
+            + (
+                f" [waiver by {v.waiver.approver} expired {v.waiver.expires}]"
+                if v.waiver is not None and v.waiver.status == "expired"
+                else ""
+            ),
+            v.path,
+        )
+        for v in report.blocking
+    ]

@@ -55,9 +55,17 @@ class Rule:
         return not self.types or resource.type in self.types
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "severity": self.severity, "enforcement": self.enforcement,
-                "source": self.source, "remediation": self.remediation, "kind": self.kind,
-                "waivable": self.waivable, "types": list(self.types)}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "enforcement": self.enforcement,
+            "source": self.source,
+            "remediation": self.remediation,
+            "kind": self.kind,
+            "waivable": self.waivable,
+            "types": list(self.types),
+        }
 
 
 class Registry:
@@ -66,9 +74,19 @@ class Registry:
     def __init__(self) -> None:
         self._rules: dict[str, Rule] = {}
 
-    def rule(self, id: str, *, title: str, severity: Severity, source: str, remediation: str, kind: Kind,
-             enforcement: Enforcement = "mandatory", waivable: bool = True,
-             types: Sequence[str] = ()) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
+    def rule(
+        self,
+        id: str,
+        *,
+        title: str,
+        severity: Severity,
+        source: str,
+        remediation: str,
+        kind: Kind,
+        enforcement: Enforcement = "mandatory",
+        waivable: bool = True,
+        types: Sequence[str] = (),
+    ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
         """Decorator: register the function as the check of rule `id`."""
 
         def register(check: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
@@ -76,8 +94,9 @@ class Registry:
                 raise ValueError(f"policy rule {id} is defined twice")
             if severity not in SEVERITIES or enforcement not in ENFORCEMENTS:
                 raise ValueError(f"policy rule {id}: bad severity or enforcement")
-            self._rules[id] = Rule(id, title, severity, enforcement, source, remediation, kind, check,
-                                   waivable, tuple(types))
+            self._rules[id] = Rule(
+                id, title, severity, enforcement, source, remediation, kind, check, waivable, tuple(types)
+            )
             return check
 
         return register

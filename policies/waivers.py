@@ -31,9 +31,17 @@ class AppliedWaiver:
     column: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"ward": self.ward, "policy": self.policy, "justification": self.justification,
-                "approver": self.approver, "expires": self.expires.isoformat(), "resource": self.resource,
-                "status": self.status, "file": self.file, "line": self.line}
+        return {
+            "ward": self.ward,
+            "policy": self.policy,
+            "justification": self.justification,
+            "approver": self.approver,
+            "expires": self.expires.isoformat(),
+            "resource": self.resource,
+            "status": self.status,
+            "file": self.file,
+            "line": self.line,
+        }
 
 
 def check_waivers(tenants: Iterable[Tenant], registry: Registry) -> None:
@@ -44,26 +52,47 @@ def check_waivers(tenants: Iterable[Tenant], registry: Registry) -> None:
             if waiver.policy not in registry:
                 path = f"waivers[{i}].policy"
                 line, column = tenant.location(path)
-                problems.append(Problem(tenant.source_file, line, column, "POL010",
-                                        f"waiver for unknown policy {waiver.policy} (see `wardctl policy list`)",
-                                        path))
+                problems.append(
+                    Problem(
+                        tenant.source_file,
+                        line,
+                        column,
+                        "POL010",
+                        f"waiver for unknown policy {waiver.policy} (see `wardctl policy list`)",
+                        path,
+                    )
+                )
     if problems:
         raise PolicyError(problems)
 
 
 def _applied(tenant: Tenant, index: int, waiver: Waiver, status: WaiverStatus) -> AppliedWaiver:
     line, column = tenant.location(f"waivers[{index}]")
-    return AppliedWaiver(tenant.code, waiver.policy, waiver.justification, waiver.approver, waiver.expires,
-                         waiver.resource, status, tenant.source_file, line, column)
+    return AppliedWaiver(
+        tenant.code,
+        waiver.policy,
+        waiver.justification,
+        waiver.approver,
+        waiver.expires,
+        waiver.resource,
+        status,
+        tenant.source_file,
+        line,
+        column,
+    )
 
 
-def match(tenant: Tenant | None, policy: str, resource: str | None, waivable: bool,
-          today: date) -> AppliedWaiver | None:
-    """The waiver bearing on a violation: an active one first, else an expired or ignored one; None if none."""
+def match(
+    tenant: Tenant | None, policy: str, resource: str | None, waivable: bool, today: date
+) -> AppliedWaiver | None:
+    """The waiver bearing on a violation: an active one first, else an expired or ignored one."""
     if tenant is None:
         return None
-    candidates = [(i, w) for i, w in enumerate(tenant.waivers)
-                  if w.policy == policy and (w.resource is None or w.resource == resource)]
+    candidates = [
+        (i, w)
+        for i, w in enumerate(tenant.waivers)
+        if w.policy == policy and (w.resource is None or w.resource == resource)
+    ]
     if not candidates:
         return None
     if not waivable:
@@ -78,5 +107,9 @@ def match(tenant: Tenant | None, policy: str, resource: str | None, waivable: bo
 
 def expired(tenants: Sequence[Tenant], today: date) -> list[AppliedWaiver]:
     """Every waiver past its expiry date: reported whether or not it still matches a violation."""
-    return [_applied(t, i, w, "expired") for t in tenants for i, w in enumerate(t.waivers)
-            if not w.active_on(today)]
+    return [
+        _applied(t, i, w, "expired")
+        for t in tenants
+        for i, w in enumerate(t.waivers)
+        if not w.active_on(today)
+    ]

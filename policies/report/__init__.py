@@ -9,7 +9,10 @@ from policies.report import json as json_report
 from policies.report import junit, sarif, text
 
 FORMATS: dict[str, Callable[[PolicyReport], str]] = {
-    "text": text.render, "json": json_report.render, "sarif": sarif.render, "junit": junit.render,
+    "text": text.render,
+    "json": json_report.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
 }
 
 

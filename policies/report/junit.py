@@ -21,7 +21,9 @@ def render(report: PolicyReport) -> str:
         suite = ET.SubElement(root, "testsuite", name=f"{rule.id} {rule.title}")
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for ward in wards:
-            case = ET.SubElement(suite, "testcase", classname=f"policies.{rule.id}", name=f"{rule.id} ward {ward}")
+            case = ET.SubElement(
+                suite, "testcase", classname=f"policies.{rule.id}", name=f"{rule.id} ward {ward}"
+            )
             counts["tests"] += 1
             violations = found.get((rule.id, ward), [])
             if rule.enforcement == "disabled":
@@ -31,16 +33,27 @@ def render(report: PolicyReport) -> str:
             blocking = [v for v in violations if v.blocking]
             if blocking:
                 counts["failures"] += 1
-                failure = ET.SubElement(case, "failure", type=f"{rule.severity}",
-                                        message=f"{len(blocking)} violation(s) of {rule.id}")
-                failure.text = "\n".join(f"{v.file}:{v.line}: {v.message}. Fix: {v.remediation}" for v in blocking)
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    type=f"{rule.severity}",
+                    message=f"{len(blocking)} violation(s) of {rule.id}",
+                )
+                failure.text = "\n".join(
+                    f"{v.file}:{v.line}: {v.message}. Fix: {v.remediation}" for v in blocking
+                )
             others = [v for v in violations if not v.blocking]
             if others:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(
                     f"{'waived' if v.waived else v.enforcement}: {v.message}"
-                    + (f" (approved by {v.waiver.approver}, expires {v.waiver.expires})" if v.waived and v.waiver
-                       else "") for v in others)
+                    + (
+                        f" (approved by {v.waiver.approver}, expires {v.waiver.expires})"
+                        if v.waived and v.waiver
+                        else ""
+                    )
+                    for v in others
+                )
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

@@ -46,12 +46,17 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "name": _camel(rule.title),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": f"{rule.title}. Source: {rule.source}."},
-        "help": {"text": rule.remediation,
-                 "markdown": f"**{rule.title}** ({rule.severity}, {rule.enforcement})\n\n{rule.remediation}\n\n"
-                             f"Source: {rule.source}"},
+        "help": {
+            "text": rule.remediation,
+            "markdown": f"**{rule.title}** ({rule.severity}, {rule.enforcement})\n\n{rule.remediation}\n\n"
+            f"Source: {rule.source}",
+        },
         "defaultConfiguration": {"level": LEVEL[rule.enforcement], "enabled": rule.enforcement != "disabled"},
-        "properties": {"tags": ["security", rule.area.lower(), rule.kind], "precision": "high",
-                       "security-severity": SECURITY_SEVERITY[rule.severity]},
+        "properties": {
+            "tags": ["security", rule.area.lower(), rule.kind],
+            "precision": "high",
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+        },
     }
 
 
@@ -60,12 +65,17 @@ def _result(violation: Violation, index: dict[str, int]) -> dict[str, Any]:
     artifact: dict[str, Any] = {"uri": uri}
     if relative:
         artifact["uriBaseId"] = "%SRCROOT%"
-    location: dict[str, Any] = {"physicalLocation": {
-        "artifactLocation": artifact,
-        "region": {"startLine": max(violation.line, 1), "startColumn": max(violation.column, 1)}}}
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": artifact,
+            "region": {"startLine": max(violation.line, 1), "startColumn": max(violation.column, 1)},
+        }
+    }
     if violation.resource:
         location["logicalLocations"] = [{"name": violation.resource, "kind": "resource"}]
-    identity = f"{violation.policy}|{violation.ward}|{violation.resource}|{violation.path}|{violation.message}"
+    identity = (
+        f"{violation.policy}|{violation.ward}|{violation.resource}|{violation.path}|{violation.message}"
+    )
     result: dict[str, Any] = {
         "ruleId": violation.policy,
         "ruleIndex": index[violation.policy],
@@ -77,9 +87,14 @@ def _result(violation: Violation, index: dict[str, int]) -> dict[str, Any]:
     }
     if violation.waiver is not None and violation.waiver.status == "active":
         w = violation.waiver
-        result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": f"{w.justification} (approved by {w.approver}, "
-                                                    f"expires {w.expires.isoformat()})"}]
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{w.justification} (approved by {w.approver}, "
+                f"expires {w.expires.isoformat()})",
+            }
+        ]
     return result
 
 
@@ -88,12 +103,19 @@ def render(report: PolicyReport) -> str:
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "wardctl-policy", "version": _tool_version(),
-                                "informationUri": "https://github.com/wardcloud/wardcloud/blob/main/docs/policies.md",
-                                "rules": [_rule(r) for r in report.rules]}},
-            "columnKind": "unicodeCodePoints",
-            "results": [_result(v, index) for v in report.violations],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "wardctl-policy",
+                        "version": _tool_version(),
+                        "informationUri": "https://github.com/wardcloud/wardcloud/blob/main/docs/policies.md",
+                        "rules": [_rule(r) for r in report.rules],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(v, index) for v in report.violations],
+            }
+        ],
     }
     return json.dumps(log, ensure_ascii=False, indent=2) + "\n"

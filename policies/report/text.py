@@ -30,11 +30,15 @@ def render(report: PolicyReport) -> str:
             lines.append(f"         fix: {v.remediation}")
     for note in report.waiver_notes:
         what = "expired on" if note.status == "expired" else "is ignored (rule not waivable), expires"
-        lines.append(f"WAIVER   {note.policy} for ward {note.ward} approved by {note.approver} {what} "
-                     f"{note.expires} ({note.file}:{note.line})")
+        lines.append(
+            f"WAIVER   {note.policy} for ward {note.ward} approved by {note.approver} {what} "
+            f"{note.expires} ({note.file}:{note.line})"
+        )
     s = report.summary()
     verdict = "passed" if s["passed"] else "FAILED"
-    lines.append(f"{s['rules']} rules, {s['wards']} wards, {s['resources']} resources: "
-                 f"{s['mandatory']} mandatory, {s['advisory']} advisory, {s['waived']} waived, "
-                 f"{s['expired_waivers']} expired waiver(s) — {verdict}")
+    lines.append(
+        f"{s["rules"]} rules, {s["wards"]} ward(s), {s["resources"]} resources: "
+        f"{s['mandatory']} mandatory, {s['advisory']} advisory, {s['waived']} waived, "
+        f"{s['expired_waivers']} expired waiver(s) — {verdict}"
+    )
     return "\n".join(lines) + "\n"

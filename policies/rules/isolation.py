@@ -25,16 +25,30 @@ def _own_projects(resources: Sequence[Resource]) -> dict[str, set[str]]:
     return projects
 
 
-@rule("ISO-001", title="no shared network", severity="critical", source=THREE_LAYER, kind="resource", types=(NETWORK,),
-      waivable=False, remediation="Set shared: false; grant shared services through their own projects.")
+@rule(
+    "ISO-001",
+    title="no shared network",
+    severity="critical",
+    source=THREE_LAYER,
+    kind="resource",
+    types=(NETWORK,),
+    waivable=False,
+    remediation="Set shared: false; grant shared services through their own projects.",
+)
 def no_shared_network(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     if resource.inputs.get("shared") is True:
         yield Finding(f"network {resource.name} is shared with every project", resource.name, "segments")
 
 
-@rule("ISO-002", title="no RBAC policy grants a ward's network to another project", severity="critical",
-      source=THREE_LAYER, kind="graph", types=(RBAC,),
-      remediation="Remove the RBAC policy; only the platform's shared-service projects may be granted access.")
+@rule(
+    "ISO-002",
+    title="no RBAC policy grants a ward's network to another project",
+    severity="critical",
+    source=THREE_LAYER,
+    kind="graph",
+    types=(RBAC,),
+    remediation="Remove the RBAC policy; only the platform's shared-service projects may be granted access.",
+)
 def no_cross_ward_rbac(resources: Sequence[Resource], config: PolicyConfig) -> Iterator[Finding]:
     own = _own_projects(resources)
     for resource in resources:
@@ -43,55 +57,96 @@ def no_cross_ward_rbac(resources: Sequence[Resource], config: PolicyConfig) -> I
         target = resource.inputs.get("targetTenant")
         if not known(target) or target in config.shared_service_project_ids or target in own[resource.ward]:
             continue
-        yield Finding(f"RBAC policy {resource.name} grants {resource.inputs.get('objectType', 'an object')} "
-                      f"{resource.inputs.get('objectId')} to project {target}", resource.name, "segments",
-                      resource.ward)
+        yield Finding(
+            f"RBAC policy {resource.name} grants {resource.inputs.get('objectType', 'an object')} "
+            f"{resource.inputs.get('objectId')} to project {target}",
+            resource.name,
+            "segments",
+            resource.ward,
+        )
 
 
-@rule("ISO-003", title="no subnet CIDR overlaps another ward's or the platform's", severity="critical",
-      source=REPORT, kind="graph", types=(SUBNET,), waivable=False,
-      remediation="Renumber the segment from the ward's own block of the address plan (`wardctl tenant new`).")
+@rule(
+    "ISO-003",
+    title="no subnet CIDR overlaps another ward's or the platform's",
+    severity="critical",
+    source=REPORT,
+    kind="graph",
+    types=(SUBNET,),
+    waivable=False,
+    remediation="Renumber the segment from the ward's own block of the address plan (`wardctl tenant new`).",
+)
 def no_cidr_overlap(resources: Sequence[Resource], config: PolicyConfig) -> Iterator[Finding]:
     blocks = []
     for resource in resources:
         cidr = resource.inputs.get("cidr")
         network = network_of(cidr) if resource.type == SUBNET and isinstance(cidr, str) else None
         if network is not None:
-            blocks.append((network.version, int(network.network_address), int(network.broadcast_address),
-                           resource))
+            blocks.append(
+                (network.version, int(network.network_address), int(network.broadcast_address), resource)
+            )
     # Sort-and-sweep, n log n: a block overlaps an earlier one exactly when it starts before the furthest
     # end seen so far (within one IP version).
     blocks.sort(key=lambda b: (b[0], b[1], -b[2]))
     widest: tuple[int, int, int, Resource] | None = None
     for block in blocks:
         version, start, end, resource = block
-        if widest is not None and widest[0] == version and start <= widest[2] \
-                and widest[3].ward != resource.ward:
+        if (
+            widest is not None
+            and widest[0] == version
+            and start <= widest[2]
+            and widest[3].ward != resource.ward
+        ):
             culprit, other = (resource, widest[3]) if resource.ward else (widest[3], resource)
-            yield Finding(f"subnet {culprit.name} ({culprit.inputs.get('cidr')}) overlaps {other.name} "
-                          f"({other.inputs.get('cidr')})", culprit.name, "segments", culprit.ward)
+            yield Finding(
+                f"subnet {culprit.name} ({culprit.inputs.get('cidr')}) overlaps {other.name} "
+                f"({other.inputs.get('cidr')})",
+                culprit.name,
+                "segments",
+                culprit.ward,
+            )
         if widest is None or widest[0] != version or end > widest[2]:
             widest = block
 
 
-@rule("ISO-004", title="a ward's groups hold roles only on its own and shared-service projects",
-      severity="critical", source=THREE_LAYER, kind="graph", types=(ROLE_ASSIGNMENT,),
-      remediation="Remove the role assignment on the other ward's project.")
+@rule(
+    "ISO-004",
+    title="a ward's groups hold roles only on its own and shared-service projects",
+    severity="critical",
+    source=THREE_LAYER,
+    kind="graph",
+    types=(ROLE_ASSIGNMENT,),
+    remediation="Remove the role assignment on the other ward's project.",
+)
 def no_cross_ward_role(resources: Sequence[Resource], config: PolicyConfig) -> Iterator[Finding]:
     own = _own_projects(resources)
     for resource in resources:
         if resource.type != ROLE_ASSIGNMENT or resource.ward is None:
             continue
         project = resource.inputs.get("projectId")
-        if not known(project) or project in config.shared_service_project_ids or project in own[resource.ward]:
+        if (
+            not known(project)
+            or project in config.shared_service_project_ids
+            or project in own[resource.ward]
+        ):
             continue
-        yield Finding(f"role assignment {resource.name} grants a role on project {project}", resource.name,
-                      "services", resource.ward)
+        yield Finding(
+            f"role assignment {resource.name} grants a role on project {project}",
+            resource.name,
+            "services",
+            resource.ward,
+        )
 
 
-@rule("ISO-005", title="ward networks belong to the ward's project", severity="medium", source=CIS,
-      kind="resource", types=(NETWORK,),
-      remediation="Create the network with tenant_id set to the ward's project, not the admin project.")
+@rule(
+    "ISO-005",
+    title="ward networks belong to the ward's project",
+    severity="medium",
+    source=CIS,
+    kind="resource",
+    types=(NETWORK,),
+    remediation="Create the network with tenant_id set to the ward's project, not the admin project.",
+)
 def network_owned(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     if resource.ward and not resource.inputs.get("tenantId"):
         yield Finding(f"network {resource.name} has no owning project (tenantId)", resource.name, "segments")

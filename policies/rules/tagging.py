@@ -14,9 +14,15 @@ from policies.rules._common import CONTAINER, SEGMENTED, TAGGABLE
 NAME = re.compile(r"^(\d{6}|platform|consortium)(-[a-z0-9][a-z0-9._-]*)?$")
 
 
-@rule("TAG-001", title="every ward resource is tagged with its ward", severity="medium", source=REPORT,
-      kind="resource", types=(*TAGGABLE, CONTAINER),
-      remediation="Tag the resource `ward:<code6>` (Swift containers: metadata ward=<code6>).")
+@rule(
+    "TAG-001",
+    title="every ward resource is tagged with its ward",
+    severity="medium",
+    source=REPORT,
+    kind="resource",
+    types=(*TAGGABLE, CONTAINER),
+    remediation="Tag the resource `ward:<code6>` (Swift containers: metadata ward=<code6>).",
+)
 def ward_tag(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     match = re.match(r"^(\d{6})-", resource.name)
     if not match:
@@ -24,22 +30,38 @@ def ward_tag(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     code = match.group(1)
     if resource.type == CONTAINER:
         if (resource.inputs.get("metadata") or {}).get("ward") != code:
-            yield Finding(f"container {resource.name} has no metadata ward={code}", resource.name, "ward.code")
+            yield Finding(
+                f"container {resource.name} has no metadata ward={code}", resource.name, "ward.code"
+            )
     elif f"ward:{code}" not in resource.tags:
         yield Finding(f"{resource.name} is not tagged ward:{code}", resource.name, "ward.code")
 
 
-@rule("TAG-002", title="resource names follow the naming convention", severity="low", source=CIS,
-      kind="resource", enforcement="advisory",
-      remediation="Name resources `<code6>-<segment>-<kind>` (ward) or `platform-<kind>` (platform).")
+@rule(
+    "TAG-002",
+    title="resource names follow the naming convention",
+    severity="low",
+    source=CIS,
+    kind="resource",
+    enforcement="advisory",
+    remediation="Name resources `<code6>-<segment>-<kind>` (ward) or `platform-<kind>` (platform).",
+)
 def naming(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     if not NAME.match(resource.name):
-        yield Finding(f"name {resource.name!r} does not follow `<code6>-…` or `platform-…`", resource.name,
-                      "ward.code")
+        yield Finding(
+            f"name {resource.name!r} does not follow `<code6>-…` or `platform-…`", resource.name, "ward.code"
+        )
 
 
-@rule("TAG-003", title="segment resources name their segment", severity="low", source=REPORT, kind="resource",
-      types=SEGMENTED, remediation="Tag the resource `segment:<mynumber|lgwan|internet>`.")
+@rule(
+    "TAG-003",
+    title="segment resources name their segment",
+    severity="low",
+    source=REPORT,
+    kind="resource",
+    types=SEGMENTED,
+    remediation="Tag the resource `segment:<mynumber|lgwan|internet>`.",
+)
 def segment_tag(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     if re.match(r"^\d{6}-", resource.name) and resource.segment is None:
         yield Finding(f"{resource.name} has no segment:<name> tag", resource.name, "segments")

@@ -177,6 +177,11 @@ def test_malformed_state_file_is_a_one_line_error(two_wards: Path, tmp_path: Pat
             '"type": "t"}]}}',
             "INFRA022 resource belongs to stack 'ward-131016', not 'ward-131130'",
         ),
+        (
+            '{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:ward-131130::other::t::n", '
+            '"type": "t"}]}}',
+            "INFRA024 resource of project 'other', not 'wardcloud'",
+        ),
     ],
 )
 def test_state_import_of_a_malformed_export_writes_nothing(
@@ -210,3 +215,22 @@ def test_plan_of_all_23_wards_uses_the_bundled_files(tmp_path: Path) -> None:
         if stack != "platform"
     }
     assert all(names == {stack.removeprefix("ward-")} for stack, names in owners.items())
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from cli.infra import rendering_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    with rendering_progress() as on_rendered:
+        assert on_rendered is None
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with rendering_progress() as on_rendered:
+        assert on_rendered is not None
+        on_rendered("ward-131130")

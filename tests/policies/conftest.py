@@ -49,8 +49,9 @@ def ward_dir(tmp_path: Path) -> Callable[..., Path]:
         document = yaml.safe_load((WARDS / name).read_text(encoding="utf-8"))
         if edit is not None:
             edit(document)
-        (directory / name).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
-                                      encoding="utf-8")
+        (directory / name).write_text(
+            yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         return directory
 
     return make

@@ -18,6 +18,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from test_policy_rules import GRAPH_CASES, RESOURCE_CASES
 
 from infra.graph import Graph, Resource
 from policies.config import PolicyConfig
@@ -25,25 +26,35 @@ from policies.engine import evaluate
 from policies.registry import catalogue
 from tenants.model import Tenant, Waiver
 
-from test_policy_rules import GRAPH_CASES, RESOURCE_CASES
-
 pack = importlib.import_module("policies.__main__")
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 TODAY = date(2026, 11, 29)
 
 
 def _opts() -> PolicyResourceOptions:
-    return PolicyResourceOptions(protect=False, ignore_changes=[], delete_before_replace=None, aliases=[],
-                                 custom_timeouts=None, additional_secret_outputs=[])  # type: ignore[arg-type]
+    return PolicyResourceOptions(
+        protect=False,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=None,
+        additional_secret_outputs=[],
+    )  # type: ignore[arg-type]
 
 
 def _args(resource: Resource) -> ResourceValidationArgs:
-    return ResourceValidationArgs(resource.type, dict(resource.inputs), resource.urn, resource.name, _opts(), None)
+    return ResourceValidationArgs(
+        resource.type, dict(resource.inputs), resource.urn, resource.name, _opts(), None
+    )
 
 
 def _stack_args(resources: list[Resource]) -> StackValidationArgs:
-    return StackValidationArgs([PolicyResource(r.type, dict(r.inputs), r.urn, r.name, _opts(), None, None, [], {})
-                                for r in resources])
+    return StackValidationArgs(
+        [
+            PolicyResource(r.type, dict(r.inputs), r.urn, r.name, _opts(), None, None, [], {})
+            for r in resources
+        ]
+    )
 
 
 def _policies(tenants: dict[str, Tenant] | None = None) -> dict[str, Any]:
@@ -62,7 +73,9 @@ def test_pack_holds_every_resource_and_graph_rule_with_the_same_metadata() -> No
     assert set(policies) == set(expected)
     for rule_id, rule in expected.items():
         policy = policies[rule_id]
-        assert isinstance(policy, ResourceValidationPolicy if rule.kind == "resource" else StackValidationPolicy)
+        assert isinstance(
+            policy, ResourceValidationPolicy if rule.kind == "resource" else StackValidationPolicy
+        )
         assert policy.enforcement_level == EnforcementLevel(rule.enforcement)
         assert policy.severity is not None and policy.severity.value == rule.severity
         assert policy.description == rule.title
@@ -97,9 +110,13 @@ def test_pack_honours_active_waivers_but_not_for_unwaivable_rules(chiyoda: Tenan
 
     _, volume = RESOURCE_CASES["NET-006"]  # waivable
     _, router = RESOURCE_CASES["NET-001"]  # waivable: false
-    ward = dataclasses.replace(chiyoda, waivers=(
-        Waiver("NET-006", "migration of the legacy volume", "CISO", date(2026, 12, 31)),
-        Waiver("NET-001", "trying to waive the unwaivable", "CISO", date(2026, 12, 31))))
+    ward = dataclasses.replace(
+        chiyoda,
+        waivers=(
+            Waiver("NET-006", "migration of the legacy volume", "CISO", date(2026, 12, 31)),
+            Waiver("NET-001", "trying to waive the unwaivable", "CISO", date(2026, 12, 31)),
+        ),
+    )
     policies = _policies({"131016": ward})
     assert _violations(policies["NET-006"], _args(volume)) == []
     assert _violations(policies["NET-001"], _args(router))

@@ -34,8 +34,9 @@ QUOTA = "openstack:compute/quotaSetV2:QuotaSetV2"
 
 
 def res(type_: str, logical: str, **inputs: Any) -> Resource:
-    return Resource(urn=f"urn:pulumi:ward-131016::wardcloud::{type_}::{logical}", type=type_, name=logical,
-                    inputs=inputs)
+    return Resource(
+        urn=f"urn:pulumi:ward-131016::wardcloud::{type_}::{logical}", type=type_, name=logical, inputs=inputs
+    )
 
 
 def tags(segment: str | None = None, ward: str = "131016") -> list[str]:
@@ -43,98 +44,228 @@ def tags(segment: str | None = None, ward: str = "131016") -> list[str]:
 
 
 def backup(segment: str = "mynumber", **meta: str) -> dict[str, Any]:
-    metadata = {"ward": "131016", "segment": segment, "purpose": "backup", "retention-days": "35",
-                "offsite-copy": "true", **meta}
+    metadata = {
+        "ward": "131016",
+        "segment": segment,
+        "purpose": "backup",
+        "retention-days": "35",
+        "offsite-copy": "true",
+        **meta,
+    }
     return {"name": f"131016-{segment}-backup", "versioning": True, "metadata": metadata}
 
 
 def audit_log(**overrides: Any) -> dict[str, Any]:
-    inputs = {"name": "131016-audit-log", "versioning": True, "containerWrite": "platform-audit-project-id:*",
-              "metadata": {"ward": "131016", "purpose": "audit-log", "retention-years": "7",
-                           "delete-protected": "true"}}
+    inputs = {
+        "name": "131016-audit-log",
+        "versioning": True,
+        "containerWrite": "platform-audit-project-id:*",
+        "metadata": {
+            "ward": "131016",
+            "purpose": "audit-log",
+            "retention-years": "7",
+            "delete-protected": "true",
+        },
+    }
     inputs.update(overrides)
     return inputs
 
 
 def ingress(remote: str, port: int | None = 443, protocol: str | None = "tcp") -> dict[str, Any]:
-    return {"direction": "ingress", "ethertype": "IPv4", "protocol": protocol, "portRangeMin": port,
-            "portRangeMax": port, "remoteIpPrefix": remote, "securityGroupId": "sg-id"}
+    return {
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": protocol,
+        "portRangeMin": port,
+        "portRangeMax": port,
+        "remoteIpPrefix": remote,
+        "securityGroupId": "sg-id",
+    }
 
 
 # rule ID -> (passing resource, failing resource)
 RESOURCE_CASES: dict[str, tuple[Resource, Resource]] = {
-    "NET-001": (res(ROUTER, "131016-internet-router", tags=tags("internet"), externalNetworkId="platform-egress-network-id"),
-                res(ROUTER, "131016-mynumber-router", tags=tags("mynumber"))),
-    "NET-002": (res(SUBNET, "131016-mynumber-subnet", tags=tags("mynumber"), noGateway=True, cidr="10.1.0.0/20"),
-                res(SUBNET, "131016-mynumber-subnet", tags=tags("mynumber"), cidr="10.1.0.0/20")),
-    "NET-003": (res(FIP, "131016-internet-fip", tags=tags("internet"), pool="egress"),
-                res(FIP, "131016-mynumber-fip", tags=tags("mynumber"), pool="egress")),
-    "NET-006": (res(VOLUME, "131016-mynumber-db", tags=tags("mynumber"), volumeType="encrypted-luks", size=10),
-                res(VOLUME, "131016-mynumber-db", tags=tags("mynumber"), size=10)),
-    "NET-007": (res(ROUTER, "131016-lgwan-router", tags=tags("lgwan"),
-                    externalNetworkId="platform-lgwan-gateway-network-id"),
-                res(ROUTER, "131016-lgwan-router", tags=tags("lgwan"), externalNetworkId="platform-egress-network-id")),
-    "NET-008": (res(ROUTER, "131016-internet-router", tags=tags("internet"),
-                    externalNetworkId="platform-egress-network-id"),
-                res(ROUTER, "131016-internet-router", tags=tags("internet"),
-                    externalNetworkId="platform-lgwan-gateway-network-id")),
-    "NET-011": (res(RULE, "131016-internet-sg-web-in-tcp-443", **ingress("0.0.0.0/0", 443)),
-                res(RULE, "131016-internet-sg-web-in-tcp-22", **ingress("0.0.0.0/0", 22))),
-    "NET-012": (res(RULE, "131016-lgwan-sg-app-in-any", **ingress("10.1.16.0/20", None, None)),
-                res(RULE, "131016-lgwan-sg-app-in-any", **ingress("10.0.0.0/8", None, None))),
-    "NET-013": (res(SECGROUP, "131016-internet-sg-web", tags=tags("internet"), deleteDefaultRules=True),
-                res(SECGROUP, "131016-internet-sg-web", tags=tags("internet"))),
-    "NET-014": (res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), portSecurityEnabled=True, tenantId="p"),
-                res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), portSecurityEnabled=False, tenantId="p")),
-    "NET-015": (res(RULE, "131016-internet-sg-web-out-anywhere", direction="egress", remoteIpPrefix="0.0.0.0/0"),
-                res(RULE, "131016-lgwan-sg-app-out-anywhere", direction="egress", remoteIpPrefix="0.0.0.0/0")),
-    "ISO-001": (res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), shared=False, tenantId="p"),
-                res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), shared=True, tenantId="p")),
-    "ISO-005": (res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), tenantId="131016-project-id"),
-                res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"))),
-    "BAK-003": (res(CONTAINER, "131016-mynumber-backup", **backup()),
-                res(CONTAINER, "131016-mynumber-backup", **{**backup(), "versioning": False})),
-    "BAK-004": (res(CONTAINER, "131016-lgwan-backup", **backup("lgwan")),
-                res(CONTAINER, "131016-lgwan-backup", **backup("lgwan", **{"retention-days": "7"}))),
-    "BAK-005": (res(CONTAINER, "131016-mynumber-backup", **backup()),
-                res(CONTAINER, "131016-mynumber-backup", **backup(**{"offsite-copy": "false"}))),
-    "AUD-003": (res(CONTAINER, "131016-audit-log", **audit_log()),
-                res(CONTAINER, "131016-audit-log", **audit_log(versioning=False))),
-    "AUD-004": (res(CONTAINER, "131016-audit-log", **audit_log()),
-                res(CONTAINER, "131016-audit-log", **audit_log(metadata={
-                    "ward": "131016", "purpose": "audit-log", "retention-years": "1", "delete-protected": "true"}))),
-    "AUD-005": (res(CONTAINER, "131016-audit-log", **audit_log()),
-                res(CONTAINER, "131016-audit-log", **audit_log(containerWrite="131016-project-id:*"))),
-    "QUO-003": (res(QUOTA, "131016-compute-quota", projectId="p", instances=20, cores=80, ram=1024),
-                res(QUOTA, "131016-compute-quota", projectId="p", instances=20, cores=-1, ram=1024)),
-    "TAG-001": (res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
-                res(NETWORK, "131016-lgwan-network", tags=["segment:lgwan"])),
-    "TAG-002": (res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
-                res(NETWORK, "Chiyoda_LGWAN", tags=tags("lgwan"))),
-    "TAG-003": (res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
-                res(NETWORK, "131016-lgwan-network", tags=tags())),
+    "NET-001": (
+        res(
+            ROUTER,
+            "131016-internet-router",
+            tags=tags("internet"),
+            externalNetworkId="platform-egress-network-id",
+        ),
+        res(ROUTER, "131016-mynumber-router", tags=tags("mynumber")),
+    ),
+    "NET-002": (
+        res(SUBNET, "131016-mynumber-subnet", tags=tags("mynumber"), noGateway=True, cidr="10.1.0.0/20"),
+        res(SUBNET, "131016-mynumber-subnet", tags=tags("mynumber"), cidr="10.1.0.0/20"),
+    ),
+    "NET-003": (
+        res(FIP, "131016-internet-fip", tags=tags("internet"), pool="egress"),
+        res(FIP, "131016-mynumber-fip", tags=tags("mynumber"), pool="egress"),
+    ),
+    "NET-006": (
+        res(VOLUME, "131016-mynumber-db", tags=tags("mynumber"), volumeType="encrypted-luks", size=10),
+        res(VOLUME, "131016-mynumber-db", tags=tags("mynumber"), size=10),
+    ),
+    "NET-007": (
+        res(
+            ROUTER,
+            "131016-lgwan-router",
+            tags=tags("lgwan"),
+            externalNetworkId="platform-lgwan-gateway-network-id",
+        ),
+        res(
+            ROUTER, "131016-lgwan-router", tags=tags("lgwan"), externalNetworkId="platform-egress-network-id"
+        ),
+    ),
+    "NET-008": (
+        res(
+            ROUTER,
+            "131016-internet-router",
+            tags=tags("internet"),
+            externalNetworkId="platform-egress-network-id",
+        ),
+        res(
+            ROUTER,
+            "131016-internet-router",
+            tags=tags("internet"),
+            externalNetworkId="platform-lgwan-gateway-network-id",
+        ),
+    ),
+    "NET-011": (
+        res(RULE, "131016-internet-sg-web-in-tcp-443", **ingress("0.0.0.0/0", 443)),
+        res(RULE, "131016-internet-sg-web-in-tcp-22", **ingress("0.0.0.0/0", 22)),
+    ),
+    "NET-012": (
+        res(RULE, "131016-lgwan-sg-app-in-any", **ingress("10.1.16.0/20", None, None)),
+        res(RULE, "131016-lgwan-sg-app-in-any", **ingress("10.0.0.0/8", None, None)),
+    ),
+    "NET-013": (
+        res(SECGROUP, "131016-internet-sg-web", tags=tags("internet"), deleteDefaultRules=True),
+        res(SECGROUP, "131016-internet-sg-web", tags=tags("internet")),
+    ),
+    "NET-014": (
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), portSecurityEnabled=True, tenantId="p"),
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), portSecurityEnabled=False, tenantId="p"),
+    ),
+    "NET-015": (
+        res(RULE, "131016-internet-sg-web-out-anywhere", direction="egress", remoteIpPrefix="0.0.0.0/0"),
+        res(RULE, "131016-lgwan-sg-app-out-anywhere", direction="egress", remoteIpPrefix="0.0.0.0/0"),
+    ),
+    "ISO-001": (
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), shared=False, tenantId="p"),
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), shared=True, tenantId="p"),
+    ),
+    "ISO-005": (
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), tenantId="131016-project-id"),
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
+    ),
+    "BAK-003": (
+        res(CONTAINER, "131016-mynumber-backup", **backup()),
+        res(CONTAINER, "131016-mynumber-backup", **{**backup(), "versioning": False}),
+    ),
+    "BAK-004": (
+        res(CONTAINER, "131016-lgwan-backup", **backup("lgwan")),
+        res(CONTAINER, "131016-lgwan-backup", **backup("lgwan", **{"retention-days": "7"})),
+    ),
+    "BAK-005": (
+        res(CONTAINER, "131016-mynumber-backup", **backup()),
+        res(CONTAINER, "131016-mynumber-backup", **backup(**{"offsite-copy": "false"})),
+    ),
+    "AUD-003": (
+        res(CONTAINER, "131016-audit-log", **audit_log()),
+        res(CONTAINER, "131016-audit-log", **audit_log(versioning=False)),
+    ),
+    "AUD-004": (
+        res(CONTAINER, "131016-audit-log", **audit_log()),
+        res(
+            CONTAINER,
+            "131016-audit-log",
+            **audit_log(
+                metadata={
+                    "ward": "131016",
+                    "purpose": "audit-log",
+                    "retention-years": "1",
+                    "delete-protected": "true",
+                }
+            ),
+        ),
+    ),
+    "AUD-005": (
+        res(CONTAINER, "131016-audit-log", **audit_log()),
+        res(CONTAINER, "131016-audit-log", **audit_log(containerWrite="131016-project-id:*")),
+    ),
+    "QUO-003": (
+        res(QUOTA, "131016-compute-quota", projectId="p", instances=20, cores=80, ram=1024),
+        res(QUOTA, "131016-compute-quota", projectId="p", instances=20, cores=-1, ram=1024),
+    ),
+    "TAG-001": (
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
+        res(NETWORK, "131016-lgwan-network", tags=["segment:lgwan"]),
+    ),
+    "TAG-002": (
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
+        res(NETWORK, "Chiyoda_LGWAN", tags=tags("lgwan")),
+    ),
+    "TAG-003": (
+        res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
+        res(NETWORK, "131016-lgwan-network", tags=tags()),
+    ),
 }
 
 OWN = dict(tags=tags("lgwan"), tenantId="131016-project-id")
 OTHER = dict(tags=tags("lgwan", "131024"), tenantId="131024-project-id")
 # rule ID -> (passing graph, failing graph), each a list of resources across stacks
 GRAPH_CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
-    "ISO-002": ([res(NETWORK, "131016-lgwan-network", **OWN),
-                 res(RBAC, "131016-lgwan-rbac", objectType="network", objectId="n",
-                     targetTenant="platform-renkei-project-id", action="access_as_shared")],
-                [res(NETWORK, "131016-lgwan-network", **OWN), res(NETWORK, "131024-lgwan-network", **OTHER),
-                 res(RBAC, "131016-lgwan-rbac", objectType="network", objectId="n",
-                     targetTenant="131024-project-id", action="access_as_shared")]),
-    "ISO-003": ([res(SUBNET, "131016-lgwan-subnet", cidr="10.1.16.0/20", tags=tags("lgwan")),
-                 res(SUBNET, "131024-lgwan-subnet", cidr="10.2.16.0/20", tags=tags("lgwan", "131024"))],
-                [res(SUBNET, "131016-lgwan-subnet", cidr="10.1.16.0/20", tags=tags("lgwan")),
-                 res(SUBNET, "131024-lgwan-subnet", cidr="10.1.24.0/24", tags=tags("lgwan", "131024"))]),
-    "ISO-004": ([res(NETWORK, "131016-lgwan-network", **OWN),
-                 res(ROLE, "131016-admin-role-assignment", groupId="g", projectId="131016-project-id", roleId="r")],
-                [res(NETWORK, "131016-lgwan-network", **OWN), res(NETWORK, "131024-lgwan-network", **OTHER),
-                 res(ROLE, "131016-admin-role-assignment", groupId="g", projectId="131024-project-id", roleId="r")]),
-    "AUD-002": ([res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-audit-log", **audit_log())],
-                [res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-mynumber-backup", **backup())]),
+    "ISO-002": (
+        [
+            res(NETWORK, "131016-lgwan-network", **OWN),
+            res(
+                RBAC,
+                "131016-lgwan-rbac",
+                objectType="network",
+                objectId="n",
+                targetTenant="platform-renkei-project-id",
+                action="access_as_shared",
+            ),
+        ],
+        [
+            res(NETWORK, "131016-lgwan-network", **OWN),
+            res(NETWORK, "131024-lgwan-network", **OTHER),
+            res(
+                RBAC,
+                "131016-lgwan-rbac",
+                objectType="network",
+                objectId="n",
+                targetTenant="131024-project-id",
+                action="access_as_shared",
+            ),
+        ],
+    ),
+    "ISO-003": (
+        [
+            res(SUBNET, "131016-lgwan-subnet", cidr="10.1.16.0/20", tags=tags("lgwan")),
+            res(SUBNET, "131024-lgwan-subnet", cidr="10.2.16.0/20", tags=tags("lgwan", "131024")),
+        ],
+        [
+            res(SUBNET, "131016-lgwan-subnet", cidr="10.1.16.0/20", tags=tags("lgwan")),
+            res(SUBNET, "131024-lgwan-subnet", cidr="10.1.24.0/24", tags=tags("lgwan", "131024")),
+        ],
+    ),
+    "ISO-004": (
+        [
+            res(NETWORK, "131016-lgwan-network", **OWN),
+            res(ROLE, "131016-admin-role-assignment", groupId="g", projectId="131016-project-id", roleId="r"),
+        ],
+        [
+            res(NETWORK, "131016-lgwan-network", **OWN),
+            res(NETWORK, "131024-lgwan-network", **OTHER),
+            res(ROLE, "131016-admin-role-assignment", groupId="g", projectId="131024-project-id", roleId="r"),
+        ],
+    ),
+    "AUD-002": (
+        [res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-audit-log", **audit_log())],
+        [res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-mynumber-backup", **backup())],
+    ),
 }
 
 
@@ -150,8 +281,9 @@ def _with_rule(tenant: Tenant, segment: str, rule: SecurityRule) -> Tenant:
 # rule ID -> how to break Chiyoda for it (Chiyoda as bundled passes every rule)
 TENANT_CASES: dict[str, Callable[[Tenant], Tenant]] = {
     "NET-004": lambda t: _with_rule(t, "mynumber", SecurityRule("tcp", "lgwan", 443, 443)),
-    "NET-005": lambda t: _rules(t, segments=tuple(dataclasses.replace(s, volume_encryption=False)
-                                                  for s in t.segments)),
+    "NET-005": lambda t: _rules(
+        t, segments=tuple(dataclasses.replace(s, volume_encryption=False) for s in t.segments)
+    ),
     "NET-009": lambda t: _with_rule(t, "lgwan", SecurityRule("tcp", "internet", 443, 443)),
     "NET-010": lambda t: _with_rule(t, "internet", SecurityRule("tcp", "0.0.0.0/0", 8080, 8080)),
     "BAK-001": lambda t: _rules(t, backup=BackupPolicy("0 17 * * *", 7, ("mynumber",))),
@@ -185,7 +317,8 @@ def test_registering_a_rule_id_twice_is_refused() -> None:
     registry = catalogue()
     with pytest.raises(ValueError, match="defined twice"):
         registry.rule("NET-001", title="x", severity="low", source="x", remediation="x", kind="tenant")(
-            lambda t, c: [])
+            lambda t, c: []
+        )
 
 
 @pytest.mark.parametrize("rule_id", sorted(RESOURCE_CASES))
@@ -205,8 +338,11 @@ def test_resource_rule(rule_id: str) -> None:
 def test_graph_rule(rule_id: str) -> None:
     passing, failing = GRAPH_CASES[rule_id]
     assert rule_id not in _ids(evaluate((), {"all": Graph("all", tuple(passing))}, CONFIG, TODAY))
-    violations = [v for v in evaluate((), {"all": Graph("all", tuple(failing))}, CONFIG, TODAY).violations
-                  if v.policy == rule_id]
+    violations = [
+        v
+        for v in evaluate((), {"all": Graph("all", tuple(failing))}, CONFIG, TODAY).violations
+        if v.policy == rule_id
+    ]
     assert violations and all(v.ward in ("131016", "131024") for v in violations)
 
 
@@ -225,8 +361,15 @@ def test_unknown_values_from_a_preview_are_not_judged() -> None:
 
 def test_cidr_overlap_is_not_quadratic_and_finds_every_overlap() -> None:
     # 2,000 disjoint subnets of distinct wards plus two that overlap: exactly those two are reported
-    subnets = [res(SUBNET, f"{100000 + i}-lgwan-subnet", cidr=f"10.{i // 256}.{i % 256}.0/24",
-                   tags=tags("lgwan", str(100000 + i))) for i in range(2000)]
+    subnets = [
+        res(
+            SUBNET,
+            f"{100000 + i}-lgwan-subnet",
+            cidr=f"10.{i // 256}.{i % 256}.0/24",
+            tags=tags("lgwan", str(100000 + i)),
+        )
+        for i in range(2000)
+    ]
     subnets.append(res(SUBNET, "199998-lgwan-subnet", cidr="10.0.5.0/25", tags=tags("lgwan", "199998")))
     subnets.append(res(SUBNET, "199999-lgwan-subnet", cidr="10.7.0.128/25", tags=tags("lgwan", "199999")))
     findings = list(catalogue()["ISO-003"].check(subnets, CONFIG))

@@ -27,23 +27,35 @@ def _report(chiyoda: Tenant) -> PolicyReport:
     ward = dataclasses.replace(
         chiyoda,
         source_file="tenants/wards/131016-chiyoda.yaml",
-        security_groups=(*chiyoda.security_groups,
-                         SecurityGroup("kiosk", "internet", (SecurityRule("tcp", "0.0.0.0/0", 8443, 8443),))),
+        security_groups=(
+            *chiyoda.security_groups,
+            SecurityGroup("kiosk", "internet", (SecurityRule("tcp", "0.0.0.0/0", 8443, 8443),)),
+        ),
         audit=AuditPolicy(7, ship_to_central=False),
-        waivers=(Waiver("NET-010", "kiosk vendor endpoint until the 2027 migration", "CISO Tanaka",
-                        date(2026, 12, 31)),),
+        waivers=(
+            Waiver(
+                "NET-010", "kiosk vendor endpoint until the 2027 migration", "CISO Tanaka", date(2026, 12, 31)
+            ),
+        ),
     )
-    router = Resource("urn:pulumi:ward-131016::wardcloud::openstack:networking/router:Router::131016-mynumber-router",
-                      "openstack:networking/router:Router", "131016-mynumber-router",
-                      inputs={"tags": ["ward:131016", "segment:mynumber"]})
-    return evaluate((ward,), {"ward-131016": Graph("ward-131016", (router,))}, PolicyConfig(), date(2026, 11, 29))
+    router = Resource(
+        "urn:pulumi:ward-131016::wardcloud::openstack:networking/router:Router::131016-mynumber-router",
+        "openstack:networking/router:Router",
+        "131016-mynumber-router",
+        inputs={"tags": ["ward:131016", "segment:mynumber"]},
+    )
+    return evaluate(
+        (ward,), {"ward-131016": Graph("ward-131016", (router,))}, PolicyConfig(), date(2026, 11, 29)
+    )
 
 
 def test_golden_sarif_matches_and_is_valid_sarif_2_1_0(chiyoda: Tenant) -> None:
     produced = sarif.render(_report(chiyoda))
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(produced, encoding="utf-8")
-    assert produced == GOLDEN.read_text(encoding="utf-8"), "regenerate with UPDATE_GOLDEN=1 and review the diff"
+    assert produced == GOLDEN.read_text(encoding="utf-8"), (
+        "regenerate with UPDATE_GOLDEN=1 and review the diff"
+    )
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     errors = sorted(Draft4Validator(schema).iter_errors(json.loads(produced)), key=str)
     assert errors == []
@@ -53,12 +65,16 @@ def test_sarif_has_every_rule_with_help_and_results_at_the_tenant_line(chiyoda: 
     log = json.loads(sarif.render(_report(chiyoda)))
     run = log["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [r.id for r in catalogue()]
-    assert all(r["help"]["text"] and r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"])
+    assert all(
+        r["help"]["text"] and r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"]
+    )
     by_rule = {r["ruleId"]: r for r in run["results"]}
     assert set(by_rule) == {"NET-001", "NET-010", "AUD-006"}
     kiosk = by_rule["NET-010"]
-    assert kiosk["suppressions"][0]["status"] == "accepted" and "CISO Tanaka" in kiosk["suppressions"][0][
-        "justification"]
+    assert (
+        kiosk["suppressions"][0]["status"] == "accepted"
+        and "CISO Tanaka" in kiosk["suppressions"][0]["justification"]
+    )
     region = kiosk["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] == chiyoda.location("security_groups")[0]  # the group added has no own line
     assert by_rule["AUD-006"]["level"] == "warning" and by_rule["NET-001"]["level"] == "error"
