@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -84,8 +85,9 @@ def allocate_command(
     inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
     with audited("cost allocate", inputs) as note:  # success or failure, the allocation is on record
         month = _period(period)
-        wards = _wards(settings)
-        rules, bill, usage = read_inputs(bill_path, rules_path, wards, month, usage_path)
+        rules, bill, usage, wards = read_inputs(
+            bill_path, rules_path, lambda: _wards(settings), month, usage_path
+        )
         statement = allocate(bill, rules, wards, month, usage)
         if fmt == "json":
             _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
@@ -102,7 +104,7 @@ def allocate_command(
 
 
 def _write_focus(
-    bill_path: Path, out: Path | None, rules: Rules, wards: list[Ward], statement: Statement
+    bill_path: Path, out: Path | None, rules: Rules, wards: Sequence[Ward], statement: Statement
 ) -> None:
     """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete."""
     splits = row_splits(statement, rules, wards)
@@ -160,7 +162,9 @@ def simulate_command(
 ) -> None:
     """What-if: each ward's charge before and after a ward joins or leaves, with the buy-in flows."""
     if (join is None) == (leave is None):
-        raise click.UsageError("give exactly one of --join CODE6 or --leave CODE6")
+        raise CostError(
+            [Problem("--join/--leave", 0, 0, Code.BAD_CHANGE, "give exactly one of --join or --leave")]
+        )
     change = Change("join" if join else "leave", join or leave or "", day.date())
     month = _period(period) if period else period_of(change.day)
     load_rules(rules_path)  # rules errors first, before tenants and bill

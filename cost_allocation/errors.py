@@ -33,6 +33,7 @@ class Code(StrEnum):
     DUPLICATE_POOL = "COST027"
     BAD_PERIOD = "COST030"
     NO_WARDS = "COST031"
+    BAD_CHANGE = "COST032"
 
 
 class CostError(WardcloudError):

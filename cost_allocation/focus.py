@@ -146,6 +146,48 @@ def locate(
     return problems
 
 
+_NUMERIC = ("DECIMAL", "DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "UBIGINT", "UINTEGER")
+
+
+def _statistics_prove_valid(
+    conn: duckdb.DuckDBPyConnection, path: Path, currency: str, period: Period
+) -> bool:
+    """True when a Parquet file's own statistics show every row valid: typed, no nulls, costs >= 0 (no NaN),
+    one currency, every charge period inside the period. Anything unproven: False, and rows are checked."""
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        return False
+    types = dict(
+        (name, kind)
+        for name, kind, *_ in conn.execute(f"DESCRIBE SELECT * FROM {source_sql(path)}").fetchall()
+    )
+    if not str(types.get("BilledCost", "")).startswith(_NUMERIC) or not all(
+        str(types.get(c, "")).startswith("TIMESTAMP") for c in ("ChargePeriodStart", "ChargePeriodEnd")
+    ):
+        return False
+    start, end = quote(period.start.isoformat()), quote(period.end.isoformat())
+    row = conn.execute(
+        f"""
+        WITH s AS (SELECT * FROM parquet_metadata({quote(str(path))}) WHERE path_in_schema IN
+                   ('BilledCost', 'BillingCurrency', 'ChargePeriodStart', 'ChargePeriodEnd'))
+        SELECT count(DISTINCT row_group_id) = (SELECT count(DISTINCT row_group_id)
+                                               FROM parquet_metadata({quote(str(path))}))
+               AND count(*) = 4 * count(DISTINCT row_group_id)
+               AND bool_and(stats_null_count = 0)
+               AND bool_and(coalesce(stats_nan_count, 0) = 0)
+               AND bool_and(TRY_CAST(stats_min_value AS DECIMAL(38,9)) >= 0)
+                   FILTER (path_in_schema = 'BilledCost')
+               AND bool_and(stats_min_value = {quote(currency)} AND stats_max_value = {quote(currency)}
+                            AND coalesce(min_is_exact, TRUE) AND coalesce(max_is_exact, TRUE))
+                   FILTER (path_in_schema = 'BillingCurrency')
+               AND bool_and(TRY_CAST(stats_min_value AS TIMESTAMPTZ) >= TIMESTAMPTZ {start})
+                   FILTER (path_in_schema = 'ChargePeriodStart')
+               AND bool_and(TRY_CAST(stats_max_value AS TIMESTAMPTZ) <= TIMESTAMPTZ {end})
+                   FILTER (path_in_schema = 'ChargePeriodEnd')
+        FROM s"""
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def _typed(path: Path) -> str:
     return (
         f"(SELECT *, TRY_CAST(BilledCost AS DECIMAL(38,9)) AS _cost, "
@@ -163,6 +205,16 @@ def ward_index(wards: Sequence[Ward]) -> dict[str, str]:
     return {identifier: ward.code for ward in wards for identifier in ward.identifiers}
 
 
+@dataclass(frozen=True)
+class BillScan:
+    """A bill aggregated by account, service and match columns, with the row problems found on the way."""
+
+    path: Path
+    keys: tuple[str, ...]
+    groups: tuple[tuple[Any, ...], ...]
+    problems: tuple[Problem, ...]
+
+
 def read_bill(
     path: Path,
     currency: str,
@@ -172,6 +224,13 @@ def read_bill(
     rules_file: str = "rules",
 ) -> Bill:
     """Validate and aggregate a FOCUS bill in one DuckDB scan; CostError names file and rows."""
+    return classify_bill(scan_bill(path, currency, period, pools, rules_file), pools, wards)
+
+
+def scan_bill(
+    path: Path, currency: str, period: Period, pools: Sequence[Pool], rules_file: str = "rules"
+) -> BillScan:
+    """The one DuckDB scan: group sums and counts of bad values; needs no wards, so it can run meanwhile."""
     with connect() as conn:
         present = columns(conn, path)
         match_columns = list(dict.fromkeys(c for pool in pools for c, _ in pool.match))
@@ -198,14 +257,22 @@ def read_bill(
         )
         start, end = quote(period.start.isoformat()), quote(period.end.isoformat())
         select = ", ".join(f"CAST({ident(k)} AS VARCHAR)" for k in keys)
-        groups = conn.execute(
-            f"SELECT {select}, sum(_cost), count(*), "
-            f"count(*) FILTER (WHERE _cost IS NULL), count(*) FILTER (WHERE _cost < 0), "
-            f"count(*) FILTER (WHERE _start IS NULL OR _end IS NULL), "
-            f"count(*) FILTER (WHERE _start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end} "
-            f"OR _end < _start) "
-            f"FROM {_typed(path)} GROUP BY ALL"
-        ).fetchall()
+        if _statistics_prove_valid(conn, path, currency, period):
+            # every row group's min/max/null statistics already prove cost, currency and period valid:
+            # the scan only sums (the currency is the rules' in every row, so it is a constant key)
+            select = select.replace('CAST("BillingCurrency" AS VARCHAR)', quote(currency))
+            groups = conn.execute(
+                f"SELECT {select}, sum(CAST(BilledCost AS DECIMAL(38,9))), count(*), 0, 0, 0, 0 "
+                f"FROM {source_sql(path)} GROUP BY ALL"
+            ).fetchall()
+        else:
+            groups = conn.execute(
+                f"SELECT {select}, sum(_cost), count(*), "
+                f"count(*) FILTER (WHERE _cost IS NULL), count(*) FILTER (WHERE _cost < 0), "
+                f"count(*) FILTER (WHERE _start IS NULL OR _end IS NULL), "
+                f"count(*) FILTER (WHERE _start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end}) "
+                f"FROM {_typed(path)} GROUP BY ALL"
+            ).fetchall()
         if not groups:
             raise CostError([Problem(str(path), 0, 0, Code.EMPTY_BILL, "the bill has no rows")])
         width = len(keys)
@@ -236,7 +303,7 @@ def read_bill(
             problems += locate(
                 conn,
                 path,
-                f"_start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end} OR _end < _start",
+                f"_start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end}",
                 Code.OUTSIDE_PERIOD,
                 f"charge period {{value}} lies outside --period {period.label} "
                 f"[{period.start}, {period.end})",
@@ -251,6 +318,14 @@ def read_bill(
                 f"BillingCurrency {{value!r}} is not the rules' {currency}",
                 "BillingCurrency",
             )
+    return BillScan(path, tuple(keys), tuple(groups), tuple(problems))
+
+
+def classify_bill(scan: BillScan, pools: Sequence[Pool], wards: Sequence[Ward]) -> Bill:
+    """Direct charges per ward and service, shared cost per pool; unknown wards and unmatched rows: error."""
+    path, keys, groups, problems = scan.path, list(scan.keys), scan.groups, list(scan.problems)
+    width = len(keys)
+    with connect() as conn:
         index = ward_index(wards)
         strangers = sorted(
             {g[0] for g in groups if g[0] is not None and g[0] not in index and WARD_LIKE.match(g[0])}

@@ -219,7 +219,16 @@ def load_rules(path: Path) -> Rules:
     try:
         document = load_document(path)
     except YamlError as exc:
-        raise CostError([exc.args[0]]) from exc
+        problem = exc.problem
+        if problem.code == "TEN004":  # the shared YAML reader words emptiness for tenant files
+            problem = Problem(
+                problem.file,
+                problem.line,
+                problem.column,
+                Code.RULES_SCHEMA,
+                "file is empty: expected a rules mapping (currency, pools, …)",
+            )
+        raise CostError([problem]) from exc
     problems: list[Problem] = []
     validator = Draft202012Validator(RULES_SCHEMA)
     for error in sorted(validator.iter_errors(document.value), key=lambda e: list(map(str, e.absolute_path))):

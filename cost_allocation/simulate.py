@@ -101,7 +101,7 @@ def changed(wards: Sequence[Ward], change: Change, candidates: Sequence[Ward] = 
                         "--date",
                         0,
                         0,
-                        Code.BAD_PERIOD,
+                        Code.BAD_CHANGE,
                         f"{change.ward} joined {ward.joined}; it cannot leave on {change.day}",
                     )
                 ]
@@ -127,7 +127,7 @@ def simulate(
     before_wards = list(wards) + [
         dataclasses.replace(w, joined=date.max, left=None) for w in after_wards if w.code not in codes
     ]
-    rules, bill, usage = read_inputs(bill_path, rules_path, after_wards, period, usage_path)
+    rules, bill, usage, _ = read_inputs(bill_path, rules_path, after_wards, period, usage_path)
     return Simulation(
         change,
         allocate(bill, rules, before_wards, period, usage),

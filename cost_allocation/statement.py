@@ -7,7 +7,8 @@ import io
 import json
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from cost_allocation.buyin import BuyInFlow, buy_in_flows
 from cost_allocation.errors import Code, CostError, Problem
-from cost_allocation.focus import Bill, RowSplit, read_bill, read_usage
+from cost_allocation.focus import Bill, RowSplit, classify_bill, read_usage, scan_bill
 from cost_allocation.rounding import largest_remainder, split_exactly
 from cost_allocation.rules import Rules, load_rules, locate
 from cost_allocation.shares import Period, PoolShares, Ward, check_drivers, participation, pool_shares
@@ -247,28 +248,41 @@ def allocate_files(
     bill_path: Path, rules_path: Path, wards: Sequence[Ward], period: Period, usage_path: Path | None = None
 ) -> Statement:
     """Read rules, bill and usage (or the bill's own usage rows when a usage driver needs them), allocate."""
-    rules, bill, usage = read_inputs(bill_path, rules_path, wards, period, usage_path)
+    rules, bill, usage, _ = read_inputs(bill_path, rules_path, wards, period, usage_path)
     return allocate(bill, rules, wards, period, usage)
 
 
 def read_inputs(
-    bill_path: Path, rules_path: Path, wards: Sequence[Ward], period: Period, usage_path: Path | None = None
-) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction]]:
-    """The rules, the validated bill and the usage an allocation needs."""
+    bill_path: Path,
+    rules_path: Path,
+    wards: Sequence[Ward] | Callable[[], Sequence[Ward]],
+    period: Period,
+    usage_path: Path | None = None,
+) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction], Sequence[Ward]]:
+    """The rules, the validated bill, the usage and the wards an allocation needs.
+
+    `wards` may be a loader: it then runs while DuckDB scans the bill in another thread (DuckDB releases
+    the GIL), so loading tenant files costs no extra wall time on a big bill.
+    """
     rules = load_rules(rules_path)
-    problems = _locate_rules(check_drivers(rules.drivers, wards, rules.source_file), rules)
-    if problems:
-        raise CostError(problems)
-    try:
-        bill = read_bill(bill_path, rules.currency, period, rules.pools, wards, rules.source_file)
-    except CostError as exc:
-        raise CostError(_locate_rules(list(exc.problems), rules)) from exc
-    usage: Mapping[tuple[str, str], Fraction] = {}
-    if usage_path is not None:
-        usage = read_usage(usage_path, wards)
-    elif any(term.driver == "usage" for term in rules.drivers):
-        usage = read_usage(bill_path, wards)
-    return rules, bill, usage
+    usage_source = usage_path
+    if usage_source is None and any(term.driver == "usage" for term in rules.drivers):
+        usage_source = bill_path  # the bill's own ward rows carry ConsumedQuantity
+    with ThreadPoolExecutor(max_workers=2) as background:
+        scanning = background.submit(
+            scan_bill, bill_path, rules.currency, period, rules.pools, rules.source_file
+        )
+        loaded = tuple(wards() if callable(wards) else wards)
+        metering = background.submit(read_usage, usage_source, loaded) if usage_source else None
+        problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file), rules)
+        if problems:
+            raise CostError(problems)
+        try:
+            bill = classify_bill(scanning.result(), rules.pools, loaded)
+        except CostError as exc:
+            raise CostError(_locate_rules(list(exc.problems), rules)) from exc
+        usage: Mapping[tuple[str, str], Fraction] = metering.result() if metering else {}
+    return rules, bill, usage, loaded
 
 
 def _width(text: str) -> int:

@@ -318,15 +318,29 @@ def test_focus_output_keeps_fractional_rows_exact(tmp_path: Path) -> None:
     bill = write_bill(tmp_path / "bill.csv", rows)
     rules = write_rules(tmp_path / "rules.yaml", POOLS)
     out = tmp_path / "focus.csv"
-    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL,
-                     "--format", "focus", "--out", str(out))
+    result = wardctl(
+        "cost",
+        "allocate",
+        "--bill",
+        str(bill),
+        "--rules",
+        str(rules),
+        *APRIL,
+        "--format",
+        "focus",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     con = duckdb.connect()
-    sums = con.execute(f"SELECT sum(BilledCost::DECIMAL(38,9)), count(*) FILTER (WHERE AllocatedMethodId "
-                       f"IS NOT NULL) FROM read_csv('{out}', all_varchar=true)").fetchone()
+    sums = con.execute(
+        f"SELECT sum(BilledCost::DECIMAL(38,9)), count(*) FILTER (WHERE AllocatedMethodId "
+        f"IS NOT NULL) FROM read_csv('{out}', all_varchar=true)"
+    ).fetchone()
     assert sums == (Decimal("1007.623456789"), 46)  # 2 shared rows × 23 members in April 2024
-    stdout = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL,
-                     "--format", "focus")
+    stdout = wardctl(
+        "cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL, "--format", "focus"
+    )
     assert stdout.exit_code == 0 and stdout.output == out.read_text(encoding="utf-8")
 
 
@@ -343,3 +357,116 @@ def test_sample_files_are_what_the_generator_writes(tmp_path: Path) -> None:
     generate(WARDS_DIR, tmp_path)
     for name in ("bill-2023-07.csv", "usage-2023-07.csv"):
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--join", "131997"], "131997 is not a ward"),
+        (["--join", "131016", "--leave", "131024"], "exactly one"),
+        (["--leave", "131105"], "cannot leave"),
+    ],
+)
+def test_simulate_rejects_bad_changes(tmp_path: Path, args: list[str], expected: str) -> None:
+    out = tmp_path / "sim.json"
+    result = wardctl(
+        "cost",
+        "simulate",
+        *args,
+        "--date",
+        "2023-07-10",
+        "--bill",
+        str(BILL),
+        "--rules",
+        str(RULES),
+        "--usage",
+        str(USAGE),
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 1 and expected in result.output and not out.exists()
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_empty_rules_file(tmp_path: Path) -> None:
+    bill = write_bill(tmp_path / "bill.csv", [row(1)])
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("# nothing yet\n", encoding="utf-8")
+    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL)
+    assert result.exit_code == 1 and "rules.yaml" in result.output
+    assert "expected a rules mapping" in result.output
+
+
+def test_rules_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    bill = write_bill(tmp_path / "bill.csv", [row(1)])
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("currency: JPY\npools: [\n", encoding="utf-8")
+    result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(rules), *APRIL)
+    assert result.exit_code == 1 and "rules.yaml:" in result.output and "internal error" not in result.output
+
+
+def test_the_commands_in_docs_cost_md_run() -> None:
+    import re
+    import shlex
+
+    text = (EXAMPLES.parents[1] / "docs" / "cost.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert block
+    script = block.group(1).replace("\\\n", " ")
+    commands = [line.split("#")[0].strip() for line in script.splitlines() if line.startswith("wardctl")]
+    assert len(commands) == 2
+    for command in commands:
+        args = shlex.split(command.replace("$E", str(EXAMPLES)))[1:]
+        result = wardctl(*args)
+        assert result.exit_code == 0, (command, result.output)
+        assert "TOTAL" in result.output
+
+
+def typed_parquet(source: Path, target: Path, where: str = "TRUE", cost: str = "BilledCost") -> Path:
+    """The sample bill as typed Parquet (decimal cost, timestamp periods), as exporters write it."""
+    duckdb.connect().execute(
+        f"COPY (SELECT * REPLACE (CAST({cost} AS DECIMAL(18,2)) AS BilledCost, "
+        f"CAST(ChargePeriodStart AS TIMESTAMP) AS ChargePeriodStart, "
+        f"CAST(ChargePeriodEnd AS TIMESTAMP) AS ChargePeriodEnd) "
+        f"FROM read_csv('{source}', all_varchar=true) WHERE {where}) TO '{target}' (FORMAT PARQUET)"
+    )
+    return target
+
+
+def test_typed_parquet_gives_the_same_allocation_as_csv(tmp_path: Path) -> None:
+    parquet = typed_parquet(BILL, tmp_path / "bill.parquet")
+    args = ["--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07", "--format", "json"]
+    from_parquet = wardctl("cost", "allocate", "--bill", str(parquet), *args)
+    from_csv = wardctl("cost", "allocate", "--bill", str(BILL), *args)
+    assert from_parquet.exit_code == 0, from_parquet.output
+    assert json.loads(from_parquet.output) == json.loads(from_csv.output)
+
+
+@pytest.mark.parametrize(
+    ("cost", "period", "expected"),
+    [
+        ("CASE WHEN ServiceName = 'renkei' THEN '-1' ELSE BilledCost END", "2023-07", "is negative"),
+        ("BilledCost", "2023-06", "outside --period 2023-06"),
+    ],
+)
+def test_typed_parquet_bad_rows_are_still_found(
+    tmp_path: Path, cost: str, period: str, expected: str
+) -> None:
+    parquet = typed_parquet(BILL, tmp_path / "bill.parquet", cost=cost)
+    out = tmp_path / "out.json"
+    result = wardctl(
+        "cost",
+        "allocate",
+        "--bill",
+        str(parquet),
+        "--rules",
+        str(RULES),
+        "--usage",
+        str(USAGE),
+        "--period",
+        period,
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 1 and expected in result.output and "bill.parquet" in result.output
+    assert "row " in result.output and not out.exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cost_allocation.helpers import EXAMPLES
+from tests.cost_allocation.helpers import EXAMPLES, REPO
 
 # pandera 0.17 (pinned by focus-validator 1.0.0) imports multimethod.overload, gone from multimethod 2
 REQUIREMENTS = ["focus-validator==1.0.0", "multimethod<1.11"]
@@ -39,7 +39,8 @@ def validator_venv(root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def focus_validator(request: pytest.FixtureRequest) -> Path:
-    return validator_venv(Path(request.config.cache.mkdir("focus-validator-venv")))
+    cache = request.config.cache  # None under -p no:cacheprovider: then the gitignored .venv-focus
+    return validator_venv(Path(cache.mkdir("focus-validator-venv")) if cache else REPO / ".venv-focus")
 
 
 def run_validator(root: Path, data: Path) -> subprocess.CompletedProcess[str]:

@@ -191,8 +191,10 @@ def test_any_declared_driver_is_a_coefficient_like_seal_registrations(tmp_path: 
 
 
 def test_usage_driver_reads_consumed_quantity_of_the_wards_rows(tmp_path: Path) -> None:
-    pools = ("  - id: bousai\n    match: {ServiceName: [bousai]}\n"
-             "    split: [{driver: usage, unit: vCPU-Hours, weight: 1.0}]\n")
+    pools = (
+        "  - id: bousai\n    match: {ServiceName: [bousai]}\n"
+        "    split: [{driver: usage, unit: vCPU-Hours, weight: 1.0}]\n"
+    )
     wards = [ward("131016"), ward("131024")]
     rows = [
         row(900, service="bousai"),
