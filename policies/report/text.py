@@ -37,7 +37,7 @@ def render(report: PolicyReport) -> str:
     s = report.summary()
     verdict = "passed" if s["passed"] else "FAILED"
     lines.append(
-        f"{s["rules"]} rules, {s["wards"]} ward(s), {s["resources"]} resources: "
+        f"{s['rules']} rules, {s['wards']} ward(s), {s['resources']} resources: "
         f"{s['mandatory']} mandatory, {s['advisory']} advisory, {s['waived']} waived, "
         f"{s['expired_waivers']} expired waiver(s) — {verdict}"
     )
