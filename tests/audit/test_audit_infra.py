@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from tests.audit.logfile import log_lines
 from tests.infra.conftest import two_wards  # noqa: F401 - fixtures
 from tests.infra.test_infra_apply_cli import fake_pulumi, no_cloud_env, set_left  # noqa: F401 - fixtures
@@ -77,3 +79,24 @@ def test_destroy_dry_run_writes_nothing(two_wards: Path, state: Path) -> None:  
     set_left(two_wards, "2024-03-31")
     assert infra_wardctl(two_wards, state, "destroy", "--ward", "131130", "--dry-run").exit_code == 2
     assert records(state) == []
+
+
+def test_apply_records_the_waivers_its_wards_used(
+        fake_pulumi: Path, two_wards: Path, state: Path) -> None:  # noqa: F811
+    shibuya = two_wards / "131130-shibuya.yaml"
+    document = yaml.safe_load(shibuya.read_text(encoding="utf-8"))
+    internet = document["security_groups"][2]["ingress"]
+    internet.append({"protocol": "tcp", "ports": 8080, "source": "0.0.0.0/0"})  # NET-010, waived below
+    document["waivers"] = [{"policy": "NET-010", "justification": "legacy kiosk endpoint until migration",
+                            "approver": "CISO Tanaka", "expires": "2099-12-31"}]
+    shibuya.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    result = infra_wardctl(two_wards, state, "apply", "--yes")
+
+    by_stack = {(r["summary"]["stack"], r["outcome"]): r["summary"] for r in records(state)}
+    assert result.exit_code == 0, result.output
+    for outcome in ("started", "success"):
+        used = by_stack[("ward-131130", outcome)]["waivers_used"]
+        assert {(w["policy"], w["approver"], w["expires"]) for w in used} == {
+            ("NET-010", "CISO Tanaka", "2099-12-31")}
+        assert "waivers_used" not in by_stack[("ward-131016", outcome)]
