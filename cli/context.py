@@ -12,3 +12,5 @@ class Settings:
 
     tenants_dir: Path
     state_dir: Path
+    actor: str | None = None  # --actor / WARDCTL_ACTOR; None: the OS user (audit.recorder.resolve_actor)
+    audit_log: Path | None = None  # --audit-log / WARDCTL_AUDIT_LOG; None: <state_dir>/audit.jsonl

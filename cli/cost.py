@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cli.audit import audited
 from cli.context import Settings
 from cost_allocation.errors import Code, CostError, Problem
 from cost_allocation.focus import period_of, write_focus_split
@@ -82,26 +83,32 @@ def allocate_command(
     out: Path | None,
 ) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
-    month = _period(period)
-    rules, bill, usage, wards = read_inputs(
-        bill_path, rules_path, lambda: _wards(settings), month, usage_path
-    )
-    statement = allocate(bill, rules, wards, month, usage)
-    if fmt == "json":
-        _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
-    elif fmt == "csv":
-        _emit(render_csv(statement), out)
-    elif fmt == "text":
-        _emit(render_text(statement), out)
-    elif fmt == "xlsx":
-        if out is None:
-            raise click.UsageError("--format xlsx needs --out FILE.xlsx")
-        from reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
+    inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
+    with audited("cost allocate", inputs) as note:  # success or failure, the allocation is on record
+        month = _period(period)
+        rules, bill, usage, wards = read_inputs(
+            bill_path, rules_path, lambda: _wards(settings), month, usage_path
+        )
+        statement = allocate(bill, rules, wards, month, usage)
+        if fmt == "json":
+            _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
+        elif fmt == "csv":
+            _emit(render_csv(statement), out)
+        elif fmt == "text":
+            _emit(render_text(statement), out)
+        elif fmt == "xlsx":
+            if out is None:
+                raise click.UsageError("--format xlsx needs --out FILE.xlsx")
+            from reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
 
-        write_statements_xlsx(statement.to_json(), out, tenants_dir=settings.tenants_dir,
-                              inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
-    else:
-        _write_focus(bill_path, out, rules, wards, statement)
+            write_statements_xlsx(statement.to_json(), out, tenants_dir=settings.tenants_dir,
+                                  inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
+        else:
+            _write_focus(bill_path, out, rules, wards, statement)
+        note.summary.update({"period": statement.period.label, "currency": statement.currency,
+                             "total": statement.total, "out": str(out) if out else None,
+                             "totals": {w.code: w.total for w in statement.wards}})
+        note.wards.extend(w.code for w in statement.wards)
 
 
 def _write_focus(

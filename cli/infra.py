@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.audit import audited_stacks, waivers_used
 from cli.context import Settings
 from cli.output import echo_json
 from infra.errors import InfraError
@@ -22,6 +23,7 @@ from wardcloud_core.files import write_atomic
 if TYPE_CHECKING:
     from infra.plan import Plan
     from policies.engine import PolicyReport
+    from tenants.model import Tenant
 
 # The infra library loads the Pulumi SDK (about a second): commands import it when they run, so
 # `wardctl validate` and `--help` stay fast.
@@ -154,19 +156,45 @@ def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | Non
         return EXIT_NO_CHANGES
     if not yes:
         click.confirm("Apply these changes?", abort=True)
-    outcomes = run_apply(
-        result,
-        environment,
-        settings.state_dir,
-        settings.tenants_dir,
-        log=lambda line: click.echo(line, err=True),
-        jobs=jobs or 2,
+    outcomes = audited_stacks(
+        "apply",
+        {"tenants": settings.tenants_dir},
+        _apply_summaries(tenants, result),
+        lambda: run_apply(
+            result,
+            environment,
+            settings.state_dir,
+            settings.tenants_dir,
+            log=lambda line: click.echo(line, err=True),
+            jobs=jobs or 2,
+        ),
     )
     for outcome in outcomes:
         click.echo(
             f"{outcome.stack}: applied" if outcome.ok else f"{outcome.stack}: FAILED {outcome.message}"
         )
     return EXIT_NO_CHANGES if all(o.ok for o in outcomes) else EXIT_ERROR
+
+
+def _apply_summaries(tenants: Sequence[Tenant], plan: Plan) -> dict[str, dict[str, Any]]:
+    """Per changed stack, what its audit records say: change counts and the waivers its ward used."""
+    from policies.engine import plan_report
+
+    used = waivers_used(plan_report(tenants, {s: p.graph for s, p in plan.stacks.items()}).violations)
+    summaries: dict[str, dict[str, Any]] = {}
+    for stack in plan.changed_stacks():
+        summaries[stack] = dict(_change_counts(plan, stack))
+        waivers = [w for w in used if f"ward-{w['ward']}" == stack]
+        if waivers:  # any use of a waiver is on record
+            summaries[stack]["waivers_used"] = waivers
+    return summaries
+
+
+def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
+    """What the audit record of one stack's apply or destroy says it changes."""
+    changes = plan.stacks[stack].changes
+    counts = {"create": len(changes.create), "update": len(changes.update), "delete": len(changes.delete)}
+    return counts | {"retained": len(plan.stacks[stack].retained)} if changes.delete else counts
 
 
 @click.command()
@@ -188,13 +216,20 @@ def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, fmt: str) -
     assert environment is not None
     if not yes:
         click.confirm(f"Destroy ward-{code}?", abort=True)
-    outcome = run_destroy(
-        f"ward-{code}",
-        environment,
-        settings.state_dir,
-        settings.tenants_dir,
-        log=lambda line: click.echo(line, err=True),
-    )
+    outcome = audited_stacks(
+        "destroy",
+        {"tenants": settings.tenants_dir},
+        {f"ward-{code}": _change_counts(result, f"ward-{code}")},
+        lambda: [
+            run_destroy(
+                f"ward-{code}",
+                environment,
+                settings.state_dir,
+                settings.tenants_dir,
+                log=lambda line: click.echo(line, err=True),
+            )
+        ],
+    )[0]
     click.echo(
         f"{outcome.stack}: destroyed (audit log retained)"
         if outcome.ok

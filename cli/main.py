@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from cli.audit import audit
 from cli.context import Settings
 from cli.cost import cost
 from cli.cost_usage import usage
@@ -60,11 +61,17 @@ class WardctlGroup(click.Group):
 @click.option("--state", "state_dir", type=click.Path(path_type=Path), envvar="WARDCTL_STATE",
               default=Path(".wardctl"), show_default=True, show_envvar=True,
               help="State directory (applied graphs, audit log, Pulumi file backend).")
+@click.option("--actor", envvar="WARDCTL_ACTOR", default=None, show_envvar=True,
+              help="Who is acting, for the audit log (default: the OS user).")
+@click.option("--audit-log", "audit_log", type=click.Path(path_type=Path, dir_okay=False),
+              envvar="WARDCTL_AUDIT_LOG", default=None, show_envvar=True,
+              help="Audit log file (default: STATE/audit.jsonl).")
 @click.version_option(package_name="wardcloud")
 @click.pass_context
-def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path) -> None:
+def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path, actor: str | None,
+        audit_log: Path | None) -> None:
     """Control plane of the private cloud Tokyo's 23 special wards share."""
-    ctx.obj = Settings(tenants_dir=tenants_dir, state_dir=state_dir)
+    ctx.obj = Settings(tenants_dir=tenants_dir, state_dir=state_dir, actor=actor, audit_log=audit_log)
 
 
 cli.add_command(validate)
@@ -79,6 +86,7 @@ cost.add_command(usage)  # `cost usage` reads the live cloud (live/usage.py)
 cli.add_command(report)
 cli.add_command(inventory)
 cli.add_command(drift_command)
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
 import click
 
+from cli.audit import AuditNote, audited, ci_environment, record_command, waivers_used
 from cli.context import Settings
 from cli.output import echo_json
 from wardcloud_core.files import write_atomic
@@ -38,6 +40,7 @@ def policy() -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Judge waiver expiry as of this date (default: today).",
 )
+@click.option("--ci", is_flag=True, help="CI mode (also when $CI is set): the run goes into the audit log.")
 @click.pass_obj
 def check_command(
     settings: Settings,
@@ -47,28 +50,39 @@ def check_command(
     config_path: Path | None,
     spec_only: bool,
     today: object,
+    ci: bool,
 ) -> None:
     """Evaluate every rule; exit 1 on any unwaived mandatory violation (advisories do not fail)."""
     from policies.engine import check
     from policies.report import render
 
-    day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
-    report = check(
-        settings.tenants_dir, config_path=config_path, wards=wards, today=day, render=not spec_only
-    )
-    output = render(report, fmt)
-    if out is not None:
-        write_atomic(out, output)
-        s = report.summary()
-        click.echo(
-            f"{out}: {s['violations']} violation(s), {s['mandatory']} blocking — "
-            f"{'passed' if report.passed else 'FAILED'}",
-            err=True,
+    ci_mode = ci or ci_environment()
+    inputs = {"tenants": settings.tenants_dir, "config": config_path}
+    # In CI mode every run is recorded (failures too); elsewhere only a run that used a waiver.
+    with audited("policy check", inputs) if ci_mode else nullcontext(AuditNote()) as note:
+        day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
+        report = check(
+            settings.tenants_dir, config_path=config_path, wards=wards, today=day, render=not spec_only
         )
-    else:
-        click.echo(output, nl=False)
-    if not report.passed:
-        raise SystemExit(1)
+        used = waivers_used(report.violations)
+        note.summary.update(report.summary() | {"ci": ci_mode, "waivers_used": used})
+        note.wards.extend(report.wards)
+        if used and not ci_mode:
+            outcome, code = ("success", 0) if report.passed else ("failure", 1)
+            record_command("policy check", inputs, outcome, code, note.summary, note.wards)
+        output = render(report, fmt)
+        if out is not None:
+            write_atomic(out, output)
+            s = report.summary()
+            click.echo(
+                f"{out}: {s['violations']} violation(s), {s['mandatory']} blocking — "
+                f"{'passed' if report.passed else 'FAILED'}",
+                err=True,
+            )
+        else:
+            click.echo(output, nl=False)
+        if not report.passed:
+            raise SystemExit(1)
 
 
 @policy.command("list")

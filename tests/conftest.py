@@ -1,4 +1,8 @@
-"""Shared fixtures: the real CLI, the bundled ward files, temporary copies to break."""
+"""Shared fixtures: the real CLI, the bundled ward files, temporary copies to break.
+
+Suite-wide, commands that write audit records (cost allocate, apply, …) write them under a
+temporary directory, never into the checkout's .wardctl/.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,11 @@ from cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_WARDS = ROOT / "tenants" / "wards"
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARDCTL_AUDIT_LOG", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
 
 
 @pytest.fixture

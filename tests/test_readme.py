@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shlex
 
-import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
@@ -24,13 +23,15 @@ def test_readme_opens_with_setup_and_test_commands_that_ci_runs():
     assert setup in ci and tests in ci
 
 
-@pytest.mark.parametrize(("command", "exit_code"), EXAMPLE.findall(README), ids=lambda v: str(v)[:60])
-def test_readme_example_runs(command, exit_code, tmp_path, monkeypatch):
+def test_readme_tour_runs_in_order(tmp_path, monkeypatch):
+    """The tour's `$ wardctl` lines, run one after the other as a reader would, sharing state and audit log."""
+    examples = EXAMPLE.findall(README)
+    assert len(examples) >= 8
     # run from a scratch directory that sees the project's data, so outputs land in tmp_path
     for name in ("tenants", "cost_allocation", "policies", "infra"):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
-    args = shlex.split(command)[1:]
-    result = CliRunner().invoke(cli, args, env={"WARDCTL_STATE": str(tmp_path / "state")},
-                                catch_exceptions=False)
-    assert result.exit_code == int(exit_code or 0), result.output
+    env = {"WARDCTL_STATE": str(tmp_path / "state"), "WARDCTL_AUDIT_LOG": str(tmp_path / "state" / "audit.jsonl")}
+    for command, exit_code in examples:
+        result = CliRunner().invoke(cli, shlex.split(command)[1:], env=env, catch_exceptions=False)
+        assert result.exit_code == int(exit_code or 0), f"$ {command}\n{result.output}"

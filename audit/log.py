@@ -1,0 +1,316 @@
+"""The append-only, hash-chained audit log: append under a lock, verify by streaming, repair a torn tail.
+
+Layout: JSON Lines, one canonical record per line (audit.record), record N on line N. Appends open the
+file with O_APPEND, take an exclusive `flock`, read the last record for its seq and hash, write every new
+line in one `write`, and fsync before releasing the lock, so concurrent `wardctl` processes serialise and
+the chain never forks. Readers take a shared lock so they never see a half-written line. A crash can
+only leave a last line without its newline; `verify` reports it and `truncate_torn` removes it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from audit.errors import AuditError, Code, Problem
+from audit.record import GENESIS, Entry, Record, body_sha256, check_shape, is_hex_hash, sealed_line
+
+_TAIL_CHUNK = 64 * 1024
+_PREVIEW = 60
+
+
+def utc_now() -> str:
+    """Current UTC time in the log's fixed-width form, e.g. 2026-11-29T04:01:29.123456Z."""
+    return format_time(datetime.now(UTC))
+
+
+def format_time(moment: datetime) -> str:
+    """`moment` (naive = UTC) in the log's fixed-width form, so times compare as strings."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A head published elsewhere: `SEQ:HASH` (or a bare HASH) that the log must still contain."""
+
+    seq: int | None
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """`SEQ:HASH` or `HASH`; raises AuditError on anything else."""
+        seq_text, _, hash_text = text.strip().rpartition(":")
+        hash_text = hash_text.lower()
+        if not is_hex_hash(hash_text) or (seq_text and not (seq_text.isdigit() and int(seq_text) > 0)):
+            raise AuditError([Problem("--anchor", 0, 0, Code.BAD_ANCHOR,
+                                      f"anchor {text!r} is not SEQ:HASH or HASH (64 hex digits)")])
+        return cls(int(seq_text) if seq_text else None, hash_text)
+
+    def token(self) -> str:
+        """The printable form `SEQ:HASH`."""
+        return f"{self.seq}:{self.hash}" if self.seq is not None else self.hash
+
+
+@dataclass(frozen=True)
+class TornTail:
+    """The bytes after the last newline: a record whose write was cut short."""
+
+    line: int
+    offset: int
+    length: int
+    preview: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"line": self.line, "offset": self.offset, "bytes": self.length, "preview": self.preview}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Outcome of recomputing the chain: counts and head of the intact prefix, and the first problem."""
+
+    path: Path
+    records: int
+    first_time: str | None
+    last_time: str | None
+    head_seq: int
+    head_hash: str
+    anchor: Anchor | None
+    problem: Problem | None
+    torn: TornTail | None
+
+    @property
+    def valid(self) -> bool:
+        return self.problem is None
+
+    def to_json(self) -> dict[str, object]:
+        return {"valid": self.valid, "log": str(self.path), "records": self.records,
+                "first_time": self.first_time, "last_time": self.last_time,
+                "head": {"seq": self.head_seq, "hash": self.head_hash},
+                "anchor": self.anchor.token() if self.anchor else None,
+                "problems": [self.problem.to_json()] if self.problem else [],
+                "torn": self.torn.to_json() if self.torn else None}
+
+
+def _problem(path: Path, line: int, code: Code, message: str) -> Problem:
+    return Problem(str(path), line, 0, code, message)
+
+
+@contextmanager
+def _shared(path: Path) -> Iterator[BinaryIO]:
+    """The log opened for reading under a shared lock (appends wait until we are done)."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise AuditError([_problem(path, 0, Code.NO_LOG, "no audit log here (nothing recorded yet, "
+                                   "or it was deleted)")]) from None
+    except OSError as exc:
+        raise AuditError([_problem(path, 0, Code.UNREADABLE, f"cannot read: {exc.strerror}")]) from None
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        yield handle
+
+
+def _parse(raw: bytes, path: Path, line: int) -> Record:
+    """The record on `line` (without its newline), checked to be intact on its own; AuditError if not."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise AuditError([_problem(path, line, Code.MALFORMED, f"record {line} is not valid JSON ({exc})")]) \
+            from None
+    why = check_shape(data)
+    if why is not None:
+        raise AuditError([_problem(path, line, Code.MALFORMED, f"record {line} is not a record: {why}")])
+    record = Record.from_json(data)
+    if body_sha256(raw) != record.hash:
+        raise AuditError([_problem(path, line, Code.EDITED,
+                                   f"record {line} was edited: its bytes do not match its hash")])
+    return record
+
+
+def _preview(raw: bytes) -> str:
+    text = raw[:_PREVIEW].decode("utf-8", errors="replace")
+    return text + ("…" if len(raw) > _PREVIEW else "")
+
+
+def verify(path: Path, anchor: Anchor | None = None) -> Verification:
+    """Recompute the whole chain in one streaming pass (constant memory); stop at the first bad record."""
+    expected, prev, first_time, last_time = 1, GENESIS, None, None
+    anchor_seen = anchor is None
+    problem: Problem | None = None
+    torn: TornTail | None = None
+    with _shared(path) as handle:
+        offset = 0
+        for raw in handle:
+            line = expected
+            if not raw.endswith(b"\n"):
+                torn = TornTail(line, offset, len(raw), _preview(raw))
+                problem = _problem(path, line, Code.TORN,
+                                   f"record {line} is torn: the last line has {len(raw)} bytes and no "
+                                   "newline (a crash mid-write); `wardctl audit repair --truncate-torn` "
+                                   "removes it")
+                break
+            try:
+                record = _parse(raw[:-1], path, line)
+            except AuditError as exc:
+                problem = exc.problems[0]
+                break
+            if record.seq != expected:
+                problem = _problem(path, line, Code.SEQUENCE,
+                                   f"record {line}: found record {record.seq} where record {expected} "
+                                   "belongs (a record was removed, reordered or inserted here)")
+                break
+            if record.prev != prev:
+                problem = _problem(path, line, Code.CHAIN,
+                                   f"record {line}: its prev hash is not the hash of record {line - 1} "
+                                   "(the chain was rewritten here)")
+                break
+            if anchor is not None and not anchor_seen:
+                if anchor.seq == record.seq and anchor.hash != record.hash:
+                    problem = _problem(path, line, Code.ANCHOR,
+                                       f"record {line} is not the anchored record {anchor.token()}: "
+                                       "the log was rewritten")
+                    break
+                anchor_seen = anchor.hash == record.hash and anchor.seq in (None, record.seq)
+            first_time = first_time or record.time
+            last_time, prev = record.time, record.hash
+            expected += 1
+            offset += len(raw)
+    records = expected - 1
+    if problem is None and not anchor_seen and anchor is not None:
+        if anchor.seq is not None and anchor.seq > records:
+            missing = (f"record {records + 1}" if anchor.seq == records + 1
+                       else f"records {records + 1}..{anchor.seq}")
+            problem = _problem(path, records + 1, Code.ANCHOR,
+                               f"{missing} missing: the log ends at record {records} but the anchor names "
+                               f"record {anchor.seq} (the tail was truncated)")
+        else:
+            problem = _problem(path, records + 1, Code.ANCHOR,
+                               f"anchor {anchor.hash} is not in the log ({records} records): "
+                               "the log was truncated or rewritten")
+    return Verification(path, records, first_time, last_time, records, prev, anchor, problem, torn)
+
+
+def read_records(path: Path) -> Iterator[Record]:
+    """Every intact record in order, streaming; stops before a torn tail; AuditError on a damaged line."""
+    with _shared(path) as handle:
+        for line, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                return
+            yield _parse(raw[:-1], path, line)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _tail(fd: int, size: int) -> tuple[int, bytes]:
+    """Offset and bytes of the last line without its newline (the torn fragment if there is no newline)."""
+    end = size - 1 if size and os.pread(fd, 1, size - 1) == b"\n" else size
+    start, chunk = end, b""  # chunk always holds the bytes [start, end)
+    while start > 0:
+        step = min(_TAIL_CHUNK, start)
+        chunk = os.pread(fd, step, start - step) + chunk
+        start -= step
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1, chunk[newline + 1:]
+    return 0, chunk
+
+
+def _last_record(fd: int, path: Path) -> Record | None:
+    """The last record, read from the end of the file; refuses to extend a torn or damaged tail."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return None
+    offset, raw = _tail(fd, size)
+    if os.pread(fd, 1, size - 1) != b"\n":
+        raise AuditError([_problem(path, 0, Code.TORN,
+                                   f"the last line (at byte {offset}) is torn; nothing appended: run "
+                                   "`wardctl audit repair --truncate-torn` first")])
+    try:
+        return _parse(raw, path, 0)
+    except AuditError as exc:
+        raise AuditError([_problem(path, 0, Code(exc.problems[0].code),
+                                   f"the last record is damaged ({exc.problems[0].message}); nothing "
+                                   "appended: run `wardctl audit verify`")]) from None
+
+
+def append(path: Path, entries: Sequence[Entry], clock: Callable[[], str] = utc_now) -> list[Record]:
+    """Append `entries` as the next records, atomically and durably, under an exclusive lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    except OSError as exc:
+        raise AuditError([_problem(path, 0, Code.UNREADABLE, f"cannot open for append: {exc.strerror}")]) \
+            from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        rfd = os.open(path, os.O_RDONLY)  # O_APPEND descriptors cannot pread on every platform
+        try:
+            last = _last_record(rfd, path)
+            was_empty = os.fstat(rfd).st_size == 0
+        finally:
+            os.close(rfd)
+        seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+        records: list[Record] = []
+        lines: list[bytes] = []
+        for entry in entries:
+            seq += 1
+            record, line = sealed_line(entry, seq, clock(), prev)
+            records.append(record)
+            lines.append(line)
+            prev = record.hash
+        _write_all(fd, b"".join(lines))  # one write: no reader sees a partial batch
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # releases the lock
+    if was_empty:  # a new file's directory entry must be durable too
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return records
+
+
+def find_torn(path: Path) -> TornTail | None:
+    """The torn last line, if the log does not end with a newline."""
+    with _shared(path) as handle:
+        fd = handle.fileno()
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return None
+        offset, raw = _tail(fd, size)
+        handle.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        return TornTail(lines + 1, offset, len(raw), _preview(raw))
+
+
+def truncate_torn(path: Path, torn: TornTail) -> None:
+    """Cut the log back to just before `torn`, if its tail is still exactly that fragment."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError as exc:
+        raise AuditError([_problem(path, 0, Code.UNREADABLE, f"cannot open: {exc.strerror}")]) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size != torn.offset + torn.length or (size and os.pread(fd, 1, size - 1) == b"\n") \
+                or _tail(fd, size)[0] != torn.offset:
+            raise AuditError([_problem(path, torn.line, Code.TORN,
+                                       "the log changed since the torn line was found; nothing truncated")])
+        os.ftruncate(fd, torn.offset)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
