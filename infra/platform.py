@@ -112,48 +112,14 @@ class Platform(pulumi.ComponentResource):
             WARD_ADMIN_ROLE, name="ward-admin", domain_id=self.domain.id, opts=child
         )
 
-        self.egress_network = openstack.networking.Network(
-            EGRESS_NETWORK,
-            name=EGRESS_NETWORK,
-            external=True,
-            shared=False,
-            admin_state_up=True,
-            description="Provider network towards the internet (only internet segments route here)",
-            tags=[*PLATFORM_TAGS, "purpose:egress"],
-            opts=child,
+        self.egress_network = self._gateway_network(
+            EGRESS_NETWORK, "platform-egress-subnet", plan.egress_cidr, "egress",
+            "Provider network towards the internet (only internet segments route here)", child,
         )
-        self.egress_subnet = openstack.networking.Subnet(
-            "platform-egress-subnet",
-            name="platform-egress-subnet",
-            network_id=self.egress_network.id,
-            cidr=str(plan.egress_cidr),
-            ip_version=4,
-            enable_dhcp=False,
-            allocation_pools=[allocation_pool(plan.egress_cidr)],
-            tags=[*PLATFORM_TAGS, "purpose:egress"],
-            opts=child,
-        )
-        self.lgwan_network = openstack.networking.Network(
-            LGWAN_NETWORK,
-            name=LGWAN_NETWORK,
-            external=True,
-            shared=False,
-            admin_state_up=True,
-            description="LGWAN connection network (only lgwan segments route here)",
-            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"],
-            opts=child,
-        )
-        self.lgwan_subnet = openstack.networking.Subnet(
-            "platform-lgwan-gateway-subnet",
-            name="platform-lgwan-gateway-subnet",
-            network_id=self.lgwan_network.id,
-            cidr=str(plan.lgwan_gateway_cidr),
-            ip_version=4,
-            enable_dhcp=False,
+        self.lgwan_network = self._gateway_network(
+            LGWAN_NETWORK, "platform-lgwan-gateway-subnet", plan.lgwan_gateway_cidr, "lgwan-gateway",
+            "LGWAN connection network (only lgwan segments route here)", child,
             dns_nameservers=list(plan.dns_nameservers),
-            allocation_pools=[allocation_pool(plan.lgwan_gateway_cidr)],
-            tags=[*PLATFORM_TAGS, "purpose:lgwan-gateway"],
-            opts=child,
         )
 
         # pulumi-openstack has no Cinder encryption-type resource: the LUKS spec is attached by
@@ -215,3 +181,18 @@ class Platform(pulumi.ComponentResource):
             },
         }
         self.register_outputs(self.outputs)
+
+    def _gateway_network(self, name: str, subnet_name: str, cidr: IPv4Network, purpose: str, description: str,
+                         opts: pulumi.ResourceOptions, **subnet_args: Any) -> openstack.networking.Network:
+        """An external, unshared platform network with its DHCP-less subnet, tagged with its purpose."""
+        tags = [*PLATFORM_TAGS, f"purpose:{purpose}"]
+        network = openstack.networking.Network(
+            name, name=name, external=True, shared=False, admin_state_up=True, description=description,
+            tags=tags, opts=opts,
+        )
+        openstack.networking.Subnet(
+            subnet_name, name=subnet_name, network_id=network.id, cidr=str(cidr), ip_version=4,
+            enable_dhcp=False, allocation_pools=[allocation_pool(cidr)], tags=tags, opts=opts, **subnet_args,
+        )
+        return network
+
