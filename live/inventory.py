@@ -272,14 +272,17 @@ def _network(builder: _Builder, raw: Mapping[str, Any], shared_ids: set[str]) ->
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
-    name = (
-        f"{raw.get('name')}-network"
-        if stack.startswith(WARD_STACK_PREFIX)
-        else str(raw.get("name"))
-        if stack == PLATFORM_STACK
-        else _unowned_name("network", raw)
-    )
+    name = _neutron_name(stack, "network", raw)
     builder.add(stack, NETWORK_TYPE, name, raw["id"], inputs)
+
+
+def _neutron_name(stack: str, kind: str, raw: Mapping[str, Any]) -> str:
+    """The logical name `plan` gives a Neutron resource: `<name>-<kind>` in a ward, its own name on the platform."""
+    if stack.startswith(WARD_STACK_PREFIX):
+        return f"{raw.get('name')}-{kind}"
+    if stack == PLATFORM_STACK:
+        return str(raw.get("name"))
+    return _unowned_name(kind, raw)
 
 
 def _subnet(builder: _Builder, raw: Mapping[str, Any]) -> None:
@@ -300,13 +303,7 @@ def _subnet(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
-    name = (
-        f"{raw.get('name')}-subnet"
-        if stack.startswith(WARD_STACK_PREFIX)
-        else str(raw.get("name"))
-        if stack == PLATFORM_STACK
-        else _unowned_name("subnet", raw)
-    )
+    name = _neutron_name(stack, "subnet", raw)
     builder.add(stack, SUBNET_TYPE, name, raw["id"], inputs)
 
 
@@ -326,13 +323,7 @@ def _router(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
-    name = (
-        f"{raw.get('name')}-router"
-        if stack.startswith(WARD_STACK_PREFIX)
-        else str(raw.get("name"))
-        if stack == PLATFORM_STACK
-        else _unowned_name("router", raw)
-    )
+    name = _neutron_name(stack, "router", raw)
     builder.add(stack, ROUTER_TYPE, name, raw["id"], inputs)
 
 
