@@ -45,7 +45,7 @@ def drift_command(
     from live.inventory import read_inventory
     from live.policy import resource_policy_check
 
-    tenants = load_tenants(settings.tenants_dir)
+    tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     # bad local input (unknown ward, broken policy config) fails before any cloud call
     select_stacks(tenants, wards, str(settings.tenants_dir))
     chosen = [t for t in tenants if t.code in wards] if wards else list(tenants)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.audit import audited_stacks, waivers_used
+from cli.audited import audited_stacks, waivers_used
 from cli.context import Settings
 from cli.output import echo_json
 from infra.errors import InfraError
@@ -103,7 +103,7 @@ def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
     from infra.plan import make_plan
     from policies.engine import plan_report
 
-    tenants = load_tenants(settings.tenants_dir)
+    tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     with rendering_progress() as on_rendered:
         result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, on_rendered=on_rendered)
     emit_plan(result, fmt, out, plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()}))

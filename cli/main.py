@@ -9,21 +9,27 @@ from typing import Any
 
 import click
 
-from cli.audit import audit
 from cli.context import Settings
-from cli.cost import cost
-from cli.cost_usage import usage
-from cli.drift import drift_command
-from cli.infra import apply, destroy, plan, state
-from cli.inventory import inventory
-from cli.policy import policy
-from cli.report import report
-from cli.tenant import tenant
-from cli.validate import validate
+from cli.lazy import LazyGroup
 from wardcloud_core.errors import WardcloudError
 
+COMMANDS = {  # name → where it lives; a command's module is imported only when it runs
+    "validate": "cli.validate:validate",
+    "tenant": "cli.tenant:tenant",
+    "policy": "cli.policy:policy",
+    "plan": "cli.infra:plan",
+    "state": "cli.infra:state",
+    "apply": "cli.infra:apply",
+    "destroy": "cli.infra:destroy",
+    "cost": "cli.cost:cost",
+    "report": "cli.report:report",
+    "inventory": "cli.inventory:inventory",
+    "drift": "cli.drift:drift_command",
+    "audit": "cli.audit:audit",
+}
 
-class WardctlGroup(click.Group):
+
+class WardctlGroup(LazyGroup):
     """The command group, with the error contract built in so every caller (shell or test) sees it."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - click's entry point
@@ -54,7 +60,8 @@ class WardctlGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-@click.group(cls=WardctlGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=WardctlGroup, lazy_subcommands=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="WARDCTL_TENANTS",
               default=Path("tenants/wards"), show_default=True, show_envvar=True,
               help="Directory of ward tenant files.")
@@ -72,21 +79,6 @@ def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path, actor: str | Non
         audit_log: Path | None) -> None:
     """Control plane of the private cloud Tokyo's 23 special wards share."""
     ctx.obj = Settings(tenants_dir=tenants_dir, state_dir=state_dir, actor=actor, audit_log=audit_log)
-
-
-cli.add_command(validate)
-cli.add_command(tenant)
-cli.add_command(policy)
-cli.add_command(plan)
-cli.add_command(state)
-cli.add_command(apply)
-cli.add_command(destroy)
-cli.add_command(cost)
-cost.add_command(usage)  # `cost usage` reads the live cloud (live/usage.py)
-cli.add_command(report)
-cli.add_command(inventory)
-cli.add_command(drift_command)
-cli.add_command(audit)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.audit import AuditNote, audited, ci_environment, record_command, waivers_used
+from cli.audited import AuditNote, audited, ci_environment, record_command, waivers_used
 from cli.context import Settings
 from cli.output import echo_json
 from wardcloud_core.files import write_atomic

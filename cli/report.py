@@ -66,7 +66,7 @@ def report(
     from reports.inputs import describe_inputs
     from reports.model import load_allocation
 
-    tenants = load_tenants(settings.tenants_dir)
+    tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     if allocation_path is not None:
         allocation = load_allocation(allocation_path)
     else:

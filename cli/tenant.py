@@ -46,7 +46,7 @@ def new(settings: Settings, code6: str, joined: object) -> None:
 @click.pass_obj
 def list_(settings: Settings, fmt: str) -> None:
     """Table of wards: code, name, population, joined, segments."""
-    tenants = load_tenants(settings.tenants_dir)
+    tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     if fmt == "json":
         echo_json({"tenants": [t.summary() for t in tenants]})
         return

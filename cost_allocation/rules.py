@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
+import tenants.load
 from cost_allocation.errors import Code, CostError, Problem
-from tenants.load import Document, YamlError, load_document
+from tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
+from wardcloud_core.verdicts import Verdicts, source_digest
 
 BUILTIN_DRIVERS = ("equal", "population", "usage")
 
@@ -214,10 +215,17 @@ def _dotted(pointer: tuple[Any, ...]) -> str:
     return out
 
 
-def load_rules(path: Path) -> Rules:
-    """Read, schema-validate and model a rules YAML file; CostError names file, line and key."""
+def load_rules(path: Path, verdicts: Verdicts | None = None) -> Rules:
+    """Read, schema-validate and model a rules YAML file; CostError names file, line and key.
+
+    With `verdicts`, a file whose exact bytes passed before skips the schema (the model's own checks,
+    which are cheap, still run).
+    """
     try:
-        document = load_document(path)
+        raw = read_bytes(path, str(path))
+        key = verdicts.key("rules", _checker(), [(path.name, raw)]) if verdicts else ""
+        passed = verdicts is not None and verdicts.passed(key)
+        document = parse(decode(raw, str(path)), str(path), passed_before=passed)
     except YamlError as exc:
         problem = exc.problem
         if problem.code == "TEN004":  # the shared YAML reader words emptiness for tenant files
@@ -229,13 +237,37 @@ def load_rules(path: Path) -> Rules:
                 "file is empty: expected a rules mapping (currency, pools, …)",
             )
         raise CostError([problem]) from exc
-    problems: list[Problem] = []
+    if passed:
+        return _model(document, [])
+    rules = _model(document, schema_problems(document))
+    if verdicts is not None:
+        verdicts.remember_pass(key)
+    return rules
+
+
+@cache
+def _checker() -> bytes:
+    """Fingerprint of what decides a rules file's validity: this module (schema and model) and the parser."""
+    return source_digest([Path(__file__), Path(tenants.load.__file__)])
+
+
+def schema_problems(document: Document) -> list[Problem]:
+    """Every schema violation in a rules document, each at its line and key."""
+    # imported here: jsonschema costs ~60 ms to import, paid only when a rules file is new or changed
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(RULES_SCHEMA)
-    for error in sorted(validator.iter_errors(document.value), key=lambda e: list(map(str, e.absolute_path))):
-        pointer = tuple(error.absolute_path)
-        problems.append(document.problem(pointer, Code.RULES_SCHEMA, error.message.replace("\n", " ")))
+    return [
+        document.problem(tuple(error.absolute_path), Code.RULES_SCHEMA, error.message.replace("\n", " "))
+        for error in sorted(validator.iter_errors(document.value), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+def _model(document: Document, problems: list[Problem]) -> Rules:
+    """The Rules model of a schema-valid document, or CostError with the schema's and the model's problems."""
     if problems:
         raise CostError(problems)
+    path = document.file
     value = document.value
     pools = []
     seen: set[str] = set()

@@ -8,18 +8,29 @@ import json
 import math
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from cost_allocation.buyin import BuyInFlow, buy_in_flows
+from cost_allocation.database import close_database, start_database
 from cost_allocation.errors import Code, CostError, Problem
-from cost_allocation.focus import Bill, RowSplit, classify_bill, read_usage, scan_bill
+from cost_allocation.focus import (
+    Bill,
+    RowSplit,
+    classify_bill,
+    classify_usage,
+    scan_bill,
+    scan_usage,
+)
 from cost_allocation.rounding import largest_remainder, split_exactly
 from cost_allocation.rules import Rules, load_rules, locate
 from cost_allocation.shares import Period, PoolShares, Ward, check_drivers, participation, pool_shares
+from wardcloud_core.verdicts import Verdicts
 
 RATIO_UNITS = 10**12  # AllocatedRatio resolution: 12 decimal places, rounded so a row's ratios sum to 1
 
@@ -258,30 +269,54 @@ def read_inputs(
     wards: Sequence[Ward] | Callable[[], Sequence[Ward]],
     period: Period,
     usage_path: Path | None = None,
+    verdicts: Verdicts | None = None,
+    database: Future[duckdb.DuckDBPyConnection] | None = None,
 ) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction], Sequence[Ward]]:
     """The rules, the validated bill, the usage and the wards an allocation needs.
 
-    `wards` may be a loader: it then runs while DuckDB scans the bill in another thread (DuckDB releases
-    the GIL), so loading tenant files costs no extra wall time on a big bill.
+    `database` is one `start_database()` began earlier (default: started here); it is closed when the
+    inputs are read. `wards` may be a loader: it then runs while DuckDB scans the bill and the usage.
     """
-    rules = load_rules(rules_path)
+    database = database or start_database()
+    try:
+        with ThreadPoolExecutor(max_workers=2) as background:  # leaving it waits for every scan
+            return _read_inputs(background, database, bill_path, rules_path, wards, period, usage_path, verdicts)
+    finally:
+        close_database(database)
+
+
+def _read_inputs(
+    background: ThreadPoolExecutor,
+    database: Future[duckdb.DuckDBPyConnection],
+    bill_path: Path,
+    rules_path: Path,
+    wards: Sequence[Ward] | Callable[[], Sequence[Ward]],
+    period: Period,
+    usage_path: Path | None,
+    verdicts: Verdicts | None,
+) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction], Sequence[Ward]]:
+    rules = load_rules(rules_path, verdicts)
     usage_source = usage_path
     if usage_source is None and any(term.driver == "usage" for term in rules.drivers):
         usage_source = bill_path  # the bill's own ward rows carry ConsumedQuantity
-    with ThreadPoolExecutor(max_workers=2) as background:
-        scanning = background.submit(
-            scan_bill, bill_path, rules.currency, period, rules.pools, rules.source_file
-        )
-        loaded = tuple(wards() if callable(wards) else wards)
-        metering = background.submit(read_usage, usage_source, loaded) if usage_source else None
-        problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file), rules)
-        if problems:
-            raise CostError(problems)
-        try:
-            bill = classify_bill(scanning.result(), rules.pools, loaded)
-        except CostError as exc:
-            raise CostError(_locate_rules(list(exc.problems), rules)) from exc
-        usage: Mapping[tuple[str, str], Fraction] = metering.result() if metering else {}
+    # the scans need no wards: they run while this thread reads the tenant files
+    scanning = background.submit(
+        lambda: scan_bill(bill_path, rules.currency, period, rules.pools, rules.source_file, database.result())
+    )
+    metering = (
+        background.submit(lambda source: scan_usage(source, database.result()), usage_source)
+        if usage_source
+        else None
+    )
+    loaded = tuple(wards() if callable(wards) else wards)
+    problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file), rules)
+    if problems:
+        raise CostError(problems)
+    try:
+        bill = classify_bill(scanning.result(), rules.pools, loaded)
+    except CostError as exc:
+        raise CostError(_locate_rules(list(exc.problems), rules)) from exc
+    usage: Mapping[tuple[str, str], Fraction] = classify_usage(metering.result(), loaded) if metering else {}
     return rules, bill, usage, loaded
 
 

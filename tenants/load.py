@@ -8,6 +8,7 @@ check their format and report a bad date at its own line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,12 +78,21 @@ def _position(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-def read_text(path: Path, display: str) -> str:
-    """The file's text as UTF-8, or a YamlError naming the first bad byte's line and column."""
+def read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, or a YamlError saying why it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise YamlError(Problem(display, 1, 1, Code.UNREADABLE, f"cannot read file: {exc.strerror}")) from exc
+
+
+def read_text(path: Path, display: str) -> str:
+    """The file's text as UTF-8, or a YamlError naming the first bad byte's line and column."""
+    return decode(read_bytes(path, display), display)
+
+
+def decode(raw: bytes, display: str) -> str:
+    """Bytes as UTF-8 text, or a YamlError naming the first bad byte's line and column."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -93,8 +103,12 @@ def read_text(path: Path, display: str) -> str:
         raise YamlError(Problem(display, line, column, Code.NOT_UTF8, msg)) from exc
 
 
-def parse(text: str, display: str) -> Document:
-    """Parse one YAML document strictly; raise YamlError with the position of what is wrong."""
+def parse(text: str, display: str, *, passed_before: bool = False) -> Document:
+    """Parse one YAML document strictly; raise YamlError with the position of what is wrong.
+
+    `passed_before`: these exact bytes already passed (wardcloud_core/verdicts.py), so the second pass
+    that looks for anchors, which cannot find one, is skipped.
+    """
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise YamlError(Problem(display, 1, 1, Code.EMPTY_FILE, "file is empty: expected a tenant mapping"))
     loader = _StrictLoader(text)
@@ -117,7 +131,8 @@ def parse(text: str, display: str) -> Document:
     finally:
         loader.dispose()
 
-    _reject_anchors(text, display)
+    if not passed_before:
+        _reject_anchors(text, display)
     marks: dict[Pointer, tuple[int, int]] = {}
     key_marks: dict[Pointer, tuple[int, int]] = {}
 
@@ -153,9 +168,14 @@ def parse(text: str, display: str) -> Document:
     return Document(display, value, marks, key_marks)
 
 
+# `&name` or `*name`: an anchor or alias token needs a name character right after the indicator, so a
+# backup schedule's "0 2 * * *" (every tenant file has one) does not cost a second parse
+_MAYBE_ANCHOR = re.compile(r"[&*][^\s,\[\]{}]")
+
+
 def _reject_anchors(text: str, display: str) -> None:
     """Anchors and aliases let one edit change values far away from it; tenant files spell values out."""
-    if "&" not in text and "*" not in text:  # the event pass is only worth it when one could be there
+    if not _MAYBE_ANCHOR.search(text):  # the event pass is only worth it when one could be there
         return
     for event in yaml.parse(text, Loader=_StrictLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):

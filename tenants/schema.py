@@ -6,13 +6,14 @@ import difflib
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from tenants.load import Document
 from tenants.problems import Code, Problem
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_RESOURCE = "schema/ward-tenant.schema.json"
 
@@ -26,6 +27,10 @@ def tenant_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    # imported on first validation: jsonschema costs ~60 ms to import, and a command whose tenant files
+    # already passed (wardcloud_core/verdicts.py) never validates
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(tenant_schema(), format_checker=FormatChecker())
 
 

@@ -6,11 +6,12 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from ipaddress import IPv4Network, ip_network
 from pathlib import Path
 from typing import Any
 
-from tenants.load import Document, YamlError, dotted, load_document
+from tenants.load import Document, YamlError, decode, dotted, parse, read_bytes
 from tenants.model import (
     SEGMENT_NAMES,
     AuditPolicy,
@@ -26,6 +27,7 @@ from tenants.model import (
 from tenants.problems import Code, Problem, TenantError
 from tenants.reference import AddressPlan, address_plan, check_digit, has_valid_check_digit
 from tenants.schema import schema_problems
+from wardcloud_core.verdicts import Verdicts, source_digest
 
 TENANT_SUFFIXES = (".yaml", ".yml")
 
@@ -64,11 +66,26 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
 def validate_paths(paths: Sequence[Path], plan: AddressPlan | None = None) -> ValidationResult:
     """Load and check every tenant file under `paths`; never raises for bad input."""
     files, problems = discover(paths)
-    plan = plan or address_plan()
-    tenants: list[Tenant] = []
+    return _validate(_read(files, problems), problems, plan or address_plan(), len(files))
+
+
+def _read(files: Sequence[Path], problems: list[Problem]) -> list[tuple[Path, bytes]]:
+    """Each readable file's bytes, read once: what is checked is exactly what is modelled."""
+    contents = []
     for file in files:
         try:
-            document = load_document(file)
+            contents.append((file, read_bytes(file, str(file))))
+        except YamlError as exc:
+            problems.append(exc.problem)
+    return contents
+
+
+def _validate(contents: Sequence[tuple[Path, bytes]], problems: list[Problem], plan: AddressPlan,
+              files: int) -> ValidationResult:
+    tenants: list[Tenant] = []
+    for file, raw in contents:
+        try:
+            document = parse(decode(raw, str(file)), str(file))
         except YamlError as exc:
             problems.append(exc.problem)
             continue
@@ -81,15 +98,35 @@ def validate_paths(paths: Sequence[Path], plan: AddressPlan | None = None) -> Va
                 tenants.append(build_tenant(document))
         problems.extend(found)
     problems.extend(cross_ward_problems(tenants, plan))
-    return ValidationResult(tuple(tenants), tuple(sorted(problems)), len(files))
+    return ValidationResult(tuple(tenants), tuple(sorted(problems)), files)
 
 
-def load_tenants(paths: Sequence[Path] | Path) -> tuple[Tenant, ...]:
-    """Every tenant under `paths`, or TenantError with all problems found."""
-    result = validate_paths([paths] if isinstance(paths, Path) else paths)
+def load_tenants(paths: Sequence[Path] | Path, verdicts: Verdicts | None = None) -> tuple[Tenant, ...]:
+    """Every tenant under `paths`, or TenantError with all problems found.
+
+    With `verdicts`, a set of files whose exact bytes passed every check before is parsed and modelled
+    without running the checks again: same bytes, same checking code, same outcome.
+    """
+    files, problems = discover([paths] if isinstance(paths, Path) else paths)
+    contents = _read(files, problems)
+    key = verdicts.key("tenants", _checker(), [(f.name, raw) for f, raw in contents]) if verdicts else ""
+    if verdicts is not None and not problems and verdicts.passed(key):
+        return tuple(
+            build_tenant(parse(decode(raw, str(file)), str(file), passed_before=True)) for file, raw in contents
+        )
+    result = _validate(contents, problems, address_plan(), len(files))
     if result.problems:
         raise TenantError(list(result.problems))
+    if verdicts is not None:
+        verdicts.remember_pass(key)
     return result.tenants
+
+
+@cache
+def _checker() -> bytes:
+    """Fingerprint of what decides a tenant file's validity: this package's code, schema and reference data."""
+    package = Path(__file__).parent
+    return source_digest(sorted([*package.glob("*.py"), *package.glob("schema/*"), *package.glob("reference/*")]))
 
 
 def _parse_ports(spec: int | str | None) -> tuple[int | None, int | None]:

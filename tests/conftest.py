@@ -1,6 +1,6 @@
 """Shared fixtures: the real CLI, the bundled ward files, temporary copies to break.
 
-Suite-wide, commands that write audit records (cost allocate, apply, …) write them under a
+Suite-wide, commands that write audit records (cost allocate, apply, …) or verdicts write them under a
 temporary directory, never into the checkout's .wardctl/.
 """
 
@@ -22,6 +22,7 @@ BUNDLED_WARDS = ROOT / "tenants" / "wards"
 @pytest.fixture(autouse=True)
 def _audit_log_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARDCTL_AUDIT_LOG", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
+    monkeypatch.setenv("WARDCTL_STATE", str(tmp_path_factory.mktemp("state")))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from audit.recorder import file_sha256
+from audit.digest import file_sha256
 from tests.audit.logfile import ALLOCATE, EXAMPLES, WARDS, log_lines, write_lines
 
 
@@ -57,7 +57,7 @@ def _stack_command():
     """A click command shaped like `apply` per stack, to exercise `audited(start=True)` end to end."""
     import click
 
-    from cli.audit import audited
+    from cli.audited import audited
 
     @click.command("apply")
     @click.option("--stack", required=True)

@@ -422,10 +422,12 @@ def test_the_commands_in_docs_cost_md_run() -> None:
         assert "TOTAL" in result.output
 
 
-def typed_parquet(source: Path, target: Path, where: str = "TRUE", cost: str = "BilledCost") -> Path:
+def typed_parquet(
+    source: Path, target: Path, where: str = "TRUE", cost: str = "BilledCost", cost_type: str = "DECIMAL(18,2)"
+) -> Path:
     """The sample bill as typed Parquet (decimal cost, timestamp periods), as exporters write it."""
     duckdb.connect().execute(
-        f"COPY (SELECT * REPLACE (CAST({cost} AS DECIMAL(18,2)) AS BilledCost, "
+        f"COPY (SELECT * REPLACE (CAST({cost} AS {cost_type}) AS BilledCost, "
         f"CAST(ChargePeriodStart AS TIMESTAMP) AS ChargePeriodStart, "
         f"CAST(ChargePeriodEnd AS TIMESTAMP) AS ChargePeriodEnd) "
         f"FROM read_csv('{source}', all_varchar=true) WHERE {where}) TO '{target}' (FORMAT PARQUET)"
@@ -433,8 +435,10 @@ def typed_parquet(source: Path, target: Path, where: str = "TRUE", cost: str = "
     return target
 
 
-def test_typed_parquet_gives_the_same_allocation_as_csv(tmp_path: Path) -> None:
-    parquet = typed_parquet(BILL, tmp_path / "bill.parquet")
+@pytest.mark.parametrize("cost_type", ["DECIMAL(18,2)", "DECIMAL(38,9)", "DOUBLE"])
+def test_typed_parquet_gives_the_same_allocation_as_csv(tmp_path: Path, cost_type: str) -> None:
+    # typed files take the statistics-proven path, which sums decimals as they are and floats as decimals
+    parquet = typed_parquet(BILL, tmp_path / "bill.parquet", cost_type=cost_type)
     args = ["--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07", "--format", "json"]
     from_parquet = wardctl("cost", "allocate", "--bill", str(parquet), *args)
     from_csv = wardctl("cost", "allocate", "--bill", str(BILL), *args)

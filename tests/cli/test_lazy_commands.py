@@ -1,0 +1,65 @@
+"""`wardctl` imports a command's code only when that command runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from cli.main import COMMANDS, cli
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "cost_allocation" / "examples"
+
+# Run wardctl in a fresh interpreter, then report which of these packages it had loaded.
+PROBE = """
+import json, sys
+from cli.main import cli
+try:
+    cli.main(sys.argv[1:], prog_name="wardctl")
+except SystemExit as exit:
+    code = exit.code
+watched = ("pulumi", "openstack", "openpyxl", "jinja2", "jsonschema", "infra", "policies", "reports", "live")
+loaded = sorted({name.split(".")[0] for name in sys.modules} & set(watched))
+print(json.dumps({"exit": code, "loaded": loaded}), file=sys.stderr)
+"""
+
+
+def loaded_by(args: list[str], state: Path) -> dict[str, object]:
+    env = {**os.environ, "WARDCTL_STATE": str(state), "WARDCTL_AUDIT_LOG": str(state / "audit.jsonl")}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_every_listed_command_resolves_to_a_command_of_that_name() -> None:
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name, name
+    assert cli.list_commands(ctx) == sorted(COMMANDS)
+
+
+def test_cost_allocate_loads_no_cloud_policy_or_report_code(tmp_path: Path) -> None:
+    args = ["cost", "allocate", "--bill", str(EXAMPLES / "bill-2023-07.csv"), "--rules",
+            str(EXAMPLES / "rules.yaml"), "--usage", str(EXAMPLES / "usage-2023-07.csv"), "--period", "2023-07",
+            "--out", str(tmp_path / "statement.json"), "--format", "json"]
+    first = loaded_by(args, tmp_path / "state")
+    assert first["exit"] == 0
+    # the first run validates the tenant and rules files, which needs jsonschema; nothing else is loaded
+    assert first["loaded"] == ["jsonschema"]
+    again = loaded_by(args, tmp_path / "state")
+    # the files passed before and did not change: not even the schema validator is loaded
+    assert again == {"exit": 0, "loaded": []}
+
+
+def test_help_lists_every_command(wardctl) -> None:
+    result = wardctl("--help")
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == sorted(COMMANDS)
