@@ -1,6 +1,6 @@
 """Bench: `wardctl cost allocate` on 10 million FOCUS rows (Parquet, 23 wards) vs a bare DuckDB GROUP BY.
 
-    .venv/bin/python bench/cost.py [--rows 10000000] [--repeat 9] [--keep DIR]
+    .venv/bin/python bench/cost.py [--rows 10000000] [--repeat 15] [--keep DIR]
 
 The floor is `SELECT SubAccountId, ServiceCategory, sum(BilledCost) … GROUP BY` over the same file in a fresh
 DuckDB process; the target is within 1.5x of it and under 2 GB peak memory. Both run as child processes so
@@ -106,7 +106,7 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=9, help="interleaved runs of each; the best counts")
+    parser.add_argument("--repeat", type=int, default=15, help="interleaved runs of each; the best counts")
     parser.add_argument("--keep", type=Path, default=None, help="directory to keep the generated Parquet in")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:

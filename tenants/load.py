@@ -23,6 +23,7 @@ except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader
 
 Pointer = tuple[str | int | float | bool, ...]
+_STR = "tag:yaml.org,2002:str"
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -158,6 +159,8 @@ def parse(text: str, display: str, *, passed_before: bool = False) -> Document:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [build(item, (*pointer, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR:  # most scalars: PyYAML's constructor would return node.value, slowly
+            return node.value
         return loader.construct_object(node)
 
     try:
