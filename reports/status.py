@@ -53,10 +53,14 @@ def _finding_status(finding: Finding) -> Status:
 _ORDER: dict[str, int] = {"pass": 0, "waived": 1, "advisory": 2, "violation": 3}
 
 
+PLATFORM = "platform"  # the key of the platform stack's status: its findings name no ward
+
+
 def policy_status(
     report: Mapping[str, Any], codes: Iterable[str], source: str = "<policy>"
 ) -> dict[str, WardPolicyStatus]:
-    """Status for every ward in `codes`: violation beats advisory beats waived beats pass."""
+    """Status for every ward in `codes`, and for the shared platform stack under PLATFORM (findings whose
+    ward is null): violation beats advisory beats waived beats pass."""
     problems: list[Problem] = []
     raw_violations = report.get("violations") if isinstance(report, Mapping) else None
     if not isinstance(raw_violations, list):
@@ -86,11 +90,11 @@ def policy_status(
             remediation=str(raw.get("remediation") or ""),
             waived=bool(raw.get("waived", False)),
         )
-        by_ward.setdefault(str(raw["ward"]), []).append(finding)
+        by_ward.setdefault(PLATFORM if raw["ward"] is None else str(raw["ward"]), []).append(finding)
     if problems:
         raise ReportError(problems)
     result: dict[str, WardPolicyStatus] = {}
-    for code in codes:
+    for code in [*codes, PLATFORM]:
         findings = tuple(by_ward.get(code, ()))
         status: Status = max((_finding_status(f) for f in findings), key=_ORDER.__getitem__, default="pass")
         result[code] = WardPolicyStatus(code, status, findings)

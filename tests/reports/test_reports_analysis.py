@@ -68,8 +68,17 @@ def test_policy_status_violation_beats_advisory_beats_waived_beats_pass(policy_j
         "131041": "advisory",
         "131121": "waived",
         "131016": "pass",
+        "platform": "pass",
     }
     assert status["131032"].count("violation") == 1 and status["131032"].count("advisory") == 1
+
+
+def test_findings_of_the_platform_stack_have_a_status_of_their_own(policy_json: dict[str, Any]) -> None:
+    policy_json["violations"].append({**policy_json["violations"][0], "ward": None, "policy": "PLT-001"})
+    status = policy_status(policy_json, ["131032", "131016"])
+    assert status["platform"].status == "violation"
+    assert [f.policy for f in status["platform"].findings] == ["PLT-001"]
+    assert [f.policy for f in status["131032"].findings] == ["NET-001"]  # not counted against a ward
 
 
 def test_disabled_findings_do_not_count(policy_json: dict[str, Any]) -> None:

@@ -28,7 +28,9 @@ def test_report_writes_one_html_file_with_policy_and_month_over_month(
 ) -> None:
     allocation = _write(tmp_path / "2026-10.json", allocation_json)
     previous = _write(tmp_path / "2026-09.json", previous_json)
-    policy = _write(tmp_path / "policy.json", policy_json)
+    platform_finding = {**policy_json["violations"][1], "ward": None, "policy": "PLT-004", "message": "no egress log"}
+    with_platform = {**policy_json, "violations": [*policy_json["violations"], platform_finding]}
+    policy = _write(tmp_path / "policy.json", with_platform)
     out = tmp_path / "report.html"
 
     result = CliRunner().invoke(
@@ -59,6 +61,9 @@ def test_report_writes_one_html_file_with_policy_and_month_over_month(
     assert all(f'data-ward="{w["code"]}" data-total="{w["total"]}"' in html for w in allocation_json["wards"])
     assert 'id="policy"' in html and 'id="changes"' in html
     assert "2026-09.json" in html and "policy.json" in html  # the inputs table with their hashes
+    # the platform stack's findings get their own row (they name no ward)
+    platform_row = html.split('<tr data-ward="platform" data-status="advisory">')[1].split("</tr>")[0]
+    assert "Platform stack" in platform_row and "PLT-004" in platform_row and "no egress log" in platform_row
 
 
 def test_period_mismatch_is_one_line_error_and_no_file(
