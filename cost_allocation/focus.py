@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -373,7 +373,7 @@ def classify_bill(scan: BillScan, pools: Sequence[Pool], wards: Sequence[Ward]) 
     path, keys, groups = scan.path, list(scan.keys), scan.groups
     width = len(keys)
     index = ward_index(wards)
-    strangers = sorted({g[0] for g in groups if g[0] is not None and g[0] not in index and WARD_LIKE.match(g[0])})
+    strangers = strangers_among((g[0] for g in groups), index)
     direct: dict[tuple[str, str, str], list[Any]] = {}
     pool_cost: dict[str, Fraction] = {pool.id: Fraction(0) for pool in pools}
     pool_rows: dict[str, int] = {pool.id: 0 for pool in pools}
@@ -413,6 +413,23 @@ def classify_bill(scan: BillScan, pools: Sequence[Pool], wards: Sequence[Ward]) 
     )
 
 
+def strangers_among(accounts: Iterable[str | None], index: Mapping[str, str]) -> list[str]:
+    """Accounts shaped like a ward's (`131016`, `131016-chiyoda`) that name no ward in the tenant files."""
+    return sorted({a for a in accounts if a and a not in index and WARD_LIKE.match(a)})
+
+
+def unknown_ward_rows(path: Path, account: str, typed: str | None = None) -> list[Problem]:
+    """The rows whose SubAccountId is `account`, a ward-like account no tenant file declares."""
+    return locate(
+        path,
+        f"SubAccountId = {quote(account)}",
+        Code.UNKNOWN_WARD,
+        "SubAccountId {value!r} names no ward in the tenant files",
+        "SubAccountId",
+        typed,
+    )
+
+
 def _row_problems(
     path: Path, found: Sequence[Problem], strangers: Sequence[str], unmatched: Sequence[Mapping[str, Any]]
 ) -> list[Problem]:
@@ -422,13 +439,7 @@ def _row_problems(
     """
     problems = list(found)
     for account in strangers:
-        problems += locate(
-            path,
-            f"SubAccountId = {quote(account)}",
-            Code.UNKNOWN_WARD,
-            "SubAccountId {value!r} names no ward in the tenant files",
-            "SubAccountId",
-        )
+        problems += unknown_ward_rows(path, account)
     if problems:
         return problems
     condition = " OR ".join(
@@ -490,15 +501,8 @@ def classify_usage(scan: UsageScan, wards: Sequence[Ward]) -> dict[tuple[str, st
             path, "_quantity < 0", Code.BAD_QUANTITY, "ConsumedQuantity {value} is negative", "ConsumedQuantity",
             typed,
         )
-    for account in sorted({g[0] for g in groups if g[0] and g[0] not in index and WARD_LIKE.match(g[0])}):
-        problems += locate(
-            path,
-            f"SubAccountId = {quote(account)}",
-            Code.UNKNOWN_WARD,
-            "SubAccountId {value!r} names no ward in the tenant files",
-            "SubAccountId",
-            typed,
-        )
+    for account in strangers_among((g[0] for g in groups), index):
+        problems += unknown_ward_rows(path, account, typed)
     if problems:
         raise CostError(problems)
     usage: dict[tuple[str, str], Fraction] = {}
