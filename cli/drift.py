@@ -89,7 +89,10 @@ def render_text(report: DriftReport) -> None:
             "(they read what the inventory does not)"
         )
     if report.not_compared:
-        skipped = ", ".join(f"{short_type(t)} x{n}" for t, n in sorted(report.not_compared.items()))
+        skipped = ", ".join(
+            f"{short_type(t)} x{n}" + (f" ({why})" if (why := report.not_compared_why.get(t)) else "")
+            for t, n in sorted(report.not_compared.items())
+        )
         click.echo(f"not compared (not read from the cloud): {skipped}")
     counts = {
         kind: sum(1 for f in report.findings if f.kind == kind)

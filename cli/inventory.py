@@ -42,7 +42,7 @@ def short_type(type_token: str) -> str:
 @CLOUD_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def inventory(cloud: str, timeout: float, fmt: str) -> None:
-    """Read the live cloud (projects, networks, subnets, routers, security groups, RBAC, quotas)."""
+    """Read the live cloud (projects, groups, roles, networks, security groups, RBAC, quotas, containers)."""
     # imported here: the Pulumi and OpenStack SDKs load only when a live-cloud command runs
     from live.connect import connect
     from live.inventory import read_inventory
@@ -65,3 +65,5 @@ def inventory(cloud: str, timeout: float, fmt: str) -> None:
                 f"  {short_type(resource.type):<16} {resource.name:<60} {ids.get(resource.name, '')}"
                 + (f"  [{', '.join(flags)}]" if flags else "")
             )
+    for type_, why in sorted(result.not_read.items()):
+        click.echo(f"not read: {short_type(type_)} ({why})")

@@ -2,8 +2,9 @@
 
 Per stack: `missing` (declared, not in the cloud), `unexpected` (in the cloud, not declared), `changed`
 (both, with the fields that differ); every resource no ward or the platform claims is `unowned`. Only the
-types an inventory reads are compared (`inventory.COVERED_TYPES`); the rest are listed as not compared,
-never silently passed. Then the resource policies run on the live graphs (detective guardrails).
+types an inventory read are compared (`Inventory.covered`: `inventory.COVERED_TYPES` less what this cloud
+could not serve); the rest are listed as not compared with the reason, never silently passed. Then the
+resource policies run on the live graphs (detective guardrails).
 """
 
 from __future__ import annotations
@@ -53,9 +54,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     inv.SECGROUP_RULE_TYPE: ("description", "securityGroupId", "tenantId"),
     inv.NETWORK_QUOTA_TYPE: ("projectId", *inv.QUOTA_FIELDS.values()),
     inv.RBAC_TYPE: ("action", "objectId", "objectType", "targetTenant"),
+    inv.ROLE_TYPE: ("name", "domainId"),
+    inv.GROUP_TYPE: ("name", "description", "domainId"),
+    # identity is the whole content (actor, target, role): a changed one is one missing plus one unexpected
+    inv.ROLE_ASSIGNMENT_TYPE: (),
+    inv.CONTAINER_TYPE: ("name", "metadata", "versioning", "containerRead", "containerWrite"),
 }
-# Compared even when the declaration leaves them unset: unset means "not shared", "not external".
-ALWAYS = {"shared": False, "external": False}
+# Compared even when the declaration leaves them unset: unset means "not shared", "not external", "no ACL".
+ALWAYS: dict[str, Any] = {"shared": False, "external": False, "containerRead": None, "containerWrite": None}
 UNORDERED = {"tags", "dnsNameservers", "allocationPools"}
 
 
@@ -137,8 +143,9 @@ class PolicyResult:
 
 
 # Runs the resource (and graph) policies over the live graphs of the compared stacks; the second
-# argument maps platform logical names to live ids (policy config names platform objects by logical id).
-PolicyCheck = Callable[[Mapping[str, Graph], Mapping[str, str]], PolicyResult]
+# argument maps platform logical names to live ids (policy config names platform objects by logical id),
+# the third names the types the inventory read (a rule reading only others cannot judge the cloud).
+PolicyCheck = Callable[[Mapping[str, Graph], Mapping[str, str], frozenset[str]], PolicyResult]
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,7 @@ class DriftReport:
     not_compared: Mapping[str, int] = field(default_factory=dict)  # type → declared count
     policies_run: bool = True
     policies_not_run: Mapping[str, str] = field(default_factory=dict)  # rule ID → why
+    not_compared_why: Mapping[str, str] = field(default_factory=dict)  # type → why it was not read
 
     @property
     def clean(self) -> bool:
@@ -168,6 +176,7 @@ class DriftReport:
             "policiesRun": self.policies_run,
             "policiesNotRun": dict(self.policies_not_run),
             "notCompared": dict(self.not_compared),
+            "notComparedWhy": dict(self.not_compared_why),
         }
 
 
@@ -180,7 +189,7 @@ def _rule_group(rule: Resource, group_names: Sequence[str]) -> str:
 
 
 def identity(resource: Resource, group_names: Sequence[str]) -> tuple[Any, ...]:
-    """What makes two resources the same: the logical name, or for rules their content within a group."""
+    """What makes two resources the same: the logical name, or the content (rules in a group, role assignments)."""
     if resource.type == inv.SECGROUP_RULE_TYPE:
         i = resource.inputs
         return (
@@ -194,6 +203,10 @@ def identity(resource: Resource, group_names: Sequence[str]) -> tuple[Any, ...]:
             i.get("remoteIpPrefix"),
             i.get("remoteGroupId"),
         )
+    if resource.type == inv.ROLE_ASSIGNMENT_TYPE:
+        i = resource.inputs
+        actor, target = i.get("groupId") or i.get("userId"), i.get("projectId") or i.get("domainId")
+        return (resource.type, actor, target, i.get("roleId"))
     return (resource.type, resource.name)
 
 
@@ -231,22 +244,24 @@ def _neutron_owned(resource: Resource, external_ids: set[str]) -> bool:
 
 
 def compare(
-    stack: str, declared: Graph | None, live: Graph | None, live_ids: Mapping[str, str] | None = None
+    stack: str,
+    declared: Graph | None,
+    live: Graph | None,
+    live_ids: Mapping[str, str] | None = None,
+    covered: frozenset[str] = inv.COVERED_TYPES,
 ) -> tuple[list[Finding], dict[str, int]]:
-    """Findings for one stack, and the count of declared resources per type not compared."""
+    """Findings for one stack over the `covered` types, and the count of declared resources per type not compared."""
     live_ids = live_ids or {}
-    declared_covered = [r for r in (declared or ()) if r.type in inv.COVERED_TYPES]
+    declared_covered = [r for r in (declared or ()) if r.type in covered]
     external_ids = {
         live_ids.get(r.name, "")
         for r in live or ()
         if r.type == inv.NETWORK_TYPE and r.inputs.get("external")
     }
-    live_covered = [
-        r for r in (live or ()) if r.type in inv.COVERED_TYPES and not _neutron_owned(r, external_ids)
-    ]
+    live_covered = [r for r in (live or ()) if r.type in covered and not _neutron_owned(r, external_ids)]
     not_compared: dict[str, int] = {}
     for resource in declared or ():
-        if resource.type not in inv.COVERED_TYPES and not resource.type.startswith("wardcloud:"):
+        if resource.type not in covered and not resource.type.startswith("wardcloud:"):
             not_compared[resource.type] = not_compared.get(resource.type, 0) + 1
     declared_groups = [r.name for r in declared_covered if r.type == inv.SECGROUP_TYPE]
     live_groups = [r.name for r in live_covered if r.type == inv.SECGROUP_TYPE]
@@ -301,14 +316,16 @@ def drift(
     findings: list[Finding] = []
     not_compared: dict[str, int] = {}
     for stack in stacks:
-        stack_findings, skipped = compare(stack, declared[stack], live.graphs.get(stack), live.ids.get(stack))
+        stack_findings, skipped = compare(
+            stack, declared[stack], live.graphs.get(stack), live.ids.get(stack), live.covered
+        )
         findings += stack_findings
         for type_, count in skipped.items():
             not_compared[type_] = not_compared.get(type_, 0) + count
     if not wards:  # ward stacks the tenant files no longer (or never) declare: all of it unexpected
         for stack, graph in live.graphs.items():
             if stack not in stacks and stack != inv.UNOWNED_STACK:
-                findings += compare(stack, None, graph, live.ids.get(stack))[0]
+                findings += compare(stack, None, graph, live.ids.get(stack), live.covered)[0]
     for resource in live.graphs.get(inv.UNOWNED_STACK, ()):
         findings.append(
             Finding(
@@ -323,7 +340,8 @@ def drift(
     if policy_check is not None:
         checked = [*stacks, *([inv.UNOWNED_STACK] if not wards else [])]
         graphs = {stack: live.graphs[stack] for stack in checked if stack in live.graphs}
-        policies = policy_check(graphs, live.ids.get(PLATFORM_STACK, {}))
+        policies = policy_check(graphs, live.ids.get(PLATFORM_STACK, {}), live.covered)
+    why = {t: live.not_read.get(t) or inv.NEVER_READ.get(t, "the inventory does not read it") for t in not_compared}
     return DriftReport(
         live.cloud,
         tuple(stacks),
@@ -332,4 +350,5 @@ def drift(
         not_compared,
         policy_check is not None,
         policies.not_run,
+        why,
     )

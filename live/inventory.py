@@ -5,24 +5,35 @@ type tokens, same logical names and camelCase input names as infra's program, so
 and `drift` read a live graph exactly as they read a planned one. Reading (`fetch`) and normalising
 (`normalise`) are separate: the second is pure and tested without a cloud.
 
-Covered: the consortium domain and its projects (ward tags), networks (shared/external flags), subnets,
-routers with gateways and interfaces, security groups and rules, network RBAC policies, network quotas
-of ward projects. Neutron's per-project `default` security groups are left out: Neutron creates and
-owns them, and no ward declares them.
+Covered: the consortium domain and its projects (ward tags), its roles and groups, the role assignments
+that touch it, networks (shared/external flags), subnets, routers with gateways and interfaces, security
+groups and rules, network RBAC policies, network quotas of ward projects, and — when the catalog lists
+`object-store` — the Swift containers in the accounts of the domain's projects. Neutron's per-project
+`default` security groups are left out: Neutron creates and owns them, and no ward declares them.
+A type this cloud cannot serve (no Swift) is recorded in `Inventory.not_read` with the reason, so drift
+says "not compared" instead of "missing".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from infra.graph import SEGMENT_TAG, WARD_TAG, Graph, Resource
-from infra.platform import AUDIT_PROJECT, DOMAIN, PLATFORM_STACK, PLATFORM_TYPE, SERVICE_PROJECT
+from infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Resource
+from infra.platform import (
+    AUDIT_PROJECT,
+    DOMAIN,
+    PLATFORM_STACK,
+    PLATFORM_TYPE,
+    SERVICE_PROJECT,
+    WARD_ADMIN_ROLE,
+)
 from infra.program import PROJECT, WARD_STACK_PREFIX
 from infra.render import STACK_TYPE, Known, tree_order
 from infra.ward import WARD_TYPE
-from live.connect import Cloud
+from live.connect import Cloud, Code, cloud_error
 
 DOMAIN_NAME = "wardcloud"
 UNOWNED_STACK = "unowned"
@@ -37,11 +48,21 @@ SECGROUP_TYPE = "openstack:networking/secGroup:SecGroup"
 SECGROUP_RULE_TYPE = "openstack:networking/secGroupRule:SecGroupRule"
 RBAC_TYPE = "openstack:networking/rbacPolicyV2:RbacPolicyV2"
 NETWORK_QUOTA_TYPE = "openstack:networking/quotaV2:QuotaV2"
+ROLE_TYPE = "openstack:identity/role:Role"
+GROUP_TYPE = "openstack:identity/groupV3:GroupV3"
+ROLE_ASSIGNMENT_TYPE = "openstack:identity/roleAssignment:RoleAssignment"
+CONTAINER_TYPE = "openstack:objectstorage/container:Container"
+OBJECT_STORE = "object-store"
 
-# The types an inventory reads: drift compares only these and says so about the rest.
+# The types an inventory can read: drift compares only these (less what one read could not) and says
+# so about the rest.
 COVERED_TYPES = frozenset(
     {
         PROJECT_TYPE,
+        ROLE_TYPE,
+        GROUP_TYPE,
+        ROLE_ASSIGNMENT_TYPE,
+        CONTAINER_TYPE,
         NETWORK_TYPE,
         SUBNET_TYPE,
         ROUTER_TYPE,
@@ -64,6 +85,14 @@ QUOTA_FIELDS = {
     "security_group_rules": "securityGroupRule",
 }
 
+# Declared types no inventory reads, and why: drift lists them as not compared with this reason.
+NEVER_READ = {
+    "openstack:compute/quotaSetV2:QuotaSetV2": "Nova quotas are not read (no Nova to test against)",
+    "openstack:blockstorage/quoteSetV3:QuoteSetV3": "Cinder quotas are not read (no Cinder to test against)",
+    "openstack:blockstorage/volumeTypeV3:VolumeTypeV3": "Cinder volume types are not read",
+    "openstack:blockstorage/volumeTypeAccessV3:VolumeTypeAccessV3": "Cinder volume type access is not read",
+}
+
 
 @dataclass(frozen=True)
 class RawCloud:
@@ -79,6 +108,12 @@ class RawCloud:
     security_group_rules: Sequence[Mapping[str, Any]] = ()
     rbac_policies: Sequence[Mapping[str, Any]] = ()
     quotas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # project id → quota
+    roles: Sequence[Mapping[str, Any]] = ()  # the consortium domain's own roles
+    groups: Sequence[Mapping[str, Any]] = ()  # the consortium domain's groups
+    role_assignments: Sequence[Mapping[str, Any]] = ()  # Keystone's shape: role/scope/user/group dicts
+    # project id → that project's Swift containers: {"name", "headers"} (the container HEAD's headers)
+    containers: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    not_read: Mapping[str, str] = field(default_factory=dict)  # type → why this read could not read it
 
 
 @dataclass(frozen=True)
@@ -88,6 +123,12 @@ class Inventory:
     cloud: str
     graphs: Mapping[str, Graph]
     ids: Mapping[str, Mapping[str, str]]
+    not_read: Mapping[str, str] = field(default_factory=dict)  # covered type → why this read could not
+
+    @property
+    def covered(self) -> frozenset[str]:
+        """The types this read really holds: drift compares these and policies may judge them."""
+        return COVERED_TYPES - set(self.not_read)
 
     def known(self) -> dict[str, Known]:
         """Live ids per stack, for rendering the declared graphs with real references (drift)."""
@@ -100,6 +141,7 @@ class Inventory:
                 stack: {**graph.to_json(), "ids": dict(self.ids.get(stack, {}))}
                 for stack, graph in self.graphs.items()
             },
+            "notRead": dict(self.not_read),
         }
 
 
@@ -108,7 +150,7 @@ def _plain(resource: Any) -> dict[str, Any]:
 
 
 def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
-    """Read the consortium domain's projects and every Neutron object the admin sees."""
+    """Read the consortium domain and what touches it, every Neutron object, and (with Swift) containers."""
     connection = cloud.connection
     identity, network = connection.identity, connection.network
     domains = cloud.call(
@@ -145,7 +187,81 @@ def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
         for p in projects
         if _ward_of(p)
     }
-    return replace(raw, quotas=quotas)
+    raw = replace(raw, quotas=quotas)
+    if domain:
+        raw = replace(raw, **_fetch_keystone(cloud, domain["id"], {p["id"] for p in projects}))
+    if cloud.has_service(OBJECT_STORE):
+        return replace(raw, containers=_fetch_containers(cloud, projects))
+    why = f"object-store (Swift) is not in the service catalog of cloud {cloud.name}"
+    return replace(raw, not_read={CONTAINER_TYPE: why})
+
+
+def _fetch_keystone(cloud: Cloud, domain_id: str, project_ids: set[str]) -> dict[str, Any]:
+    """The domain's roles and groups, and every role assignment on, by or of them (one listing)."""
+    identity = cloud.connection.identity
+    roles = [_plain(r) for r in cloud.call("identity", "list roles", identity.roles, domain_id=domain_id)]
+    groups = [_plain(g) for g in cloud.call("identity", "list groups", identity.groups, domain_id=domain_id)]
+    ours = {r["id"] for r in roles} | {g["id"] for g in groups}
+    assignments = [
+        _plain(a)
+        for a in cloud.call(
+            "identity", "list role assignments", identity.role_assignments, include_names=True
+        )
+    ]
+
+    def touches_domain(assignment: Mapping[str, Any]) -> bool:
+        scope = assignment.get("scope") or {}
+        return (
+            (scope.get("project") or {}).get("id") in project_ids
+            or (scope.get("domain") or {}).get("id") == domain_id
+            or (assignment.get("group") or {}).get("id") in ours
+            or (assignment.get("role") or {}).get("id") in ours
+        )
+
+    return {
+        "roles": roles,
+        "groups": groups,
+        "role_assignments": [a for a in assignments if touches_domain(a)],
+    }
+
+
+def _fetch_containers(cloud: Cloud, projects: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each domain project's Swift account: its containers and their headers (needs ResellerAdmin)."""
+    from urllib.parse import quote
+
+    store = cloud.connection.object_store
+    endpoint = str(cloud.call(OBJECT_STORE, "endpoint", store.get_endpoint))
+    own = cloud.connection.current_project_id
+    found: dict[str, list[dict[str, Any]]] = {}
+    for project in projects:
+        account = endpoint.replace(f"AUTH_{own}", f"AUTH_{project['id']}")
+        call = f"GET account {project.get('name')}"
+        listing = _swift_ok(cloud, call, cloud.call(OBJECT_STORE, call, store.get, f"{account}?format=json"))
+        containers = []
+        for entry in listing.json() if listing.status_code == 200 else ():
+            call = f"HEAD container {entry['name']}"
+            head = _swift_ok(
+                cloud, call, cloud.call(OBJECT_STORE, call, store.head, f"{account}/{quote(entry['name'])}")
+            )
+            if head.status_code < 300:  # deleted between listing and HEAD: gone
+                containers.append({"name": entry["name"], "headers": dict(head.headers)})
+        found[str(project["id"])] = containers
+    return found
+
+
+def _swift_ok(cloud: Cloud, call: str, response: Any) -> Any:
+    """The response, or a CloudError for its status (404: an account nobody wrote to holds nothing)."""
+    if response.status_code == 403:
+        raise cloud_error(
+            cloud.name,
+            OBJECT_STORE,
+            call,
+            Code.FORBIDDEN,
+            "forbidden (403): reading the projects' Swift accounts needs the ResellerAdmin role",
+        )
+    if response.status_code >= 400 and response.status_code != 404:
+        raise cloud_error(cloud.name, OBJECT_STORE, call, Code.HTTP, f"HTTP {response.status_code}")
+    return response
 
 
 def read_inventory(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> Inventory:
@@ -438,6 +554,113 @@ def _quota(builder: _Builder, project: Mapping[str, Any], quota: Mapping[str, An
     )
 
 
+def _role(builder: _Builder, raw: Mapping[str, Any]) -> None:
+    """A role of the consortium domain: the platform's (`platform-<name>-role`, as `plan` names it)."""
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "domainId", raw.get("domain_id"))
+    builder.add(PLATFORM_STACK, ROLE_TYPE, f"platform-{raw.get('name')}-role", raw["id"], inputs)
+
+
+def _group_ward(raw: Mapping[str, Any]) -> str | None:
+    """Keystone groups take no tags: a group's ward is its name prefix `<code6>-` (infra/graph.py)."""
+    match = NAME_PREFIX.match(str(raw.get("name") or ""))
+    return match.group(1) if match else None
+
+
+def _group(builder: _Builder, raw: Mapping[str, Any]) -> None:
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "description", raw.get("description"))
+    _set(inputs, "domainId", raw.get("domain_id"))
+    os_name = str(raw.get("name"))
+    if ward := _group_ward(raw):
+        stack = f"{WARD_STACK_PREFIX}{ward}"
+        # `<code6>-admins` is the group WardTenant declares as `<code6>-admin-group`
+        name = f"{ward}-admin-group" if os_name == f"{ward}-admins" else f"{os_name}-group"
+    else:
+        stack, name = UNOWNED_STACK, _unowned_name("group", raw)
+    builder.add(stack, GROUP_TYPE, name, raw["id"], inputs)
+
+
+def _role_assignment(builder: _Builder, raw: Mapping[str, Any]) -> None:
+    """One assignment, in the stack of the ward group holding it, else of the project (or domain) it is on."""
+    role, group, user = raw.get("role") or {}, raw.get("group") or {}, raw.get("user") or {}
+    scope = raw.get("scope") or {}
+    project, domain = scope.get("project") or {}, scope.get("domain") or {}
+    inputs: dict[str, Any] = {}
+    _set(inputs, "groupId", group.get("id"))
+    _set(inputs, "userId", user.get("id"))
+    _set(inputs, "projectId", project.get("id"))
+    _set(inputs, "domainId", domain.get("id"))
+    _set(inputs, "roleId", role.get("id"))
+    group_stack, group_name = builder.logical.get(f"{GROUP_TYPE}:{group.get('id')}", (None, ""))
+    project_stack, project_name = builder.logical.get(f"{PROJECT_TYPE}:{project.get('id')}", (None, ""))
+    domain_stack, domain_name = builder.logical.get(f"{PROJECT_TYPE}:{domain.get('id')}", (None, ""))
+    if group_stack and group_stack.startswith(WARD_STACK_PREFIX):
+        stack = group_stack
+    else:
+        stack = project_stack or domain_stack or group_stack or UNOWNED_STACK
+    if group_name:
+        actor = group_name.removesuffix("-group")
+    elif group:
+        actor = f"group-{group.get('name') or group.get('id')}"
+    else:
+        actor = f"user-{user.get('name') or user.get('id')}"
+    target = project_name or domain_name or str(project.get("name") or domain.get("name") or "system")
+    ward = stack.removeprefix(WARD_STACK_PREFIX) if stack.startswith(WARD_STACK_PREFIX) else None
+    role_name = builder.logical.get(f"{ROLE_TYPE}:{role.get('id')}", (None, ""))[1]
+    if ward and group_name == f"{ward}-admin-group" and role_name == WARD_ADMIN_ROLE:
+        # the names WardTenant declares: own project, and each shared service it takes part in
+        service = re.fullmatch(SERVICE_PROJECT.format(service="(.+)"), target)
+        if target == f"{ward}-project":
+            name = f"{ward}-admin-role-assignment"
+        elif service:
+            name = f"{ward}-service-{service.group(1)}-role-assignment"
+        else:
+            name = f"{actor}-{role.get('name')}-on-{target}-role-assignment"
+    else:
+        name = f"{actor}-{role.get('name') or role.get('id')}-on-{target}-role-assignment"
+    if ward and not name.startswith(f"{ward}-"):
+        name = f"{ward}-{name}"  # ward stacks' names start with the ward (and policies read it from there)
+    elif stack == UNOWNED_STACK:
+        name = f"unowned-{name}"
+    live_id = "/".join(
+        str(x) for x in (group.get("id") or user.get("id"), project.get("id") or domain.get("id"), role.get("id"))
+    )
+    builder.add(stack, ROLE_ASSIGNMENT_TYPE, name, live_id, inputs)
+
+
+def container_metadata(headers: Mapping[str, str]) -> dict[str, str]:
+    """`X-Container-Meta-Retention-Days: 35` → `{"retention-days": "35"}`: header names are case-blind."""
+    prefix = "x-container-meta-"
+    return {
+        key[len(prefix) :].lower(): value for key, value in headers.items() if key.lower().startswith(prefix)
+    }
+
+
+def _container(builder: _Builder, project: Mapping[str, Any], raw: Mapping[str, Any]) -> None:
+    headers = {str(k).lower(): str(v) for k, v in (raw.get("headers") or {}).items()}
+    metadata = container_metadata(headers)
+    inputs: dict[str, Any] = {"name": raw["name"]}
+    if metadata:
+        inputs["metadata"] = metadata
+    # `versioning: true` is Swift's object versioning (X-Versions-Enabled); absent header: not versioned
+    inputs["versioning"] = headers.get("x-versions-enabled", "").lower() == "true"
+    _set(inputs, "containerRead", headers.get("x-container-read"))
+    _set(inputs, "containerWrite", headers.get("x-container-write"))
+    _set(inputs, "storagePolicy", headers.get("x-storage-policy"))
+    ward = metadata.get("ward", "")
+    # owner from the metadata (containers take no tags), never the account or the name
+    if re.fullmatch(r"\d{6}", ward):
+        stack, name = f"{WARD_STACK_PREFIX}{ward}", str(raw["name"])
+    elif metadata.get("owner") == "platform":
+        stack, name = PLATFORM_STACK, str(raw["name"])
+    else:
+        stack, name = UNOWNED_STACK, _unowned_name("container", raw)
+    builder.add(stack, CONTAINER_TYPE, name, f"{project['id']}/{raw['name']}", inputs)
+
+
 def normalise(cloud: str, raw: RawCloud) -> Inventory:
     """Pure: raw listings → per-stack graphs with the rendered program's names, types and inputs."""
     builder = _Builder()
@@ -476,7 +699,28 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
     for project in _by_name(raw.projects):
         if _ward_of(project) and project["id"] in raw.quotas:
             _quota(builder, project, raw.quotas[project["id"]])
-    return Inventory(cloud, builder.graphs(), builder.ids)
+    for role in _by_name(raw.roles):
+        _role(builder, role)
+    for group in _by_name(raw.groups):
+        _group(builder, group)
+    for assignment in sorted(raw.role_assignments, key=_assignment_key):
+        _role_assignment(builder, assignment)
+    for project in _by_name([p for p in raw.projects if p["id"] in raw.containers]):
+        for container in sorted(raw.containers[project["id"]], key=lambda c: str(c["name"])):
+            _container(builder, project, container)
+    return Inventory(cloud, builder.graphs(), builder.ids, dict(raw.not_read))
+
+
+def _assignment_key(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    scope = raw.get("scope") or {}
+    return tuple(
+        str(x)
+        for x in (
+            (raw.get("group") or raw.get("user") or {}).get("id"),
+            (scope.get("project") or scope.get("domain") or {}).get("id"),
+            (raw.get("role") or {}).get("id"),
+        )
+    )
 
 
 def _by_name(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

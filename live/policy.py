@@ -22,9 +22,9 @@ PLATFORM_ID_FIELDS = (
 )
 
 
-def not_run_on_live(rule: Any) -> str | None:
-    """Why a rule cannot judge a live inventory, or None when it can."""
-    uncovered = [t.rsplit(":", 1)[-1] for t in rule.types if t not in COVERED_TYPES]
+def not_run_on_live(rule: Any, covered: frozenset[str] = COVERED_TYPES) -> str | None:
+    """Why a rule cannot judge a live inventory that read the `covered` types, or None when it can."""
+    uncovered = [t.rsplit(":", 1)[-1] for t in rule.types if t not in covered]
     if rule.kind == "graph" and uncovered:
         # a graph rule may flag what is absent: absent because not read is no finding
         return f"reads {', '.join(uncovered)}, which the inventory does not read"
@@ -55,9 +55,11 @@ def resource_policy_check(
 
     registry = catalogue()
     config = load_config(config_path, registry)  # a bad config fails before any cloud call
-    not_run = {r.id: why for r in registry if r.kind != "tenant" and (why := not_run_on_live(r))}
 
-    def check(graphs: Mapping[str, Graph], platform_ids: Mapping[str, str]) -> PolicyResult:
+    def check(
+        graphs: Mapping[str, Graph], platform_ids: Mapping[str, str], covered: frozenset[str] = COVERED_TYPES
+    ) -> PolicyResult:
+        not_run = {r.id: why for r in registry if r.kind != "tenant" and (why := not_run_on_live(r, covered))}
         report = evaluate(
             tenants, graphs, live_config(config, platform_ids), today or date.today(), registry=registry
         )

@@ -1,19 +1,24 @@
-"""Test fixture: put a few wards' declared Keystone/Neutron resources into the dev cloud, and wipe them.
+"""Test fixture: put a few wards' declared Keystone/Neutron/Swift resources into the dev cloud, and wipe them.
 
 Not a deployment engine: it walks the rendered graph for the covered types only, creates each object
-with openstacksdk, and swaps mock ids (`<name>-id`) for the ids the cloud returns.
+with openstacksdk, and swaps mock ids (`<name>-id`) for the ids the cloud returns. Containers go into the
+account of the stack's project (a ward's own, the platform's audit project), as `cost usage` reads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from infra.graph import Graph, Resource
 from live import inventory as inv
 
 ORDER = [
     inv.PROJECT_TYPE,
+    inv.ROLE_TYPE,
+    inv.GROUP_TYPE,
+    inv.ROLE_ASSIGNMENT_TYPE,
     inv.NETWORK_TYPE,
     inv.SUBNET_TYPE,
     inv.ROUTER_TYPE,
@@ -21,6 +26,7 @@ ORDER = [
     inv.SECGROUP_TYPE,
     inv.SECGROUP_RULE_TYPE,
     inv.NETWORK_QUOTA_TYPE,
+    inv.CONTAINER_TYPE,  # only when the dev cloud runs Swift (DEVCLOUD_SWIFT=1)
 ]
 
 
@@ -47,27 +53,83 @@ def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
         if group.name != "default":
             network.delete_security_group(group, ignore_missing=True)
     identity = connection.identity
+    swift = connection.has_service("object-store")
     for domain in list(identity.projects(is_domain=True, name=domain_name)):
         for project in list(identity.projects(domain_id=domain.id)):
             network.delete_quota(project.id)
+            if swift:
+                wipe_account(connection, project.id)
             identity.delete_project(project, ignore_missing=True)
+        for group in list(identity.groups(domain_id=domain.id)):
+            identity.delete_group(group, ignore_missing=True)
+        for role in list(identity.roles(domain_id=domain.id)):
+            identity.delete_role(role, ignore_missing=True)
         identity.update_domain(domain.id, is_enabled=False)
         identity.delete_domain(domain.id, ignore_missing=True)
+
+
+def account(connection: Any, project_id: str) -> str:
+    """The Swift account URL of `project_id` (the admin reaches it as reseller admin)."""
+    store = connection.object_store
+    return str(store.get_endpoint()).replace(f"AUTH_{connection.current_project_id}", f"AUTH_{project_id}")
+
+
+def wipe_account(connection: Any, project_id: str) -> None:
+    """Delete every container of a project's account, with every object version in it."""
+    store, url = connection.object_store, account(connection, project_id)
+    listing = store.get(f"{url}?format=json")
+    for container in listing.json() if listing.status_code == 200 else ():
+        delete_container(connection, f"{url}/{quote(container['name'])}")
+
+
+def delete_container(connection: Any, url: str) -> None:
+    """Versioning off, every object version deleted, then the container (Swift wants it empty)."""
+    store = connection.object_store
+    store.post(url, headers={"X-Versions-Enabled": "false"})
+    for version in store.get(f"{url}?versions&format=json").json():
+        store.delete(f"{url}/{quote(version['name'])}?version-id={version['version_id']}")
+    for item in store.get(f"{url}?format=json").json():
+        store.delete(f"{url}/{quote(item['name'])}")
+    assert store.delete(url).status_code in (204, 404), url
+
+
+def container_account(stack: str, ids: Mapping[str, str]) -> str:
+    """Where a stack's containers live: the ward's own project, the platform's audit project."""
+    ward = stack.removeprefix("ward-")
+    return ids["platform-audit-project"] if stack == "platform" else ids[f"{ward}-project"]
 
 
 def seed(connection: Any, graphs: Mapping[str, Graph]) -> dict[str, str]:
     """Create the covered resources of `graphs` (platform first); returns logical name → live id."""
     ids: dict[str, str] = {}
+    swift = connection.has_service("object-store")
     for stack in sorted(graphs, key=lambda s: s != "platform"):
-        resources = [r for r in graphs[stack] if r.type in ORDER]
+        resources = [r for r in graphs[stack] if r.type in ORDER and (swift or r.type != inv.CONTAINER_TYPE)]
         for resource in sorted(resources, key=lambda r: ORDER.index(r.type)):
-            ids[resource.name] = create(connection, resource, ids)
+            ids[resource.name] = create(connection, resource, ids, stack)
     return ids
 
 
-def create(connection: Any, resource: Resource, ids: Mapping[str, str]) -> str:
+def create(connection: Any, resource: Resource, ids: Mapping[str, str], stack: str = "") -> str:
     """Create one covered resource, its references (`<name>-id`) resolved through `ids`; returns its id."""
+    if resource.type == inv.CONTAINER_TYPE:
+        return _container(connection, resource, _resolver(ids), container_account(stack, ids))
     return _create(connection, resource, _resolver(ids))
+
+
+def _container(connection: Any, resource: Resource, resolve: Any, project_id: str) -> str:
+    i = resource.inputs
+    headers = {f"X-Container-Meta-{key}": value for key, value in (i.get("metadata") or {}).items()}
+    if i.get("versioning"):
+        headers["X-Versions-Enabled"] = "true"
+    for key, header in (("containerRead", "X-Container-Read"), ("containerWrite", "X-Container-Write")):
+        if key in i:  # an ACL names projects: `<project>:*`, the project a `<name>-id` reference
+            headers[header] = ",".join(
+                ":".join(resolve(part) for part in entry.split(":")) for entry in str(i[key]).split(",")
+            )
+    url = f"{account(connection, project_id)}/{quote(i['name'])}"
+    assert connection.object_store.put(url, headers=headers).status_code in (201, 202), url
+    return f"{project_id}/{i['name']}"
 
 
 def _given(**kwargs: Any) -> dict[str, Any]:
@@ -181,6 +243,17 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
                 )
             ).id
         )
+    if resource.type == inv.ROLE_TYPE:
+        return str(identity.create_role(name=i["name"], domain_id=i["domainId"]).id)
+    if resource.type == inv.GROUP_TYPE:
+        return str(
+            identity.create_group(
+                **_given(name=i["name"], description=i.get("description"), domain_id=i["domainId"])
+            ).id
+        )
+    if resource.type == inv.ROLE_ASSIGNMENT_TYPE:
+        identity.assign_project_role_to_group(i["projectId"], i["groupId"], i["roleId"])
+        return f"{i['groupId']}/{i['projectId']}/{i['roleId']}"
     if resource.type == inv.NETWORK_QUOTA_TYPE:
         wire_to_sdk = {wire: sdk for sdk, wire in inv.QUOTA_FIELDS.items()}
         network.update_quota(i["projectId"], **{wire_to_sdk[k]: v for k, v in i.items() if k in wire_to_sdk})

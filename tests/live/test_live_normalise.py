@@ -212,7 +212,27 @@ def test_a_declared_ward_normalised_back_is_clean_and_types_not_read_are_listed(
     )
     report = drift(live, tenants, [WARD])
     assert report.clean, report.findings
-    assert report.not_compared["openstack:objectstorage/container:Container"] == 4
+    assert inv.CONTAINER_TYPE not in report.not_compared
+    assert report.not_compared["openstack:compute/quotaSetV2:QuotaSetV2"] == 1
+    assert "Nova" in report.not_compared_why["openstack:compute/quotaSetV2:QuotaSetV2"]
+
+
+def test_containers_of_a_cloud_without_swift_are_not_compared_never_missing() -> None:
+    tenants = load_tenants(TENANTS)
+    declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]
+    read = tuple(r for r in declared if r.type in inv.COVERED_TYPES and r.type != inv.CONTAINER_TYPE)
+    why = "object-store (Swift) is not in the service catalog of cloud dev"
+    live = inv.Inventory(
+        "dev",
+        {f"ward-{WARD}": Graph(f"ward-{WARD}", read)},
+        {f"ward-{WARD}": {r.name: f"{r.name}-id" for r in read}},
+        {inv.CONTAINER_TYPE: why},
+    )
+    report = drift(live, tenants, [WARD])
+    assert report.clean, report.findings
+    assert report.not_compared[inv.CONTAINER_TYPE] == 4
+    assert report.to_json()["notComparedWhy"][inv.CONTAINER_TYPE] == why
+    assert inv.CONTAINER_TYPE not in live.covered
 
 
 def test_live_policy_check_flags_a_world_ssh_rule_and_maps_platform_ids() -> None:
@@ -234,10 +254,154 @@ def test_live_policy_check_flags_a_world_ssh_rule_and_maps_platform_ids() -> Non
         "platform-lgwan-gateway-network": f"live-{WARD}-lgwan-router",
     }
     check = resource_policy_check([t for t in tenants if t.code == WARD])
-    clean = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, platform_ids)
+    covered = inv.COVERED_TYPES
+    clean = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, platform_ids, covered)
     assert clean.violations == ()
-    assert "AUD-002" in clean.not_run  # it would flag the audit container the inventory cannot see
-    found = check({f"ward-{WARD}": Graph(f"ward-{WARD}", (*live_routers, ssh))}, platform_ids)
+    assert "AUD-002" not in clean.not_run and "ISO-004" not in clean.not_run  # containers, assignments read
+    found = check({f"ward-{WARD}": Graph(f"ward-{WARD}", (*live_routers, ssh))}, platform_ids, covered)
     assert [(v.policy_id, v.resource, v.ward) for v in found.violations] == [("NET-011", ssh.name, WARD)]
-    unmapped = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, {})
+    unmapped = check({f"ward-{WARD}": Graph(f"ward-{WARD}", live_routers)}, {}, covered)
     assert {v.policy_id for v in unmapped.violations} == {"NET-007", "NET-008"}  # gateways unknown to config
+
+
+def test_container_policies_run_only_when_containers_were_read() -> None:
+    from live.policy import resource_policy_check
+
+    tenants = load_tenants(TENANTS)
+    declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]
+    no_audit_log = tuple(r for r in declared if r.type in inv.COVERED_TYPES and r.name != f"{WARD}-audit-log")
+    graphs = {f"ward-{WARD}": Graph(f"ward-{WARD}", no_audit_log)}
+    check = resource_policy_check([t for t in tenants if t.code == WARD])
+    read = check(graphs, {}, inv.COVERED_TYPES)
+    assert (
+        "AUD-002",
+        f"{WARD}-project",
+    ) in {(v.policy_id, v.resource) for v in read.violations}  # no audit-log container: flagged
+    blind = check(graphs, {}, inv.COVERED_TYPES - {inv.CONTAINER_TYPE})
+    assert "AUD-002" not in {v.policy_id for v in blind.violations}  # absent because not read: no finding
+    assert "Container" in blind.not_run["AUD-002"] and "BAK-003" in blind.not_run
+
+
+OTHER = "131016"
+ROLE = {"id": "role-wa", "name": "ward-admin", "domain_id": "dom"}
+SERVICE = {"id": "p-bousai", "name": "shared-bousai", "domain_id": "dom", "tags": ["owner:platform", "service:bousai"]}
+CHIYODA = {"id": "p2", "name": f"{OTHER}-chiyoda", "domain_id": "dom", "tags": [f"ward:{OTHER}"]}
+
+
+def assignment(group: str, project: str, role: dict[str, str] = ROLE, **extra: object) -> dict[str, object]:
+    """A role assignment as Keystone lists it with include_names."""
+    return {
+        "role": {"id": role["id"], "name": role["name"]},
+        "scope": {"project": {"id": project}},
+        "group": {"id": group},
+        "user": None,
+        **extra,
+    }
+
+
+def keystone_cloud(**extra: object) -> RawCloud:
+    return raw_cloud(
+        projects=[*raw_cloud().projects, SERVICE, CHIYODA],
+        roles=[ROLE],
+        groups=[
+            {"id": "g-admins", "name": f"{WARD}-admins", "domain_id": "dom", "description": "渋谷区 administrators"},
+            {"id": "g-ops", "name": f"{WARD}-ops", "domain_id": "dom"},
+            {"id": "g-x", "name": "contractors", "domain_id": "dom"},
+        ],
+        role_assignments=[
+            assignment("g-admins", "p1"),
+            assignment("g-admins", "p-bousai"),
+            assignment("g-admins", "p2"),  # Shibuya's admins on Chiyoda's project
+            {
+                "role": {"id": "r-member", "name": "member"},
+                "scope": {"project": {"id": "p2"}},
+                "user": {"id": "u1", "name": "alice"},
+                "group": None,
+            },
+        ],
+        **extra,
+    )
+
+
+def test_groups_roles_and_assignments_get_the_rendered_names_and_their_ward() -> None:
+    inventory = normalise("dev", keystone_cloud())
+    ward, platform = names(inventory.graphs[f"ward-{WARD}"]), names(inventory.graphs["platform"])
+    assert platform["platform-ward-admin-role"].inputs == {"name": "ward-admin", "domainId": "dom"}
+    assert ward[f"{WARD}-admin-group"].inputs == {
+        "name": f"{WARD}-admins",
+        "description": "渋谷区 administrators",
+        "domainId": "dom",
+    }
+    assert ward[f"{WARD}-ops-group"].type == inv.GROUP_TYPE  # a ward's group by its name prefix
+    own = ward[f"{WARD}-admin-role-assignment"]
+    assert own.inputs == {"groupId": "g-admins", "projectId": "p1", "roleId": "role-wa"}
+    assert ward[f"{WARD}-service-bousai-role-assignment"].inputs["projectId"] == "p-bousai"
+    # on another ward's project: still Shibuya's (its group holds it), named for what it grants
+    cross = ward[f"{WARD}-admin-ward-admin-on-{OTHER}-project-role-assignment"]
+    assert (cross.inputs["projectId"], cross.ward) == ("p2", WARD)
+    # a user's role on Chiyoda's project belongs to Chiyoda's stack
+    user = names(inventory.graphs[f"ward-{OTHER}"])[f"{OTHER}-user-alice-member-on-{OTHER}-project-role-assignment"]
+    assert user.inputs == {"userId": "u1", "projectId": "p2", "roleId": "r-member"}
+    assert [r.name for r in inventory.graphs["unowned"] if r.type == inv.GROUP_TYPE] == ["unowned-group-contractors"]
+    assert inventory.ids[f"ward-{WARD}"][f"{WARD}-admin-role-assignment"] == "g-admins/p1/role-wa"
+
+
+def test_container_metadata_names_are_case_blind_and_owner_comes_from_metadata() -> None:
+    headers = {
+        "X-Container-Meta-Ward": WARD,
+        "X-Container-Meta-Purpose": "audit-log",
+        "X-Container-Meta-Retention-Years": "7",
+        "X-Versions-Enabled": "True",
+        "X-Container-Write": "p-audit:*",
+        "X-Storage-Policy": "Policy-0",
+        "X-Container-Bytes-Used": "30",
+    }
+    inventory = normalise(
+        "dev",
+        raw_cloud(
+            containers={
+                "p1": [
+                    {"name": f"{WARD}-audit-log", "headers": headers},
+                    {"name": "scratch", "headers": {"X-Container-Read": ".r:*"}},
+                    {"name": "platform-audit-archive", "headers": {"x-container-meta-owner": "platform"}},
+                ]
+            }
+        ),
+    )
+    audit = names(inventory.graphs[f"ward-{WARD}"])[f"{WARD}-audit-log"]
+    assert audit.inputs == {
+        "name": f"{WARD}-audit-log",
+        "metadata": {"ward": WARD, "purpose": "audit-log", "retention-years": "7"},
+        "versioning": True,
+        "containerWrite": "p-audit:*",
+        "storagePolicy": "Policy-0",
+    }
+    assert audit.ward == WARD
+    scratch = names(inventory.graphs["unowned"])["unowned-container-scratch"]
+    assert scratch.inputs == {"name": "scratch", "versioning": False, "containerRead": ".r:*"}
+    assert "platform-audit-archive" in names(inventory.graphs["platform"])
+    assert inventory.ids[f"ward-{WARD}"][f"{WARD}-audit-log"] == f"p1/{WARD}-audit-log"
+
+
+def test_compare_matches_role_assignments_by_content() -> None:
+    def ra(name: str, role: str) -> Resource:
+        inputs = {"groupId": "g", "projectId": "p", "roleId": role}
+        return Resource(f"urn:{name}", inv.ROLE_ASSIGNMENT_TYPE, name, None, (), inputs)
+
+    same, _ = compare("ward-1", Graph("ward-1", (ra("a", "r1"),)), Graph("ward-1", (ra("other-name", "r1"),)))
+    assert same == []
+    other, _ = compare("ward-1", Graph("ward-1", (ra("a", "r1"),)), Graph("ward-1", (ra("a", "r2"),)))
+    assert {(f.kind, f.name) for f in other} == {("missing", "a"), ("unexpected", "a")}
+
+
+def test_a_read_acl_added_to_a_container_that_declares_none_is_a_change() -> None:
+    def container(**inputs: object) -> Resource:
+        return Resource("urn:c", inv.CONTAINER_TYPE, "c", None, (), {"name": "c", "versioning": True, **inputs})
+
+    declared = Graph("ward-1", (container(metadata={"purpose": "backup"}),))
+    live = Graph("ward-1", (container(metadata={"purpose": "backup", "extra": "1"}, containerRead=".r:*"),))
+    [finding], _ = compare("ward-1", declared, live)
+    assert [(c.field, c.declared, c.live) for c in finding.changes] == [
+        ("metadata", {"purpose": "backup"}, {"purpose": "backup", "extra": "1"}),
+        ("containerRead", None, ".r:*"),  # unset declared means no ACL, so a public read is drift
+    ]
