@@ -31,7 +31,7 @@ from infra.platform import (
     WARD_ADMIN_ROLE,
 )
 from infra.program import PROJECT, WARD_STACK_PREFIX
-from infra.render import STACK_TYPE, Known, tree_order
+from infra.render import SECRET, STACK_TYPE, Known, tree_order
 from infra.ward import WARD_TYPE
 from live.connect import Cloud, Code, cloud_error
 
@@ -87,10 +87,10 @@ QUOTA_FIELDS = {
 
 # Declared types no inventory reads, and why: drift lists them as not compared with this reason.
 NEVER_READ = {
-    "openstack:compute/quotaSetV2:QuotaSetV2": "Nova quotas are not read (no Nova to test against)",
-    "openstack:blockstorage/quoteSetV3:QuoteSetV3": "Cinder quotas are not read (no Cinder to test against)",
-    "openstack:blockstorage/volumeTypeV3:VolumeTypeV3": "Cinder volume types are not read",
-    "openstack:blockstorage/volumeTypeAccessV3:VolumeTypeAccessV3": "Cinder volume type access is not read",
+    "openstack:compute/quotaSetV2:QuotaSetV2": "Nova quotas are not read: no Nova to test against",
+    "openstack:blockstorage/quoteSetV3:QuoteSetV3": "Cinder quotas are not read: no Cinder to test against",
+    "openstack:blockstorage/volumeTypeV3:VolumeTypeV3": "Cinder volume types are not read: no Cinder",
+    "openstack:blockstorage/volumeTypeAccessV3:VolumeTypeAccessV3": "Cinder volume type access is not read: no Cinder",
 }
 
 
@@ -634,9 +634,11 @@ def _role_assignment(builder: _Builder, raw: Mapping[str, Any]) -> None:
 def container_metadata(headers: Mapping[str, str]) -> dict[str, str]:
     """`X-Container-Meta-Retention-Days: 35` → `{"retention-days": "35"}`: header names are case-blind."""
     prefix = "x-container-meta-"
-    return {
+    metadata = {
         key[len(prefix) :].lower(): value for key, value in headers.items() if key.lower().startswith(prefix)
     }
+    # a temp-URL key signs download links: drift prints metadata, so it must not carry the key itself
+    return {key: SECRET if key.startswith("temp-url-key") else value for key, value in metadata.items()}
 
 
 def _container(builder: _Builder, project: Mapping[str, Any], raw: Mapping[str, Any]) -> None:

@@ -92,7 +92,6 @@ def test_drift_reports_a_changed_network_quota(dev_cloud: DevCloud) -> None:
     assert changed["changes"] == [{"field": "router", "declared": 2, "live": 5}]
     assert len(report["findings"]) == 1
     assert text.exit_code == 2 and "router: 2 -> 5" in text.stdout
-    assert drift_json(dev_cloud)[0] == 0  # restored: clean again
 
 
 def test_drift_reports_a_removed_role_assignment_missing(dev_cloud: DevCloud) -> None:
@@ -111,7 +110,6 @@ def test_drift_reports_a_removed_role_assignment_missing(dev_cloud: DevCloud) ->
     assert [(f["kind"], f["type"], f["name"], f["ward"]) for f in report["findings"]] == [
         ("missing", ASSIGNMENT, f"{SHIBUYA}-admin-role-assignment", SHIBUYA)
     ]
-    assert drift_json(dev_cloud)[0] == 0
 
 
 def test_drift_reports_an_extra_group_and_a_cross_ward_role_with_iso_004(dev_cloud: DevCloud) -> None:
@@ -163,7 +161,6 @@ def test_drift_reports_a_deleted_audit_container_missing_with_aud_002(dev_cloud:
     # AUD-002 used to be "not run on the live cloud": the ward has a project and no audit-log container
     assert "AUD-002" not in report["policiesNotRun"]
     assert violations(report) == {("AUD-002", f"{SHIBUYA}-project")}
-    assert drift_json(dev_cloud)[0] == 0
 
 
 def test_drift_reports_a_public_read_acl_and_short_retention_on_a_backup_container(dev_cloud: DevCloud) -> None:
@@ -184,4 +181,3 @@ def test_drift_reports_a_public_read_acl_and_short_retention_on_a_backup_contain
     assert by_field["containerRead"] == (None, ".r:*")
     assert by_field["metadata"][0]["retention-days"] == before and by_field["metadata"][1]["retention-days"] == "1"
     assert ("BAK-004", name) in violations(report)  # a container policy judging the live container
-    assert drift_json(dev_cloud)[0] == 0

@@ -383,6 +383,11 @@ def test_container_metadata_names_are_case_blind_and_owner_comes_from_metadata()
     assert inventory.ids[f"ward-{WARD}"][f"{WARD}-audit-log"] == f"p1/{WARD}-audit-log"
 
 
+def test_a_containers_temp_url_key_never_reaches_the_inventory() -> None:
+    metadata = inv.container_metadata({"X-Container-Meta-Temp-URL-Key": "s3cret", "X-Container-Meta-Ward": WARD})
+    assert metadata == {"temp-url-key": "[secret]", "ward": WARD}
+
+
 def test_compare_matches_role_assignments_by_content() -> None:
     def ra(name: str, role: str) -> Resource:
         inputs = {"groupId": "g", "projectId": "p", "roleId": role}
