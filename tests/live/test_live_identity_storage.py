@@ -181,3 +181,26 @@ def test_drift_reports_a_public_read_acl_and_short_retention_on_a_backup_contain
     assert by_field["containerRead"] == (None, ".r:*")
     assert by_field["metadata"][0]["retention-days"] == before and by_field["metadata"][1]["retention-days"] == "1"
     assert ("BAK-004", name) in violations(report)  # a container policy judging the live container
+
+
+def test_a_cloud_without_object_store_in_its_catalog_leaves_containers_not_compared(dev_cloud: DevCloud) -> None:
+    needs_swift(dev_cloud)
+    identity = dev_cloud.connection.identity
+    # a disabled service drops out of every new token's catalog: the cloud no longer offers Swift
+    service = next(s for s in identity.services() if s.type == "object-store")
+    identity.update_service(service, is_enabled=False)
+    try:
+        inventory = wardctl(dev_cloud, "inventory", "--cloud", CLOUD, "--format", "json")
+        text = wardctl(dev_cloud, "inventory", "--cloud", CLOUD)
+        code, report = drift_json(dev_cloud, SHIBUYA)
+    finally:
+        identity.update_service(service, is_enabled=True)
+    assert inventory.exit_code == 0, inventory.output
+    why = json.loads(inventory.stdout)["notRead"][CONTAINER]
+    assert why == f"object-store (Swift) is not in the service catalog of cloud {CLOUD}"
+    assert f"not read: Container ({why})" in text.stdout
+    # the ward's four containers are still there, but not read: said, never reported missing
+    assert (code, report["findings"], report["violations"]) == (0, [], [])
+    assert (report["notCompared"][CONTAINER], report["notComparedWhy"][CONTAINER]) == (4, why)
+    assert "Container" in report["policiesNotRun"]["AUD-002"] and "BAK-003" in report["policiesNotRun"]
+    assert "ISO-004" not in report["policiesNotRun"]
