@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote
 
 from infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Resource
 from infra.platform import (
@@ -227,8 +228,6 @@ def _fetch_keystone(cloud: Cloud, domain_id: str, project_ids: set[str]) -> dict
 
 def _fetch_containers(cloud: Cloud, projects: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Each domain project's Swift account: its containers and their headers (needs ResellerAdmin)."""
-    from urllib.parse import quote
-
     store = cloud.connection.object_store
     endpoint = str(cloud.call(OBJECT_STORE, "endpoint", store.get_endpoint))
     own = cloud.connection.current_project_id
