@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from audit.errors import AuditError, Code, Problem
-from audit.record import GENESIS, Entry, Record, body_sha256, check_shape, is_hex_hash, sealed_line
+from wardcloud.audit.errors import AuditError, Code, Problem
+from wardcloud.audit.record import GENESIS, Entry, Record, body_sha256, check_shape, is_hex_hash, sealed_line
 
 _TAIL_CHUNK = 64 * 1024
 _PREVIEW = 60

@@ -1,6 +1,6 @@
 """The API other commands call to write their audit records.
 
-    from audit.recorder import record
+    from wardcloud.audit.recorder import record
     record(state_dir, actor, "cost allocate", argv, {"bill": bill_path, "rules": rules_path},
            "success", 0, {"totals": {"131016": 1234567, ...}}, wards=["131016", ...])
 
@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.digest import digest_inputs
-from audit.log import append
-from audit.record import Entry, Record
-from audit.redact import redact_argv, redact_mapping
+from wardcloud.audit.digest import digest_inputs
+from wardcloud.audit.log import append
+from wardcloud.audit.record import Entry, Record
+from wardcloud.audit.redact import redact_argv, redact_mapping
 
 DEFAULT_LOG_NAME = "audit.jsonl"
 ACTOR_ENV = "WARDCTL_ACTOR"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from audit.errors import AuditError, Code, Problem
-from audit.log import Anchor, read_records, utc_now, verify
-from wardcloud_core.files import write_atomic
+from wardcloud.audit.errors import AuditError, Code, Problem
+from wardcloud.audit.log import Anchor, read_records, utc_now, verify
+from wardcloud.core.files import write_atomic
 
 CENTRAL_CONTAINER = "platform-audit-archive"  # infra/platform.py's AUDIT_ARCHIVE
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audit.log import append, verify  # noqa: E402
-from audit.record import Entry  # noqa: E402
+from wardcloud.audit.log import append, verify  # noqa: E402
+from wardcloud.audit.record import Entry  # noqa: E402
 
 
 def entry(n: int) -> Entry:

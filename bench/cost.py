@@ -157,7 +157,7 @@ def main() -> None:
         print(f"  first run, empty state (schema checks, SHA-256 of the bill): {cold_s:6.2f} s "
               f"({cold_s / floor_s:.2f}x the floor)")
         startup_s, _, _ = min(
-            (timed([sys.executable, "-m", "cli", "--tenants", "tenants/wards", "tenant", "list", "--format", "json"],
+            (timed([sys.executable, "-m", "wardcloud.cli", "--tenants", "tenants/wards", "tenant", "list", "--format", "json"],
                    env) for _ in range(3)),
             key=lambda r: r[0],
         )

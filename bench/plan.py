@@ -27,9 +27,9 @@ from pulumi.runtime import settings as pulumi_settings  # noqa: E402
 from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
 from pulumi.runtime.sync_await import _sync_await  # noqa: E402
 
-from infra.plan import make_plan  # noqa: E402
-from tenants.model import Tenant  # noqa: E402
-from tenants.validate import load_tenants  # noqa: E402
+from wardcloud.infra.plan import make_plan  # noqa: E402
+from wardcloud.tenants.model import Tenant  # noqa: E402
+from wardcloud.tenants.validate import load_tenants  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

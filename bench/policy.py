@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infra.graph import Graph  # noqa: E402
-from policies.config import PolicyConfig, load_config  # noqa: E402
-from policies.engine import PolicyReport, evaluate, render_graphs  # noqa: E402
-from policies.registry import catalogue  # noqa: E402
-from tenants.model import Segment, Tenant  # noqa: E402
-from tenants.validate import load_tenants  # noqa: E402
+from wardcloud.infra.graph import Graph  # noqa: E402
+from wardcloud.policies.config import PolicyConfig, load_config  # noqa: E402
+from wardcloud.policies.engine import PolicyReport, evaluate, render_graphs  # noqa: E402
+from wardcloud.policies.registry import catalogue  # noqa: E402
+from wardcloud.tenants.model import Segment, Tenant  # noqa: E402
+from wardcloud.tenants.validate import load_tenants  # noqa: E402
 
 WARDS = Path(__file__).resolve().parent.parent / "tenants" / "wards"
 TODAY = date(2026, 11, 29)

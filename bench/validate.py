@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tenants.reference import ReferenceWard, address_plan, check_digit  # noqa: E402
-from tenants.scaffold import file_name, render_tenant  # noqa: E402
-from tenants.validate import cross_ward_problems, validate_paths  # noqa: E402
+from wardcloud.tenants.reference import ReferenceWard, address_plan, check_digit  # noqa: E402
+from wardcloud.tenants.scaffold import file_name, render_tenant  # noqa: E402
+from wardcloud.tenants.validate import cross_ward_problems, validate_paths  # noqa: E402
 
 MUNICIPALITIES = 1741
 SCHEMA = ROOT / "tenants" / "schema" / "ward-tenant.schema.json"

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from audit import log as audit_log
-from audit.errors import AuditError, Code, Problem
-from audit.log import Anchor, find_torn, format_time, read_records, verify
-from audit.record import Record
-from audit.recorder import log_path
-from audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
-from cli.context import Settings
-from cli.output import echo_json
+from wardcloud.audit import log as audit_log
+from wardcloud.audit.errors import AuditError, Code, Problem
+from wardcloud.audit.log import Anchor, find_torn, format_time, read_records, verify
+from wardcloud.audit.record import Record
+from wardcloud.audit.recorder import log_path
+from wardcloud.audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
+from wardcloud.cli.context import Settings
+from wardcloud.cli.output import echo_json
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from audit.digest import DigestCache, digest_inputs
-from audit.errors import AuditError
-from audit.recorder import record
-from audit.redact import redact_text
-from cli.context import Settings
-from wardcloud_core.errors import WardcloudError
+from wardcloud.audit.digest import DigestCache, digest_inputs
+from wardcloud.audit.errors import AuditError
+from wardcloud.audit.recorder import record
+from wardcloud.audit.redact import redact_text
+from wardcloud.cli.context import Settings
+from wardcloud.core.errors import WardcloudError
 
 if TYPE_CHECKING:
-    from audit.record import Record
+    from wardcloud.audit.record import Record
 
 R = TypeVar("R", bound="StackRun")
 

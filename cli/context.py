@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.digest import DigestCache
-from wardcloud_core.verdicts import Verdicts
+from wardcloud.audit.digest import DigestCache
+from wardcloud.core.verdicts import Verdicts
 
 
 @dataclass(frozen=True)

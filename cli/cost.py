@@ -12,32 +12,32 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.audited import audited
-from cli.context import Settings
-from cli.lazy import LazyGroup
-from wardcloud_core.files import write_atomic
+from wardcloud.cli.audited import audited
+from wardcloud.cli.context import Settings
+from wardcloud.cli.lazy import LazyGroup
+from wardcloud.core.files import write_atomic
 
 # The libraries load inside the commands, after `audited` has started hashing the inputs in a thread and
 # (for `allocate`) DuckDB has started opening a database in another: the SHA-256 of a 100 MB bill (~60 ms)
 # and DuckDB's start-up (~25 ms) then overlap importing the allocation code instead of following it.
 # bench/cost.py measures the difference.
 if TYPE_CHECKING:
-    from cost_allocation.rules import Rules
-    from cost_allocation.shares import Period, Ward
-    from cost_allocation.simulate import Simulation
-    from cost_allocation.statement import Statement
+    from wardcloud.cost_allocation.rules import Rules
+    from wardcloud.cost_allocation.shares import Period, Ward
+    from wardcloud.cost_allocation.simulate import Simulation
+    from wardcloud.cost_allocation.statement import Statement
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
-@click.group("cost", cls=LazyGroup, lazy_subcommands={"usage": "cli.cost_usage:usage"})  # usage: live cloud
+@click.group("cost", cls=LazyGroup, lazy_subcommands={"usage": "wardcloud.cli.cost_usage:usage"})  # usage: live cloud
 def cost() -> None:
     """Split FOCUS bills among the wards by the report's burden-sharing rules."""
 
 
 def _period(text: str) -> Period:
-    from cost_allocation.errors import Code, CostError, Problem
-    from cost_allocation.shares import Period
+    from wardcloud.cost_allocation.errors import Code, CostError, Problem
+    from wardcloud.cost_allocation.shares import Period
 
     try:
         return Period.month(text)
@@ -46,8 +46,8 @@ def _period(text: str) -> Period:
 
 
 def _wards(settings: Settings) -> list[Ward]:
-    from cost_allocation.shares import Ward
-    from tenants.validate import load_tenants
+    from wardcloud.cost_allocation.shares import Ward
+    from wardcloud.tenants.validate import load_tenants
 
     return [Ward.from_tenant(t) for t in load_tenants(settings.tenants_dir, settings.verdicts)]
 
@@ -88,11 +88,11 @@ def allocate_command(
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
     inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
     with audited("cost allocate", inputs) as note:  # success or failure, the allocation is on record
-        from cost_allocation.database import close_database, start_database
+        from wardcloud.cost_allocation.database import close_database, start_database
 
         database = start_database()  # DuckDB starts while the allocation code loads
         try:
-            from cost_allocation.statement import allocate, read_inputs, render_csv, render_text
+            from wardcloud.cost_allocation.statement import allocate, read_inputs, render_csv, render_text
 
             month = _period(period)
         except BaseException:
@@ -111,7 +111,7 @@ def allocate_command(
         elif fmt == "xlsx":
             if out is None:
                 raise click.UsageError("--format xlsx needs --out FILE.xlsx")
-            from reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
+            from wardcloud.reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
 
             write_statements_xlsx(statement.to_json(), out, tenants_dir=settings.tenants_dir,
                                   inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
@@ -127,8 +127,8 @@ def _write_focus(
     bill_path: Path, out: Path | None, rules: Rules, wards: Sequence[Ward], statement: Statement
 ) -> None:
     """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete."""
-    from cost_allocation.focus import write_focus_split
-    from cost_allocation.statement import RATIO_UNITS, row_splits
+    from wardcloud.cost_allocation.focus import write_focus_split
+    from wardcloud.cost_allocation.statement import RATIO_UNITS, row_splits
 
     splits = row_splits(statement, rules, wards)
     directory = out.parent if out is not None else Path(tempfile.gettempdir())
@@ -184,10 +184,10 @@ def simulate_command(
     out: Path | None,
 ) -> None:
     """What-if: each ward's charge before and after a ward joins or leaves, with the buy-in flows."""
-    from cost_allocation.errors import Code, CostError, Problem
-    from cost_allocation.focus import period_of
-    from cost_allocation.rules import load_rules
-    from cost_allocation.simulate import Change, reference_candidates, simulate
+    from wardcloud.cost_allocation.errors import Code, CostError, Problem
+    from wardcloud.cost_allocation.focus import period_of
+    from wardcloud.cost_allocation.rules import load_rules
+    from wardcloud.cost_allocation.simulate import Change, reference_candidates, simulate
 
     if (join is None) == (leave is None):
         raise CostError(

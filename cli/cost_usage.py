@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from cli.inventory import CLOUD_OPTION
-from cli.output import echo_json
+from wardcloud.cli.inventory import CLOUD_OPTION
+from wardcloud.cli.output import echo_json
 
 
 @click.command("usage")
@@ -24,8 +24,8 @@ from cli.output import echo_json
 def usage(cloud: str, timeout: float, period: str, out: Path, fmt: str) -> None:
     """Read Neutron counts (always), Nova and Swift usage (when in the catalog) per ward; write FOCUS rows."""
     # imported here: the OpenStack SDK loads only when a live-cloud command runs
-    from live.connect import connect
-    from live.usage import parse_period, read_usage, write_usage
+    from wardcloud.live.connect import connect
+    from wardcloud.live.usage import parse_period, read_usage, write_usage
 
     month = parse_period(period)
     result = read_usage(connect(cloud, timeout=timeout), month)

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.context import Settings
-from cli.inventory import CLOUD_OPTION, short_type
-from cli.output import echo_json
-from tenants.validate import load_tenants
+from wardcloud.cli.context import Settings
+from wardcloud.cli.inventory import CLOUD_OPTION, short_type
+from wardcloud.cli.output import echo_json
+from wardcloud.tenants.validate import load_tenants
 
 if TYPE_CHECKING:
-    from live.drift import DriftReport
+    from wardcloud.live.drift import DriftReport
 
 
 @click.command("drift")
@@ -40,10 +40,10 @@ def drift_command(
 ) -> int:
     """Missing, unexpected, changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error."""
     # imported here: the Pulumi and OpenStack SDKs load only when a live-cloud command runs
-    from live.connect import connect
-    from live.drift import drift, select_stacks
-    from live.inventory import read_inventory
-    from live.policy import resource_policy_check
+    from wardcloud.live.connect import connect
+    from wardcloud.live.drift import drift, select_stacks
+    from wardcloud.live.inventory import read_inventory
+    from wardcloud.live.policy import resource_policy_check
 
     tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     # bad local input (unknown ward, broken policy config) fails before any cloud call

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.audited import audited_stacks, waivers_used
-from cli.context import Settings
-from cli.output import echo_json
-from infra.errors import InfraError
-from infra.gate import apply_checks
-from tenants.validate import load_tenants
-from wardcloud_core.files import write_atomic
+from wardcloud.cli.audited import audited_stacks, waivers_used
+from wardcloud.cli.context import Settings
+from wardcloud.cli.output import echo_json
+from wardcloud.core.files import write_atomic
+from wardcloud.infra.errors import InfraError
+from wardcloud.infra.gate import apply_checks
+from wardcloud.tenants.validate import load_tenants
 
 if TYPE_CHECKING:
-    from infra.plan import Plan
-    from policies.engine import PolicyReport
-    from tenants.model import Tenant
+    from wardcloud.infra.plan import Plan
+    from wardcloud.policies.engine import PolicyReport
+    from wardcloud.tenants.model import Tenant
 
 # The infra library loads the Pulumi SDK (about a second): commands import it when they run, so
 # `wardctl validate` and `--help` stay fast.
@@ -77,7 +77,7 @@ def emit_plan(plan: Plan, fmt: str, out: Path | None, policy: PolicyReport | Non
     else:
         click.echo(plan.to_text(), nl=False)
         if policy is not None and (policy.violations or policy.waiver_notes):
-            from policies.report.text import render as policy_text
+            from wardcloud.policies.report.text import render as policy_text
 
             click.echo("\nPolicy:\n" + policy_text(policy), nl=False)
 
@@ -100,8 +100,8 @@ def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
 
     Exit 0: no changes; 2: changes; 1: error.
     """
-    from infra.plan import make_plan
-    from policies.engine import plan_report
+    from wardcloud.infra.plan import make_plan
+    from wardcloud.policies.engine import plan_report
 
     tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     with rendering_progress() as on_rendered:
@@ -122,7 +122,7 @@ def state() -> None:
 @click.pass_obj
 def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
     """Record a `pulumi stack export` (version 3) FILE as the applied state of --stack."""
-    from infra.state import import_deployment
+    from wardcloud.infra.state import import_deployment
 
     recorded = import_deployment(settings.state_dir, stack, file)
     if fmt == "json":
@@ -140,8 +140,8 @@ def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
 @click.pass_obj
 def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | None) -> int:
     """Validate, check policies, show the plan, confirm, then `pulumi up` changed stacks (platform first)."""
-    from infra.deploy import blocking_problems, preflight, run_apply
-    from infra.plan import make_plan
+    from wardcloud.infra.deploy import blocking_problems, preflight, run_apply
+    from wardcloud.infra.plan import make_plan
 
     tenants = load_tenants(settings.tenants_dir)
     environment = preflight(settings.state_dir)  # before anything: missing CLI/credentials change nothing
@@ -178,7 +178,7 @@ def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | Non
 
 def _apply_summaries(tenants: Sequence[Tenant], plan: Plan) -> dict[str, dict[str, Any]]:
     """Per changed stack, what its audit records say: change counts and the waivers its ward used."""
-    from policies.engine import plan_report
+    from wardcloud.policies.engine import plan_report
 
     used = waivers_used(plan_report(tenants, {s: p.graph for s, p in plan.stacks.items()}).violations)
     summaries: dict[str, dict[str, Any]] = {}
@@ -205,7 +205,7 @@ def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
 @click.pass_obj
 def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, fmt: str) -> int:
     """Destroy the stack of a ward whose membership has ended; its audit-log container is retained."""
-    from infra.deploy import destroy_plan, preflight, run_destroy
+    from wardcloud.infra.deploy import destroy_plan, preflight, run_destroy
 
     tenants = load_tenants(settings.tenants_dir)
     result = destroy_plan(tenants, settings.state_dir, code, date.today())

@@ -9,23 +9,23 @@ from typing import Any
 
 import click
 
-from cli.context import Settings
-from cli.lazy import LazyGroup
-from wardcloud_core.errors import WardcloudError
+from wardcloud.cli.context import Settings
+from wardcloud.cli.lazy import LazyGroup
+from wardcloud.core.errors import WardcloudError
 
 COMMANDS = {  # name → where it lives; a command's module is imported only when it runs
-    "validate": "cli.validate:validate",
-    "tenant": "cli.tenant:tenant",
-    "policy": "cli.policy:policy",
-    "plan": "cli.infra:plan",
-    "state": "cli.infra:state",
-    "apply": "cli.infra:apply",
-    "destroy": "cli.infra:destroy",
-    "cost": "cli.cost:cost",
-    "report": "cli.report:report",
-    "inventory": "cli.inventory:inventory",
-    "drift": "cli.drift:drift_command",
-    "audit": "cli.audit:audit",
+    "validate": "wardcloud.cli.validate:validate",
+    "tenant": "wardcloud.cli.tenant:tenant",
+    "policy": "wardcloud.cli.policy:policy",
+    "plan": "wardcloud.cli.infra:plan",
+    "state": "wardcloud.cli.infra:state",
+    "apply": "wardcloud.cli.infra:apply",
+    "destroy": "wardcloud.cli.infra:destroy",
+    "cost": "wardcloud.cli.cost:cost",
+    "report": "wardcloud.cli.report:report",
+    "inventory": "wardcloud.cli.inventory:inventory",
+    "drift": "wardcloud.cli.drift:drift_command",
+    "audit": "wardcloud.cli.audit:audit",
 }
 
 

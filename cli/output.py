@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from wardcloud_core.errors import Problem
+from wardcloud.core.errors import Problem
 
 
 def echo_json(payload: Any) -> None:

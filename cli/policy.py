@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from cli.audited import AuditNote, audited, ci_environment, record_command, waivers_used
-from cli.context import Settings
-from cli.output import echo_json
-from wardcloud_core.files import write_atomic
+from wardcloud.cli.audited import AuditNote, audited, ci_environment, record_command, waivers_used
+from wardcloud.cli.context import Settings
+from wardcloud.cli.output import echo_json
+from wardcloud.core.files import write_atomic
 
 FORMATS = ("text", "json", "sarif", "junit")
 
@@ -53,8 +53,8 @@ def check_command(
     ci: bool,
 ) -> None:
     """Evaluate every rule; exit 1 on any unwaived mandatory violation (advisories do not fail)."""
-    from policies.engine import check
-    from policies.report import render
+    from wardcloud.policies.engine import check
+    from wardcloud.policies.report import render
 
     ci_mode = ci or ci_environment()
     inputs = {"tenants": settings.tenants_dir, "config": config_path}
@@ -95,8 +95,8 @@ def check_command(
 )
 def list_command(fmt: str, config_path: Path | None) -> None:
     """Print the rule catalogue: ID, severity, enforcement (as configured), title, source."""
-    from policies.config import load_config
-    from policies.engine import effective_rules
+    from wardcloud.policies.config import load_config
+    from wardcloud.policies.engine import effective_rules
 
     rules = effective_rules(load_config(config_path))
     if fmt == "json":

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from cli.context import Settings
-from cli.output import echo_json
-from tenants.validate import load_tenants
+from wardcloud.cli.context import Settings
+from wardcloud.cli.output import echo_json
+from wardcloud.tenants.validate import load_tenants
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -60,11 +60,11 @@ def report(
     if allocation_path is None and (bill_path is None or rules_path is None):
         raise click.UsageError("--bill and --rules go together")
     # the report stack (jinja2, charts) loads only when a report is written: other commands start faster
-    from reports.build import allocate_bill, build_report, check_period, evaluate_policies, load_policy_json
-    from reports.charts import yen
-    from reports.html import write_html
-    from reports.inputs import describe_inputs
-    from reports.model import load_allocation
+    from wardcloud.reports.build import allocate_bill, build_report, check_period, evaluate_policies, load_policy_json
+    from wardcloud.reports.charts import yen
+    from wardcloud.reports.html import write_html
+    from wardcloud.reports.inputs import describe_inputs
+    from wardcloud.reports.model import load_allocation
 
     tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     if allocation_path is not None:

@@ -8,12 +8,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cli.context import Settings
-from cli.output import echo_json
-from tenants.problems import Code, Problem, TenantError
-from tenants.reference import POPULATION_AS_OF, address_plan, reference_wards
-from tenants.scaffold import ScaffoldError, scaffold
-from tenants.validate import load_tenants, validate_paths
+from wardcloud.cli.context import Settings
+from wardcloud.cli.output import echo_json
+from wardcloud.tenants.problems import Code, Problem, TenantError
+from wardcloud.tenants.reference import POPULATION_AS_OF, address_plan, reference_wards
+from wardcloud.tenants.scaffold import ScaffoldError, scaffold
+from wardcloud.tenants.validate import load_tenants, validate_paths
 
 
 @click.group()

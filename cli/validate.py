@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from cli.context import Settings
-from cli.output import echo_json, echo_problems
-from tenants.validate import validate_paths
+from wardcloud.cli.context import Settings
+from wardcloud.cli.output import echo_json, echo_problems
+from wardcloud.tenants.validate import validate_paths
 
 
 @click.command()

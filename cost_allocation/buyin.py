@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from cost_allocation.rounding import split_exactly
-from cost_allocation.rules import BuyIn
-from cost_allocation.shares import Period, Ward, term_shares
+from wardcloud.cost_allocation.rounding import split_exactly
+from wardcloud.cost_allocation.rules import BuyIn
+from wardcloud.cost_allocation.shares import Period, Ward, term_shares
 
 
 @dataclass(frozen=True)

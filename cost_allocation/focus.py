@@ -13,10 +13,10 @@ from typing import Any
 
 import duckdb
 
-from cost_allocation.database import open_database
-from cost_allocation.errors import Code, CostError, Problem
-from cost_allocation.rules import Pool
-from cost_allocation.shares import WARD_LIKE, Period, Ward
+from wardcloud.cost_allocation.database import open_database
+from wardcloud.cost_allocation.errors import Code, CostError, Problem
+from wardcloud.cost_allocation.rules import Pool
+from wardcloud.cost_allocation.shares import WARD_LIKE, Period, Ward
 
 BILL_COLUMNS = (
     "BilledCost",

@@ -10,10 +10,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import tenants.load
-from cost_allocation.errors import Code, CostError, Problem
-from tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
-from wardcloud_core.verdicts import Verdicts, source_digest
+import wardcloud.tenants.load
+from wardcloud.core.verdicts import Verdicts, source_digest
+from wardcloud.cost_allocation.errors import Code, CostError, Problem
+from wardcloud.tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
 
 BUILTIN_DRIVERS = ("equal", "population", "usage")
 
@@ -248,7 +248,7 @@ def load_rules(path: Path, verdicts: Verdicts | None = None) -> Rules:
 @cache
 def _checker() -> bytes:
     """Fingerprint of what decides a rules file's validity: this module (schema and model) and the parser."""
-    return source_digest([Path(__file__), Path(tenants.load.__file__)])
+    return source_digest([Path(__file__), Path(wardcloud.tenants.load.__file__)])
 
 
 def schema_problems(document: Document) -> list[Problem]:

@@ -9,9 +9,9 @@ from datetime import date
 from decimal import Context, Decimal
 from fractions import Fraction
 
-from cost_allocation.errors import Code, CostError, Problem
-from cost_allocation.rules import Cap, DriverTerm
-from tenants.model import Tenant
+from wardcloud.cost_allocation.errors import Code, CostError, Problem
+from wardcloud.cost_allocation.rules import Cap, DriverTerm
+from wardcloud.tenants.model import Tenant
 
 # A SubAccountId that looks like a ward's (code6, its project `131016-chiyoda`, its stack `ward-131016`)
 WARD_LIKE = re.compile(r"^(ward-)?\d{6}(-[a-z0-9-]+)?$")

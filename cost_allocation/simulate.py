@@ -10,9 +10,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from cost_allocation.errors import Code, CostError, Problem
-from cost_allocation.shares import Period, Ward
-from cost_allocation.statement import Statement, allocate, read_inputs
+from wardcloud.cost_allocation.errors import Code, CostError, Problem
+from wardcloud.cost_allocation.shares import Period, Ward
+from wardcloud.cost_allocation.statement import Statement, allocate, read_inputs
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def simulate(
 
 def reference_candidates() -> list[Ward]:
     """The 23 wards from the reference data, for simulating a ward that has no tenant file yet."""
-    from tenants.reference import reference_wards
+    from wardcloud.tenants.reference import reference_wards
 
     return [
         Ward(

@@ -16,10 +16,11 @@ from typing import Any
 
 import duckdb
 
-from cost_allocation.buyin import BuyInFlow, buy_in_flows
-from cost_allocation.database import close_database, start_database
-from cost_allocation.errors import Code, CostError, Problem
-from cost_allocation.focus import (
+from wardcloud.core.verdicts import Verdicts
+from wardcloud.cost_allocation.buyin import BuyInFlow, buy_in_flows
+from wardcloud.cost_allocation.database import close_database, start_database
+from wardcloud.cost_allocation.errors import Code, CostError, Problem
+from wardcloud.cost_allocation.focus import (
     Bill,
     RowSplit,
     classify_bill,
@@ -27,10 +28,9 @@ from cost_allocation.focus import (
     scan_bill,
     scan_usage,
 )
-from cost_allocation.rounding import largest_remainder, split_exactly
-from cost_allocation.rules import Rules, load_rules, locate
-from cost_allocation.shares import Period, PoolShares, Ward, check_drivers, participation, pool_shares
-from wardcloud_core.verdicts import Verdicts
+from wardcloud.cost_allocation.rounding import largest_remainder, split_exactly
+from wardcloud.cost_allocation.rules import Rules, load_rules, locate
+from wardcloud.cost_allocation.shares import Period, PoolShares, Ward, check_drivers, participation, pool_shares
 
 RATIO_UNITS = 10**12  # AllocatedRatio resolution: 12 decimal places, rounded so a row's ratios sum to 1
 

@@ -10,18 +10,15 @@ tenants to `infra.program.build_stack`.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-if str(HERE.parent) not in sys.path:  # pulumi runs this file from infra/; the packages live one up
-    sys.path.insert(0, str(HERE.parent))
 
 import pulumi  # noqa: E402
 
-from infra.program import build_stack  # noqa: E402
-from tenants.reference import address_plan  # noqa: E402
-from tenants.validate import load_tenants  # noqa: E402
+from wardcloud.infra.program import build_stack  # noqa: E402
+from wardcloud.tenants.reference import address_plan  # noqa: E402
+from wardcloud.tenants.validate import load_tenants  # noqa: E402
 
 
 def tenants_dir() -> Path:

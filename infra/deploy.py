@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,19 +18,20 @@ from typing import Any
 
 import yaml
 
-from infra.diff import diff_graphs
-from infra.errors import InfraError
-from infra.gate import ApplyCheck
-from infra.graph import Graph
-from infra.plan import Plan, StackPlan
-from infra.platform import PLATFORM_STACK
-from infra.program import ward_for_stack
-from infra.render import render_stack
-from infra.state import StackState, delete_state, load_state, parse_deployment, save_state
-from tenants.model import Tenant
-from wardcloud_core.errors import Problem, single
+from wardcloud.core.errors import Problem, single
+from wardcloud.infra.diff import diff_graphs
+from wardcloud.infra.errors import InfraError
+from wardcloud.infra.gate import ApplyCheck
+from wardcloud.infra.graph import Graph
+from wardcloud.infra.plan import Plan, StackPlan
+from wardcloud.infra.platform import PLATFORM_STACK
+from wardcloud.infra.program import ward_for_stack
+from wardcloud.infra.render import render_stack
+from wardcloud.infra.state import StackState, delete_state, load_state, parse_deployment, save_state
+from wardcloud.tenants.model import Tenant
 
 INFRA_DIR = Path(__file__).resolve().parent
+PROJECT_NAME = "wardcloud"  # as infra/Pulumi.yaml names it
 CLOUDS_YAML = (
     Path("clouds.yaml"),
     Path.home() / ".config" / "openstack" / "clouds.yaml",
@@ -45,6 +47,7 @@ class Environment:
     pulumi: str
     backend_url: str
     env: Mapping[str, str]
+    work_dir: Path
 
 
 def backend_url(state_dir: Path, environ: Mapping[str, str]) -> str:
@@ -115,8 +118,9 @@ def preflight(state_dir: Path, environ: Mapping[str, str] | None = None) -> Envi
         raise InfraError(problems)
     assert pulumi is not None
     backend = backend_url(state_dir, environ)
-    env = {"PULUMI_BACKEND_URL": backend, "PULUMI_SKIP_UPDATE_CHECK": "true"}
-    return Environment(pulumi, backend, env)
+    # The program runs on this interpreter, the one wardcloud is installed in (no virtualenv in Pulumi.yaml).
+    env = {"PULUMI_BACKEND_URL": backend, "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_PYTHON_CMD": sys.executable}
+    return Environment(pulumi, backend, env, state_dir.resolve() / "pulumi-project")
 
 
 def _workspace_stack(stack: str, environment: Environment, tenants_dir: Path) -> Any:
@@ -127,10 +131,20 @@ def _workspace_stack(stack: str, environment: Environment, tenants_dir: Path) ->
         Path(environment.backend_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     env = {**environment.env, "WARDCTL_TENANTS": str(tenants_dir.resolve())}
     command = auto.PulumiCommand(root=str(Path(environment.pulumi).parent.parent))
-    options = auto.LocalWorkspaceOptions(
-        work_dir=str(INFRA_DIR), env_vars=env, secrets_provider="passphrase", pulumi_command=command
+    # The project's files (Pulumi.yaml, per-stack config) live in the state dir; the program stays where it
+    # is installed (`main`), which may be a read-only site-packages.
+    environment.work_dir.mkdir(parents=True, exist_ok=True)
+    settings = auto.ProjectSettings(
+        name=PROJECT_NAME, runtime=auto.ProjectRuntimeInfo(name="python"), main=str(INFRA_DIR)
     )
-    return auto.create_or_select_stack(stack_name=stack, work_dir=str(INFRA_DIR), opts=options)
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(environment.work_dir),
+        project_settings=settings,
+        env_vars=env,
+        secrets_provider="passphrase",
+        pulumi_command=command,
+    )
+    return auto.create_or_select_stack(stack_name=stack, work_dir=str(environment.work_dir), opts=options)
 
 
 def _record_from_export(workspace_stack: Any, stack: str) -> StackState:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from infra.graph import Graph
+from wardcloud.infra.graph import Graph
 
 
 @dataclass(frozen=True)

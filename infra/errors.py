@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wardcloud_core.errors import Problem, WardcloudError, single
+from wardcloud.core.errors import Problem, WardcloudError, single
 
 
 class InfraError(WardcloudError):

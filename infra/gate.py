@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from tenants.model import Tenant
-from wardcloud_core.errors import Problem
+from wardcloud.core.errors import Problem
+from wardcloud.tenants.model import Tenant
 
 if TYPE_CHECKING:
-    from infra.plan import Plan
+    from wardcloud.infra.plan import Plan
 
 ApplyCheck = Callable[[Sequence[Tenant], "Plan"], list[Problem]]
 
 
 def apply_checks() -> list[ApplyCheck]:
     """The checks `wardctl apply` runs before it touches anything: the policies' mandatory-rule gate."""
-    from policies.engine import apply_check  # imported late: policies imports infra.graph
+    from wardcloud.policies.engine import apply_check  # imported late: policies imports infra.graph
 
     return [apply_check]

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.diff import StackChanges, diff_graphs
-from infra.errors import infra_error
-from infra.graph import Graph, Resource
-from infra.platform import PLATFORM_STACK
-from infra.program import stack_names
-from infra.render import Known, render_stacks
-from infra.state import StackState, load_state, recorded_stacks
-from tenants.model import Tenant
+from wardcloud.infra.diff import StackChanges, diff_graphs
+from wardcloud.infra.errors import infra_error
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.infra.platform import PLATFORM_STACK
+from wardcloud.infra.program import stack_names
+from wardcloud.infra.render import Known, render_stacks
+from wardcloud.infra.state import StackState, load_state, recorded_stacks
+from wardcloud.tenants.model import Tenant
 
 # Render in parallel from this many stacks on: below it, starting processes costs more than it saves.
 PARALLEL_FROM = 4

@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_openstack as openstack
 
-from tenants.model import SHARED_SERVICES
-from tenants.reference import AddressPlan
+from wardcloud.tenants.model import SHARED_SERVICES
+from wardcloud.tenants.reference import AddressPlan
 
 PLATFORM_STACK = "platform"
 PLATFORM_TYPE = "wardcloud:platform:Platform"

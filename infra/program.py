@@ -7,11 +7,11 @@ from typing import Any
 
 import pulumi
 
-from infra.errors import infra_error
-from infra.platform import PLATFORM_STACK, Platform, PlatformRefs
-from infra.ward import WardTenant
-from tenants.model import Tenant
-from tenants.reference import AddressPlan
+from wardcloud.infra.errors import infra_error
+from wardcloud.infra.platform import PLATFORM_STACK, Platform, PlatformRefs
+from wardcloud.infra.ward import WardTenant
+from wardcloud.tenants.model import Tenant
+from wardcloud.tenants.reference import AddressPlan
 
 PROJECT = "wardcloud"
 WARD_STACK_PREFIX = "ward-"

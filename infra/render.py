@@ -21,11 +21,11 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from infra.graph import Graph, Resource
-from infra.platform import PLATFORM_STACK, expected_outputs
-from infra.program import PROJECT, build_stack, stack_names, ward_for_stack
-from tenants.model import Tenant
-from tenants.reference import AddressPlan, address_plan
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.infra.platform import PLATFORM_STACK, expected_outputs
+from wardcloud.infra.program import PROJECT, build_stack, stack_names, ward_for_stack
+from wardcloud.tenants.model import Tenant
+from wardcloud.tenants.reference import AddressPlan, address_plan
 
 ORGANIZATION = "organization"
 STACK_TYPE = "pulumi:pulumi:Stack"

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.errors import InfraError, infra_error
-from infra.graph import Graph, Resource
-from infra.program import PROJECT
-from infra.render import SECRET, Known
-from wardcloud_core.errors import single
-from wardcloud_core.files import write_atomic
+from wardcloud.core.errors import single
+from wardcloud.core.files import write_atomic
+from wardcloud.infra.errors import InfraError, infra_error
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.infra.program import PROJECT
+from wardcloud.infra.render import SECRET, Known
 
 STATE_VERSION = 1
 STACK_NAME = re.compile(r"^(platform|ward-\d{6})$")

@@ -12,8 +12,8 @@ import re
 import pulumi
 import pulumi_openstack as openstack
 
-from infra.platform import PlatformRefs, allocation_pool
-from tenants.model import SecurityGroup, SecurityRule, Segment, Tenant
+from wardcloud.infra.platform import PlatformRefs, allocation_pool
+from wardcloud.tenants.model import SecurityGroup, SecurityRule, Segment, Tenant
 
 WARD_TYPE = "wardcloud:tenant:Ward"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from wardcloud_core.errors import Problem, WardcloudError
+from wardcloud.core.errors import Problem, WardcloudError
 
 T = TypeVar("T")
 

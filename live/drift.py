@@ -14,14 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.graph import Graph, Resource
-from infra.platform import PLATFORM_STACK
-from infra.program import WARD_STACK_PREFIX
-from infra.render import SECRET, UNKNOWN, render_stacks
-from live import inventory as inv
-from live.inventory import Inventory
-from tenants.model import Tenant
-from wardcloud_core.errors import Problem, WardcloudError
+from wardcloud.core.errors import Problem, WardcloudError
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.infra.platform import PLATFORM_STACK
+from wardcloud.infra.program import WARD_STACK_PREFIX
+from wardcloud.infra.render import SECRET, UNKNOWN, render_stacks
+from wardcloud.live import inventory as inv
+from wardcloud.live.inventory import Inventory
+from wardcloud.tenants.model import Tenant
 
 # The inputs compared per type: identity-bearing and security-relevant ones, not provider bookkeeping.
 FIELDS: dict[str, tuple[str, ...]] = {

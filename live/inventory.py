@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
-from infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Resource
-from infra.platform import (
+from wardcloud.infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Resource
+from wardcloud.infra.platform import (
     AUDIT_PROJECT,
     DOMAIN,
     PLATFORM_STACK,
@@ -31,10 +31,10 @@ from infra.platform import (
     SERVICE_PROJECT,
     WARD_ADMIN_ROLE,
 )
-from infra.program import PROJECT, WARD_STACK_PREFIX
-from infra.render import SECRET, STACK_TYPE, Known, tree_order
-from infra.ward import WARD_TYPE
-from live.connect import Cloud, Code, cloud_error
+from wardcloud.infra.program import PROJECT, WARD_STACK_PREFIX
+from wardcloud.infra.render import SECRET, STACK_TYPE, Known, tree_order
+from wardcloud.infra.ward import WARD_TYPE
+from wardcloud.live.connect import Cloud, Code, cloud_error
 
 DOMAIN_NAME = "wardcloud"
 UNOWNED_STACK = "unowned"

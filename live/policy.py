@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from infra.graph import Graph
-from live.drift import PolicyCheck, PolicyResult, Violation
-from live.inventory import COVERED_TYPES
-from tenants.model import Tenant
+from wardcloud.infra.graph import Graph
+from wardcloud.live.drift import PolicyCheck, PolicyResult, Violation
+from wardcloud.live.inventory import COVERED_TYPES
+from wardcloud.tenants.model import Tenant
 
 # Config fields naming platform objects by rendered id (`<logical name>-id`); live, they have real ids.
 PLATFORM_ID_FIELDS = (
@@ -49,9 +49,9 @@ def resource_policy_check(
     tenants: Sequence[Tenant], config_path: Path | None = None, today: date | None = None
 ) -> PolicyCheck:
     """Resource and graph rules (policies.engine) over live graphs; the tenants' waivers apply."""
-    from policies.config import load_config
-    from policies.engine import evaluate
-    from policies.registry import catalogue
+    from wardcloud.policies.config import load_config
+    from wardcloud.policies.engine import evaluate
+    from wardcloud.policies.registry import catalogue
 
     registry = catalogue()
     config = load_config(config_path, registry)  # a bad config fails before any cloud call

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from live.connect import Cloud, Code, cloud_error
-from live.inventory import DOMAIN_NAME, _ward_of
-from wardcloud_core.errors import Problem, WardcloudError
-from wardcloud_core.files import write_atomic
+from wardcloud.core.errors import Problem, WardcloudError
+from wardcloud.core.files import write_atomic
+from wardcloud.live.connect import Cloud, Code, cloud_error
+from wardcloud.live.inventory import DOMAIN_NAME, _ward_of
 
 COLUMNS = (
     "ChargePeriodStart",

@@ -7,14 +7,10 @@ Run by the Pulumi CLI (`pulumi preview --policy-pack policies`); tenant (spec) r
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-# The pack runs with policies/ as its working directory: make the repository importable.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import (  # noqa: E402
     EnforcementLevel,
@@ -27,12 +23,12 @@ from pulumi_policy import (  # noqa: E402
     StackValidationPolicy,
 )
 
-from infra.graph import Resource  # noqa: E402
-from policies import waivers  # noqa: E402
-from policies.config import PolicyConfig, load_config  # noqa: E402
-from policies.engine import effective_rules  # noqa: E402
-from policies.registry import Rule  # noqa: E402
-from tenants.model import Tenant  # noqa: E402
+from wardcloud.infra.graph import Resource  # noqa: E402
+from wardcloud.policies import waivers  # noqa: E402
+from wardcloud.policies.config import PolicyConfig, load_config  # noqa: E402
+from wardcloud.policies.engine import effective_rules  # noqa: E402
+from wardcloud.policies.registry import Rule  # noqa: E402
+from wardcloud.tenants.model import Tenant  # noqa: E402
 
 PACK_NAME = "wardcloud-policies"
 ENFORCEMENT = {
@@ -50,8 +46,8 @@ SEVERITY = {
 
 def _tenants() -> dict[str, Tenant]:
     """Tenants for their waivers (WARDCTL_TENANTS or the repository's tenants/wards); none if unreadable."""
-    from tenants.validate import load_tenants
-    from wardcloud_core.errors import WardcloudError
+    from wardcloud.core.errors import WardcloudError
+    from wardcloud.tenants.validate import load_tenants
 
     directory = Path(
         os.environ.get("WARDCTL_TENANTS") or Path(__file__).resolve().parent.parent / "tenants/wards"

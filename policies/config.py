@@ -12,9 +12,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from policies.registry import Enforcement, Registry, catalogue
-from tenants.load import YamlError, dotted, load_document
-from wardcloud_core.errors import Problem, WardcloudError
+from wardcloud.core.errors import Problem, WardcloudError
+from wardcloud.policies.registry import Enforcement, Registry, catalogue
+from wardcloud.tenants.load import YamlError, dotted, load_document
 
 DEFAULT_CONFIG = Path(__file__).with_name("config.yaml")
 CONFIG_SCHEMA = "config.schema.json"
@@ -60,7 +60,7 @@ class PolicyConfig:
 
 
 def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("policies").joinpath(CONFIG_SCHEMA).read_text(encoding="utf-8"))
+    return json.loads(resources.files("wardcloud.policies").joinpath(CONFIG_SCHEMA).read_text(encoding="utf-8"))
 
 
 def load_config(path: Path | None = None, registry: Registry | None = None) -> PolicyConfig:

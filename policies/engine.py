@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from infra.graph import Graph, Resource
-from policies import waivers as waiver_rules
-from policies.config import PolicyConfig, PolicyError, load_config
-from policies.registry import Finding, Registry, Rule, catalogue
-from policies.waivers import AppliedWaiver
-from tenants.model import Tenant
-from wardcloud_core.errors import Problem
+from wardcloud.core.errors import Problem
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.policies import waivers as waiver_rules
+from wardcloud.policies.config import PolicyConfig, PolicyError, load_config
+from wardcloud.policies.registry import Finding, Registry, Rule, catalogue
+from wardcloud.policies.waivers import AppliedWaiver
+from wardcloud.tenants.model import Tenant
 
 PLATFORM_FILE = "infra/platform.py"  # where platform-stack results point when no tenant file owns them
 _WARD_STACK = re.compile(r"^ward-(\d{6})$")
@@ -286,8 +286,8 @@ def render_graphs(
     on_rendered: Callable[[str], None] | None = None,
 ) -> dict[str, Graph]:
     """The platform stack and the chosen wards' stacks, rendered in-process under Pulumi mocks."""
-    from infra.platform import PLATFORM_STACK  # imported late: loading the Pulumi SDK takes a second
-    from infra.render import render_stacks
+    from wardcloud.infra.platform import PLATFORM_STACK  # imported late: loading the Pulumi SDK takes a second
+    from wardcloud.infra.render import render_stacks
 
     chosen = wards if wards is not None else tenants
     return render_stacks(tenants, [PLATFORM_STACK, *sorted(t.stack for t in chosen)], on_rendered=on_rendered)
@@ -302,7 +302,7 @@ def check(
     render: bool = True,
 ) -> PolicyReport:
     """What `wardctl policy check` does: load tenants and config, render the graph, evaluate."""
-    from tenants.validate import load_tenants
+    from wardcloud.tenants.validate import load_tenants
 
     config = load_config(config_path)
     tenants = load_tenants(tenants_dir)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from infra.graph import Resource
+from wardcloud.infra.graph import Resource
 
 Severity = Literal["low", "medium", "high", "critical"]
 Enforcement = Literal["advisory", "mandatory", "disabled"]
@@ -127,6 +127,6 @@ rule = REGISTRY.rule
 
 def catalogue() -> Registry:
     """The full rule registry (imports every rule module once)."""
-    import policies.rules  # noqa: F401 - registers the rules
+    import wardcloud.policies.rules  # noqa: F401 - registers the rules
 
     return REGISTRY

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from policies.config import PolicyError
-from policies.registry import Registry
-from tenants.model import Tenant, Waiver
-from wardcloud_core.errors import Problem
+from wardcloud.core.errors import Problem
+from wardcloud.policies.config import PolicyError
+from wardcloud.policies.registry import Registry
+from wardcloud.tenants.model import Tenant, Waiver
 
 WaiverStatus = Literal["active", "expired", "not-waivable"]
 

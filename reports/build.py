@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from reports.html import Report
-from reports.model import (
+from wardcloud.core.errors import Problem, single
+from wardcloud.reports.html import Report
+from wardcloud.reports.model import (
     Allocation,
     InputFile,
     ReportError,
@@ -19,10 +20,9 @@ from reports.model import (
     check_wards_known,
     load_allocation,
 )
-from reports.status import policy_status
-from tenants.model import Tenant
-from tenants.reference import reference_wards
-from wardcloud_core.errors import Problem, single
+from wardcloud.reports.status import policy_status
+from wardcloud.tenants.model import Tenant
+from wardcloud.tenants.reference import reference_wards
 
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -55,8 +55,8 @@ def allocate_bill(
     bill: Path, rules: Path, tenants: Sequence[Tenant], period: str, usage: Path | None = None
 ) -> Allocation:
     """Allocate a FOCUS bill with the cost library (`wardctl cost allocate`) and read its JSON back."""
-    from cost_allocation.shares import Period, Ward
-    from cost_allocation.statement import allocate_files
+    from wardcloud.cost_allocation.shares import Period, Ward
+    from wardcloud.cost_allocation.statement import allocate_files
 
     if not PERIOD.fullmatch(period):
         raise ReportError([single("--period", "R050", f"period {period!r} is not YYYY-MM")])
@@ -70,7 +70,7 @@ def evaluate_policies(
     tenants_dir: Path, config: Path | None = None, today: date | None = None
 ) -> dict[str, Any]:
     """The policy engine's verdict on every ward, as `wardctl policy check --format json` gives it."""
-    from policies.engine import check
+    from wardcloud.policies.engine import check
 
     return check(tenants_dir, config_path=config, today=today).to_json()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports.model import Allocation
+from wardcloud.reports.model import Allocation
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from reports import charts
-from reports.compare import ChangeDriver, Comparison, compare
-from reports.lines import basis, describe, kind_label
-from reports.model import Allocation, InputFile, WardInfo
-from reports.shares import explain_shares, main_reasons
-from reports.status import STATUS_LABELS, WardPolicyStatus
-from wardcloud_core.files import write_atomic
+from wardcloud.core.files import write_atomic
+from wardcloud.reports import charts
+from wardcloud.reports.compare import ChangeDriver, Comparison, compare
+from wardcloud.reports.lines import basis, describe, kind_label
+from wardcloud.reports.model import Allocation, InputFile, WardInfo
+from wardcloud.reports.shares import explain_shares, main_reasons
+from wardcloud.reports.status import STATUS_LABELS, WardPolicyStatus
 
 # Nothing may load: no script, no fonts, no images from anywhere; styles only inline.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -84,7 +84,7 @@ def render_html(report: Report) -> str:
     charged = {"direct": sum(1 for w in allocation.wards if w.direct)}
     charged.update({p.id: sum(1 for _, yen in p.allocations if yen) for p in allocation.pools})
     environment = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("wardcloud.reports", "templates"),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from reports.model import InputFile, ReportError
-from wardcloud_core.errors import single
+from wardcloud.core.errors import single
+from wardcloud.reports.model import InputFile, ReportError
 
 
 def sha256_file(path: Path) -> str:

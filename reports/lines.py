@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from reports.model import StatementLine
+from wardcloud.reports.model import StatementLine
 
 KIND_LABELS: dict[str, str] = {
     "direct": "直接利用 / direct",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wardcloud_core.errors import Problem, WardcloudError, single
+from wardcloud.core.errors import Problem, WardcloudError, single
 
 
 class ReportError(WardcloudError):

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from reports.lines import cap_yen
-from reports.model import Allocation, WardInfo, WardStatement
+from wardcloud.reports.lines import cap_yen
+from wardcloud.reports.model import Allocation, WardInfo, WardStatement
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reports.model import ReportError
-from wardcloud_core.errors import Problem, single
+from wardcloud.core.errors import Problem, single
+from wardcloud.reports.model import ReportError
 
 Status = Literal["pass", "advisory", "waived", "violation"]
 STATUS_LABELS: dict[str, str] = {

@@ -14,9 +14,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.lines import basis, describe, kind_label
-from reports.model import Allocation, InputFile, WardInfo, allocation_from_json
-from wardcloud_core.files import write_atomic
+from wardcloud.core.files import write_atomic
+from wardcloud.reports.lines import basis, describe, kind_label
+from wardcloud.reports.model import Allocation, InputFile, WardInfo, allocation_from_json
 
 YEN_FORMAT = "#,##0"  # integer yen with thousands separators; the cell value stays an exact int
 SUMMARY_SHEET = "集計 Summary"
@@ -190,9 +190,9 @@ def write_statements_xlsx(
     generated_at: datetime | None = None,
 ) -> None:
     """`wardctl cost allocate --format xlsx`: the cost library's JSON as a workbook, with input hashes."""
-    from reports.build import wards_from_tenants
-    from reports.inputs import describe_inputs
-    from tenants.validate import load_tenants
+    from wardcloud.reports.build import wards_from_tenants
+    from wardcloud.reports.inputs import describe_inputs
+    from wardcloud.tenants.validate import load_tenants
 
     allocation = allocation_from_json(allocation_json, "allocation")
     wards = wards_from_tenants(load_tenants(tenants_dir))

@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tenants.reference import POPULATION_AS_OF, address_plan, reference_wards  # noqa: E402
-from tenants.scaffold import file_name, render_tenant, segment_cidrs  # noqa: E402
-from wardcloud_core.files import write_atomic  # noqa: E402
+from wardcloud.core.files import write_atomic  # noqa: E402
+from wardcloud.tenants.reference import POPULATION_AS_OF, address_plan, reference_wards  # noqa: E402
+from wardcloud.tenants.scaffold import file_name, render_tenant, segment_cidrs  # noqa: E402
 
 STUDY_WARDS = {"Shibuya", "Adachi", "Katsushika", "Koto"}
 LATER_JOINS = [date(2021, 7, 1), date(2021, 10, 15), date(2022, 1, 1), date(2022, 4, 1), date(2022, 6, 10),

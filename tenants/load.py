@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tenants.problems import Code, Problem
+from wardcloud.tenants.problems import Code, Problem
 
 try:  # the C parser is ~10x faster; fall back where libyaml is missing
     _BaseLoader: type = yaml.CSafeLoader

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from wardcloud_core.errors import Problem, WardcloudError
+from wardcloud.core.errors import Problem, WardcloudError
 
 __all__ = ["Code", "Problem", "TenantError"]
 

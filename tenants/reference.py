@@ -40,7 +40,7 @@ POPULATION_AS_OF = "2020-01-01"
 @cache
 def reference_wards() -> tuple[ReferenceWard, ...]:
     """The 23 special wards, in code order."""
-    text = resources.files("tenants").joinpath("reference/wards.csv").read_text(encoding="utf-8")
+    text = resources.files("wardcloud.tenants").joinpath("reference/wards.csv").read_text(encoding="utf-8")
     return tuple(
         ReferenceWard(row["code6"], row["name_ja"], row["name_en"], int(row["population"]))
         for row in csv.DictReader(text.splitlines())
@@ -72,7 +72,7 @@ class AddressPlan:
 @cache
 def address_plan() -> AddressPlan:
     """The consortium address plan from `reference/address-plan.yaml`."""
-    text = resources.files("tenants").joinpath("reference/address-plan.yaml").read_text(encoding="utf-8")
+    text = resources.files("wardcloud.tenants").joinpath("reference/address-plan.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     platform = raw["platform"]
     return AddressPlan(

@@ -8,9 +8,9 @@ from datetime import date
 from ipaddress import IPv4Network
 from pathlib import Path
 
-from tenants.model import SEGMENT_NAMES, Tenant
-from tenants.reference import AddressPlan, ReferenceWard
-from wardcloud_core.files import write_atomic
+from wardcloud.core.files import write_atomic
+from wardcloud.tenants.model import SEGMENT_NAMES, Tenant
+from wardcloud.tenants.reference import AddressPlan, ReferenceWard
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=../schema/ward-tenant.schema.json"
 

@@ -8,8 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from tenants.load import Document
-from tenants.problems import Code, Problem
+from wardcloud.tenants.load import Document
+from wardcloud.tenants.problems import Code, Problem
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -21,7 +21,7 @@ SCHEMA_RESOURCE = "schema/ward-tenant.schema.json"
 @cache
 def tenant_schema() -> dict[str, Any]:
     """The published JSON Schema (2020-12) every tenant file must satisfy."""
-    text = resources.files("tenants").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    text = resources.files("wardcloud.tenants").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
 
 

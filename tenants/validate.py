@@ -11,8 +11,9 @@ from ipaddress import IPv4Network, ip_network
 from pathlib import Path
 from typing import Any
 
-from tenants.load import Document, YamlError, decode, dotted, parse, read_bytes
-from tenants.model import (
+from wardcloud.core.verdicts import Verdicts, source_digest
+from wardcloud.tenants.load import Document, YamlError, decode, dotted, parse, read_bytes
+from wardcloud.tenants.model import (
     SEGMENT_NAMES,
     AuditPolicy,
     BackupPolicy,
@@ -24,10 +25,9 @@ from tenants.model import (
     Tenant,
     Waiver,
 )
-from tenants.problems import Code, Problem, TenantError
-from tenants.reference import AddressPlan, address_plan, check_digit, has_valid_check_digit
-from tenants.schema import schema_problems
-from wardcloud_core.verdicts import Verdicts, source_digest
+from wardcloud.tenants.problems import Code, Problem, TenantError
+from wardcloud.tenants.reference import AddressPlan, address_plan, check_digit, has_valid_check_digit
+from wardcloud.tenants.schema import schema_problems
 
 TENANT_SUFFIXES = (".yaml", ".yml")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.main import cli
+from wardcloud.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_WARDS = ROOT / "tenants" / "wards"

@@ -7,8 +7,8 @@ import shlex
 
 from click.testing import CliRunner
 
-from cli.main import cli
 from tests.conftest import ROOT
+from wardcloud.cli.main import cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLE = re.compile(r"^\$ (wardctl .+?)(?:\s+# exit (\d))?$", re.MULTILINE)

@@ -12,10 +12,10 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from cost_allocation.rules import RULES_SCHEMA
-from cost_allocation.shares import Ward
-from tenants.validate import load_tenants
-from wardcloud_core.files import write_atomic
+from wardcloud.core.files import write_atomic
+from wardcloud.cost_allocation.rules import RULES_SCHEMA
+from wardcloud.cost_allocation.shares import Ward
+from wardcloud.tenants.validate import load_tenants
 
 HERE = Path(__file__).parent
 PERIOD_START, PERIOD_END = date(2023, 7, 1), date(2023, 8, 1)

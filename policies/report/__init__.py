@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from policies.engine import PolicyReport
-from policies.report import json as json_report
-from policies.report import junit, sarif, text
+from wardcloud.policies.engine import PolicyReport
+from wardcloud.policies.report import json as json_report
+from wardcloud.policies.report import junit, sarif, text
 
 FORMATS: dict[str, Callable[[PolicyReport], str]] = {
     "text": text.render,

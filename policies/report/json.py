@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from policies.engine import PolicyReport
+from wardcloud.policies.engine import PolicyReport
 
 
 def render(report: PolicyReport) -> str:

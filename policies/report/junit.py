@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from policies.engine import PolicyReport, Violation
+from wardcloud.policies.engine import PolicyReport, Violation
 
 
 def render(report: PolicyReport) -> str:

@@ -8,8 +8,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from policies.engine import PolicyReport, Violation
-from policies.registry import Rule
+from wardcloud.policies.engine import PolicyReport, Violation
+from wardcloud.policies.registry import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub ranks alerts by this number (critical >= 9.0, high >= 7.0, medium >= 4.0).

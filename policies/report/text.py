@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.engine import PolicyReport, Violation
+from wardcloud.policies.engine import PolicyReport, Violation
 
 
 def _status(violation: Violation) -> str:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
-from infra.graph import Resource
-from tenants.model import SecurityRule, Tenant
+from wardcloud.infra.graph import Resource
+from wardcloud.tenants.model import SecurityRule, Tenant
 
 NETWORK = "openstack:networking/network:Network"
 SUBNET = "openstack:networking/subnet:Subnet"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infra.graph import Resource
-from policies.config import PolicyConfig
-from policies.registry import CIS, MIC, REPORT, Finding, rule
-from policies.rules._common import CONTAINER
-from tenants.model import Tenant
+from wardcloud.infra.graph import Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.registry import CIS, MIC, REPORT, Finding, rule
+from wardcloud.policies.rules._common import CONTAINER
+from wardcloud.tenants.model import Tenant
 
 
 def _purpose(resource: Resource) -> str | None:

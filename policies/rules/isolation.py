@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from infra.graph import Resource
-from policies.config import PolicyConfig
-from policies.registry import CIS, REPORT, THREE_LAYER, Finding, rule
-from policies.rules._common import NETWORK, RBAC, ROLE_ASSIGNMENT, SUBNET, known, network_of
+from wardcloud.infra.graph import Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.registry import CIS, REPORT, THREE_LAYER, Finding, rule
+from wardcloud.policies.rules._common import NETWORK, RBAC, ROLE_ASSIGNMENT, SUBNET, known, network_of
 
 
 def _own_projects(resources: Sequence[Resource]) -> dict[str, set[str]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from ipaddress import IPv4Network, IPv6Network
 
-from infra.graph import Resource
-from policies.config import PolicyConfig
-from policies.registry import CIS, THREE_LAYER, Finding, rule
-from policies.rules._common import (
+from wardcloud.infra.graph import Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.registry import CIS, THREE_LAYER, Finding, rule
+from wardcloud.policies.rules._common import (
     COMPUTE_FLOATING_IP_ASSOCIATE,
     FLOATING_IP,
     FLOATING_IP_ASSOCIATE,
@@ -27,7 +27,7 @@ from policies.rules._common import (
     network_of,
     segment_of,
 )
-from tenants.model import Tenant
+from wardcloud.tenants.model import Tenant
 
 
 @rule(

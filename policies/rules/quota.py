@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import fields
 
-from infra.graph import Resource
-from policies.config import PolicyConfig
-from policies.registry import CIS, REPORT, Finding, rule
-from policies.rules._common import QUOTAS
-from tenants.model import Tenant
+from wardcloud.infra.graph import Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.registry import CIS, REPORT, Finding, rule
+from wardcloud.policies.rules._common import QUOTAS
+from wardcloud.tenants.model import Tenant
 
 
 @rule(

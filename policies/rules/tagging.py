@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from infra.graph import Resource
-from policies.config import PolicyConfig
-from policies.registry import CIS, REPORT, Finding, rule
-from policies.rules._common import CONTAINER, SEGMENTED, TAGGABLE
+from wardcloud.infra.graph import Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.registry import CIS, REPORT, Finding, rule
+from wardcloud.policies.rules._common import CONTAINER, SEGMENTED, TAGGABLE
 
 # Ward resources are `<code6>-…`, platform ones `platform…` or `consortium-…` (docs/infra.md).
 NAME = re.compile(r"^(\d{6}|platform|consortium)(-[a-z0-9][a-z0-9._-]*)?$")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.main import cli
+from wardcloud.cli.main import cli
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.recorder import record
+from wardcloud.audit.recorder import record
 
 REPO = Path(__file__).resolve().parents[2]
 WARDS = REPO / "tenants" / "wards"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from audit.digest import file_sha256
 from tests.audit.logfile import ALLOCATE, EXAMPLES, WARDS, log_lines, write_lines
+from wardcloud.audit.digest import file_sha256
 
 
 def test_cost_allocate_records_per_ward_totals_and_the_chain_verifies(state: Path, wardctl) -> None:
@@ -57,7 +57,7 @@ def _stack_command():
     """A click command shaped like `apply` per stack, to exercise `audited(start=True)` end to end."""
     import click
 
-    from cli.audited import audited
+    from wardcloud.cli.audited import audited
 
     @click.command("apply")
     @click.option("--stack", required=True)
@@ -73,7 +73,7 @@ def _stack_command():
 def test_audited_start_writes_started_then_outcome_records(state: Path) -> None:
     from click.testing import CliRunner
 
-    from cli.context import Settings
+    from wardcloud.cli.context import Settings
 
     settings = Settings(tenants_dir=WARDS, state_dir=state, actor="ops")
     ok = CliRunner().invoke(_stack_command(), ["--stack", "ward-131016"], obj=settings)

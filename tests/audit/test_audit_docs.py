@@ -6,8 +6,8 @@ import re
 import shlex
 from pathlib import Path
 
-from audit.errors import Code
 from tests.audit.logfile import ALLOCATE
+from wardcloud.audit.errors import Code
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
 

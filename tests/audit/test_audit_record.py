@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.log import append, verify
-from audit.record import Entry, body_sha256, canonical, digest, sealed_line
 from tests.audit.logfile import log_lines, write_lines, write_records
+from wardcloud.audit.log import append, verify
+from wardcloud.audit.record import Entry, body_sha256, canonical, digest, sealed_line
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from audit.errors import AuditError
-from audit.ship import CENTRAL_CONTAINER, marker_path, ship
 from tests.audit.fake_openstack import fake_openstack
 from tests.audit.logfile import log_lines, write_lines, write_records
+from wardcloud.audit.errors import AuditError
+from wardcloud.audit.ship import CENTRAL_CONTAINER, marker_path, ship
 
 # openstacksdk warns about its own future removals; not ours to act on
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")

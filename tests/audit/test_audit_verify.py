@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from audit.record import Entry, seal
 from tests.audit.logfile import log_lines, write_lines, write_records
+from wardcloud.audit.record import Entry, seal
 
 N = 5
 

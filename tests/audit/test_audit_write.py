@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from audit.errors import AuditError
-from audit.recorder import record, resolve_actor
 from tests.audit.logfile import log_lines, write_records
+from wardcloud.audit.errors import AuditError
+from wardcloud.audit.recorder import record, resolve_actor
 
 PROCESSES, PER_PROCESS = 3, 40
 

@@ -10,21 +10,24 @@ from pathlib import Path
 
 import click
 
-from cli.main import COMMANDS, cli
 from tests.conftest import ROOT
+from wardcloud.cli.main import COMMANDS, cli
 
 EXAMPLES = ROOT / "cost_allocation" / "examples"
 
 # Run wardctl in a fresh interpreter, then report which of these packages it had loaded.
 PROBE = """
 import json, sys
-from cli.main import cli
+from wardcloud.cli.main import cli
 try:
     cli.main(sys.argv[1:], prog_name="wardctl")
 except SystemExit as exit:
     code = exit.code
 watched = ("pulumi", "openstack", "openpyxl", "jinja2", "jsonschema", "infra", "policies", "reports", "live")
-loaded = sorted({name.split(".")[0] for name in sys.modules} & set(watched))
+def top(name):
+    parts = name.split(".")
+    return parts[1] if parts[0] == "wardcloud" and len(parts) > 1 else parts[0]
+loaded = sorted({top(name) for name in sys.modules} & set(watched))
 print(json.dumps({"exit": code, "loaded": loaded}), file=sys.stderr)
 """
 

@@ -9,7 +9,7 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
-from cost_allocation.shares import Ward
+from wardcloud.cost_allocation.shares import Ward
 
 REPO = Path(__file__).resolve().parents[2]
 WARDS_DIR = REPO / "tenants" / "wards"

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.main import cli
 from tests.cost_allocation.helpers import EXAMPLES, HEADER, WARDS_DIR, row, write_bill, write_rules
+from wardcloud.cli.main import cli
 
 BILL, RULES, USAGE = EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml", EXAMPLES / "usage-2023-07.csv"
 SAMPLE = ["--bill", str(BILL), "--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07"]
@@ -345,14 +345,14 @@ def test_focus_output_keeps_fractional_rows_exact(tmp_path: Path) -> None:
 
 
 def test_published_rules_schema_is_the_one_the_loader_uses() -> None:
-    from cost_allocation.rules import RULES_SCHEMA
+    from wardcloud.cost_allocation.rules import RULES_SCHEMA
 
     published = json.loads((EXAMPLES.parent / "rules.schema.json").read_text(encoding="utf-8"))
     assert published == RULES_SCHEMA, "regenerate: python -m cost_allocation.examples.generate"
 
 
 def test_sample_files_are_what_the_generator_writes(tmp_path: Path) -> None:
-    from cost_allocation.examples.generate import generate
+    from wardcloud.cost_allocation.examples.generate import generate
 
     generate(WARDS_DIR, tmp_path)
     for name in ("bill-2023-07.csv", "usage-2023-07.csv"):

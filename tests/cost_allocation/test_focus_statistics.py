@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cost_allocation.database import open_database
-from cost_allocation.focus import columns, statistics_prove_valid
-from cost_allocation.shares import Period
 from tests.cost_allocation.test_cli_cost import BILL, typed_parquet
+from wardcloud.cost_allocation.database import open_database
+from wardcloud.cost_allocation.focus import columns, statistics_prove_valid
+from wardcloud.cost_allocation.shares import Period
 
 
 def proven(path: Path, currency: str = "JPY", month: str = "2023-07") -> bool:

@@ -8,11 +8,11 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cost_allocation.focus import Bill
-from cost_allocation.rounding import split_exactly
-from cost_allocation.rules import BuyIn, Cap, DriverTerm, Pool, Rules
-from cost_allocation.shares import Period, Ward
-from cost_allocation.statement import Statement, allocate
+from wardcloud.cost_allocation.focus import Bill
+from wardcloud.cost_allocation.rounding import split_exactly
+from wardcloud.cost_allocation.rules import BuyIn, Cap, DriverTerm, Pool, Rules
+from wardcloud.cost_allocation.shares import Period, Ward
+from wardcloud.cost_allocation.statement import Statement, allocate
 
 APRIL = Period.month("2024-04")
 CODES = [f"13{n:03d}0" for n in range(1, 24)]

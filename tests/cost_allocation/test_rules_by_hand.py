@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cost_allocation.errors import CostError
-from cost_allocation.focus import read_bill
-from cost_allocation.rounding import largest_remainder, split_exactly
-from cost_allocation.rules import load_rules
-from cost_allocation.shares import Period, Ward, participation
-from cost_allocation.statement import Statement, allocate
 from tests.cost_allocation.helpers import EQUAL_POOL, POPULATION_POOL, row, ward, write_bill, write_rules
+from wardcloud.cost_allocation.errors import CostError
+from wardcloud.cost_allocation.focus import read_bill
+from wardcloud.cost_allocation.rounding import largest_remainder, split_exactly
+from wardcloud.cost_allocation.rules import load_rules
+from wardcloud.cost_allocation.shares import Period, Ward, participation
+from wardcloud.cost_allocation.statement import Statement, allocate
 
 APRIL = Period.month("2024-04")
 
@@ -202,7 +202,7 @@ def test_usage_driver_reads_consumed_quantity_of_the_wards_rows(tmp_path: Path) 
         row(0, account="131024", quantity="20", unit="vCPU-Hours"),
         row(0, account="131024", quantity="5", unit="GB-Months"),
     ]
-    from cost_allocation.statement import allocate_files
+    from wardcloud.cost_allocation.statement import allocate_files
 
     statement = allocate_files(
         write_bill(tmp_path / "bill.csv", rows), write_rules(tmp_path / "rules.yaml", pools), wards, APRIL

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tenants.model import Tenant
-from tenants.validate import load_tenants
+from wardcloud.tenants.model import Tenant
+from wardcloud.tenants.validate import load_tenants
 
 REPO = Path(__file__).resolve().parents[2]
 WARDS = REPO / "tenants" / "wards"

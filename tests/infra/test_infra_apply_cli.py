@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
-from cli.main import cli
-from infra.render import render_stacks
-from tenants.validate import load_tenants
 from tests.infra.conftest import REPO, SHIBUYA, deployment_from_graph
-from wardcloud_core.errors import Problem
+from wardcloud.cli.main import cli
+from wardcloud.core.errors import Problem
+from wardcloud.infra.render import render_stacks
+from wardcloud.tenants.validate import load_tenants
 
 FAKE_PULUMI = REPO / "tests" / "fixtures" / "infra" / "fake_pulumi_for_wiring_tests.py"
 CREDENTIALS = {
@@ -109,7 +110,7 @@ def test_apply_without_credentials_says_what_is_missing(
 
 
 def test_clouds_yaml_cloud_counts_as_credentials(fake_pulumi: Path, tmp_path: Path) -> None:
-    from infra.deploy import openstack_credentials
+    from wardcloud.infra.deploy import openstack_credentials
 
     (tmp_path / "etc").mkdir()
     clouds = tmp_path / "etc" / "clouds.yaml"
@@ -137,7 +138,11 @@ def test_apply_wiring_with_fake_pulumi_records_state(
     assert up["args"][:2] == ["up", "--yes"] and up["args"][-2:] == ["--stack", "ward-131130"]
     assert up["backend"] == (state.resolve() / "pulumi").as_uri()
     assert up["tenants"] == str(two_wards.resolve())
-    assert up["cwd"] == str(REPO / "infra") and up["passphrase"] is True
+    # the project's files live in the state dir; the program is the installed infra/ package, run on our Python
+    project = state.resolve() / "pulumi-project"
+    assert up["cwd"] == str(project) and up["passphrase"] is True and up["python"] == sys.executable
+    settings = yaml.safe_load((project / "Pulumi.yaml").read_text())
+    assert Path(settings["main"]) == REPO / "infra" and settings["runtime"]["name"] == "python"
     assert (state / "stacks" / "ward-131130.json").is_file()
     assert wardctl(two_wards, state, "plan", "--ward", "131130").exit_code == 0
     again = wardctl(two_wards, state, "apply", "--ward", "131016", "--yes")
@@ -179,12 +184,12 @@ def test_apply_declined_changes_nothing(fake_pulumi: Path, two_wards: Path, tmp_
 def test_a_blocking_check_stops_apply_before_pulumi(
     fake_pulumi: Path, two_wards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cli.infra
+    import wardcloud.cli.infra
 
     def no_shared_networks(tenants, plan):  # what a mandatory policy returns
         return [Problem("131130-shibuya.yaml", 1, 1, "NET001", "mandatory: network shared")]
 
-    monkeypatch.setattr(cli.infra, "apply_checks", lambda: [no_shared_networks])
+    monkeypatch.setattr(wardcloud.cli.infra, "apply_checks", lambda: [no_shared_networks])
     result = wardctl(two_wards, tmp_path / "state", "apply", "--yes")
     assert result.exit_code == 1
     assert result.output.strip() == "131130-shibuya.yaml:1:1: NET001 mandatory: network shared"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.main import cli
-from infra.render import Known, render_stacks
-from tenants.validate import load_tenants
 from tests.infra.conftest import SHIBUYA, deployment_from_graph
+from wardcloud.cli.main import cli
+from wardcloud.infra.render import Known, render_stacks
+from wardcloud.tenants.validate import load_tenants
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
@@ -220,7 +220,7 @@ def test_plan_of_all_23_wards_uses_the_bundled_files(tmp_path: Path) -> None:
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from cli.infra import rendering_progress
+    from wardcloud.cli.infra import rendering_progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

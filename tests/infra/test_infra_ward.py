@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from infra.graph import Graph
-from infra.platform import EGRESS_NETWORK, LGWAN_NETWORK, PLATFORM_STACK
-from infra.render import mock_id, render_stack, render_stacks
-from tenants.model import Tenant
+from wardcloud.infra.graph import Graph
+from wardcloud.infra.platform import EGRESS_NETWORK, LGWAN_NETWORK, PLATFORM_STACK
+from wardcloud.infra.render import mock_id, render_stack, render_stacks
+from wardcloud.tenants.model import Tenant
 
 NETWORK = "openstack:networking/network:Network"
 ROUTER = "openstack:networking/router:Router"
@@ -144,8 +144,8 @@ def test_encrypted_volume_type_granted_only_where_a_segment_requires_it(ward: Gr
 
 
 def test_platform_outputs_are_what_ward_stacks_read(bundled_tenants: tuple[Tenant, ...]) -> None:
-    from infra.platform import expected_outputs
-    from tenants.reference import address_plan
+    from wardcloud.infra.platform import expected_outputs
+    from wardcloud.tenants.reference import address_plan
 
     rendered = render_stack(PLATFORM_STACK, bundled_tenants)
     assert rendered.outputs == expected_outputs(address_plan(), mock_id)
@@ -159,7 +159,7 @@ def test_render_is_deterministic_across_processes(
 
 
 def test_unknown_stack_is_a_one_line_error(bundled_tenants: tuple[Tenant, ...]) -> None:
-    from infra.errors import InfraError
+    from wardcloud.infra.errors import InfraError
 
     with pytest.raises(InfraError, match="ward-999999"):
         render_stacks(bundled_tenants, ["ward-999999"])
@@ -168,8 +168,8 @@ def test_unknown_stack_is_a_one_line_error(bundled_tenants: tuple[Tenant, ...]) 
 def test_pulumi_entry_point_builds_the_selected_ward(two_wards, monkeypatch: pytest.MonkeyPatch) -> None:
     import runpy
 
-    from infra.render import render_program
     from tests.infra.conftest import REPO
+    from wardcloud.infra.render import render_program
 
     monkeypatch.setenv("WARDCTL_TENANTS", str(two_wards))
     rendered = render_program(

@@ -20,7 +20,7 @@ def dev_cloud() -> Iterator[DevCloud]:
         import openstack  # noqa: F401
     except ImportError:
         pytest.skip("openstacksdk not installed")
-    from live.connect import CloudError, connect
+    from wardcloud.live.connect import CloudError, connect
 
     previous = os.environ.get("OS_CLIENT_CONFIG_FILE")
     os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)
@@ -35,9 +35,9 @@ def dev_cloud() -> Iterator[DevCloud]:
         else:
             os.environ["OS_CLIENT_CONFIG_FILE"] = previous
 
-    from infra.render import render_stacks
-    from tenants.validate import load_tenants
     from tests.live import seed
+    from wardcloud.infra.render import render_stacks
+    from wardcloud.tenants.validate import load_tenants
 
     tenants = load_tenants(TENANTS)
     graphs = render_stacks(tenants, ["platform", *(f"ward-{code}" for code in SEEDED_WARDS)])

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from infra.graph import Graph, Resource
-from live import inventory as inv
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.live import inventory as inv
 
 ORDER = [
     inv.PROJECT_TYPE,

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
 from tests.live.devcloud import CLOUD, SEEDED_WARDS, TENANTS, DevCloud
+from wardcloud.cli.main import cli
 
 pytestmark = pytest.mark.live
 
@@ -40,9 +40,9 @@ def findings(report: dict[str, Any], kind: str, type_suffix: str) -> list[dict[s
 
 
 def test_inventory_returns_the_seeded_wards_in_the_plan_shape(dev_cloud: DevCloud) -> None:
-    from infra.render import render_stacks
-    from live.inventory import COVERED_TYPES
-    from tenants.validate import load_tenants
+    from wardcloud.infra.render import render_stacks
+    from wardcloud.live.inventory import COVERED_TYPES
+    from wardcloud.tenants.validate import load_tenants
 
     result = wardctl(dev_cloud, "inventory", "--cloud", CLOUD, "--format", "json")
     assert result.exit_code == 0, result.output
@@ -148,9 +148,9 @@ def test_drift_reports_a_network_shared_through_an_rbac_grant(dev_cloud: DevClou
 
 
 def test_drift_reports_a_deleted_subnet_missing(dev_cloud: DevCloud) -> None:
-    from infra.render import render_stacks
-    from tenants.validate import load_tenants
     from tests.live import seed
+    from wardcloud.infra.render import render_stacks
+    from wardcloud.tenants.validate import load_tenants
 
     network = dev_cloud.connection.network
     name = f"{SHIBUYA}-mynumber-subnet"  # unrouted segment: no router interface holds it

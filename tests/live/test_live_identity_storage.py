@@ -143,9 +143,9 @@ def test_drift_reports_an_extra_group_and_a_cross_ward_role_with_iso_004(dev_clo
 
 
 def test_drift_reports_a_deleted_audit_container_missing_with_aud_002(dev_cloud: DevCloud) -> None:
-    from infra.render import render_stacks
-    from tenants.validate import load_tenants
     from tests.live import seed
+    from wardcloud.infra.render import render_stacks
+    from wardcloud.tenants.validate import load_tenants
 
     needs_swift(dev_cloud)
     name = f"{SHIBUYA}-audit-log"

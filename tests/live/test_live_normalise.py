@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.graph import Graph, Resource
-from infra.render import render_stacks
-from live import inventory as inv
-from live.drift import compare, drift
-from live.inventory import RawCloud, normalise
-from tenants.validate import load_tenants
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.infra.render import render_stacks
+from wardcloud.live import inventory as inv
+from wardcloud.live.drift import compare, drift
+from wardcloud.live.inventory import RawCloud, normalise
+from wardcloud.tenants.validate import load_tenants
 
 TENANTS = Path(__file__).resolve().parents[2] / "tenants" / "wards"
 WARD = "131130"
@@ -236,7 +236,7 @@ def test_containers_of_a_cloud_without_swift_are_not_compared_never_missing() ->
 
 
 def test_live_policy_check_flags_a_world_ssh_rule_and_maps_platform_ids() -> None:
-    from live.policy import resource_policy_check
+    from wardcloud.live.policy import resource_policy_check
 
     tenants = load_tenants(TENANTS)
     declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]
@@ -265,7 +265,7 @@ def test_live_policy_check_flags_a_world_ssh_rule_and_maps_platform_ids() -> Non
 
 
 def test_container_policies_run_only_when_containers_were_read() -> None:
-    from live.policy import resource_policy_check
+    from wardcloud.live.policy import resource_policy_check
 
     tenants = load_tenants(TENANTS)
     declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]

@@ -7,8 +7,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from live.connect import Cloud
-from live.usage import parse_period, read_usage
+from wardcloud.live.connect import Cloud
+from wardcloud.live.usage import parse_period, read_usage
 
 
 @dataclass

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.graph import Graph
-from tenants.model import Tenant
-from tenants.validate import load_tenants
+from wardcloud.infra.graph import Graph
+from wardcloud.tenants.model import Tenant
+from wardcloud.tenants.validate import load_tenants
 
 REPO = Path(__file__).resolve().parents[2]
 WARDS = REPO / "tenants" / "wards"
@@ -31,7 +31,7 @@ def chiyoda(bundled: tuple[Tenant, ...]) -> Tenant:
 @pytest.fixture(scope="session")
 def rendered(bundled: tuple[Tenant, ...]) -> dict[str, Graph]:
     """Platform + 23 ward stacks rendered under Pulumi mocks, once per session."""
-    from policies.engine import render_graphs
+    from wardcloud.policies.engine import render_graphs
 
     return render_graphs(bundled)
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
-from policies.registry import catalogue
+from wardcloud.cli.main import cli
+from wardcloud.policies.registry import catalogue
 
 WARDS = Path(__file__).resolve().parents[2] / "tenants" / "wards"
 

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from test_policy_rules import RESOURCE_CASES
 
-from infra.graph import Graph
-from policies.config import PolicyConfig, PolicyError
-from policies.engine import evaluate, evaluate_graph
-from tenants.model import Tenant, Waiver
+from wardcloud.infra.graph import Graph
+from wardcloud.policies.config import PolicyConfig, PolicyError
+from wardcloud.policies.engine import evaluate, evaluate_graph
+from wardcloud.tenants.model import Tenant, Waiver
 
 TODAY = date(2026, 11, 29)
 CONFIG = PolicyConfig()

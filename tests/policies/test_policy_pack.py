@@ -20,13 +20,13 @@ from pulumi_policy import (
 )
 from test_policy_rules import GRAPH_CASES, RESOURCE_CASES
 
-from infra.graph import Graph, Resource
-from policies.config import PolicyConfig
-from policies.engine import evaluate
-from policies.registry import catalogue
-from tenants.model import Tenant, Waiver
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.engine import evaluate
+from wardcloud.policies.registry import catalogue
+from wardcloud.tenants.model import Tenant, Waiver
 
-pack = importlib.import_module("policies.__main__")
+pack = importlib.import_module("wardcloud.policies.__main__")
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 TODAY = date(2026, 11, 29)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from wardcloud.cli.main import cli
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE_PULUMI = REPO / "tests" / "fixtures" / "infra" / "fake_pulumi_for_wiring_tests.py"

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from infra.graph import Graph, Resource
-from policies.config import PolicyConfig
-from policies.engine import evaluate
-from policies.registry import catalogue
-from tenants.model import AuditPolicy, BackupPolicy, SecurityGroup, SecurityRule, Tenant
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.engine import evaluate
+from wardcloud.policies.registry import catalogue
+from wardcloud.tenants.model import AuditPolicy, BackupPolicy, SecurityGroup, SecurityRule, Tenant
 
 CONFIG = PolicyConfig(quota_ceilings={"instances": 200, "cores": 800})
 TODAY = date(2026, 11, 29)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from jsonschema import Draft4Validator
 
-from infra.graph import Graph, Resource
-from policies.config import PolicyConfig
-from policies.engine import PolicyReport, evaluate
-from policies.registry import catalogue
-from policies.report import sarif
-from tenants.model import AuditPolicy, SecurityGroup, SecurityRule, Tenant, Waiver
+from wardcloud.infra.graph import Graph, Resource
+from wardcloud.policies.config import PolicyConfig
+from wardcloud.policies.engine import PolicyReport, evaluate
+from wardcloud.policies.registry import catalogue
+from wardcloud.policies.report import sarif
+from wardcloud.tenants.model import AuditPolicy, SecurityGroup, SecurityRule, Tenant, Waiver
 
 HERE = Path(__file__).parent
 SCHEMA = HERE / "schemas" / "sarif-schema-2.1.0.json"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from reports.model import WardInfo
-from tenants.reference import reference_wards
+from wardcloud.reports.model import WardInfo
+from wardcloud.tenants.reference import reference_wards
 
 
 def split(total: int, weights: dict[str, int]) -> dict[str, int]:

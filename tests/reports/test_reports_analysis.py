@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from reports.compare import compare
-from reports.model import ReportError, WardInfo, allocation_from_json
-from reports.shares import explain_shares, main_reasons
-from reports.status import policy_status
+from wardcloud.reports.compare import compare
+from wardcloud.reports.model import ReportError, WardInfo, allocation_from_json
+from wardcloud.reports.shares import explain_shares, main_reasons
+from wardcloud.reports.status import policy_status
 
 
 def test_share_drivers_add_up_exactly_to_the_difference_from_population_share(

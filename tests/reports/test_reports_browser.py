@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from cdp_browser import Browser, find_chromium
 
-from reports.html import Report, write_html
-from reports.model import WardInfo, allocation_from_json
-from reports.status import policy_status
+from wardcloud.reports.html import Report, write_html
+from wardcloud.reports.model import WardInfo, allocation_from_json
+from wardcloud.reports.status import policy_status
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(

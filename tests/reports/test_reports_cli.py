@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
-from cli.main import cli
+from wardcloud.cli.main import cli
 
 TENANTS = str(Path(__file__).resolve().parents[2] / "tenants" / "wards")
 

@@ -7,9 +7,9 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-from reports.html import Report, render_html, write_html
-from reports.model import WardInfo, allocation_from_json
-from reports.status import policy_status
+from wardcloud.reports.html import Report, render_html, write_html
+from wardcloud.reports.model import WardInfo, allocation_from_json
+from wardcloud.reports.status import policy_status
 
 
 def _report(allocation_json: dict[str, Any], wards: dict[str, WardInfo], **extra: Any) -> Report:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from reports.inputs import describe_inputs
-from reports.model import ReportError, WardInfo, allocation_from_json
-from reports.xlsx import INPUTS_SHEET, SUMMARY_SHEET, YEN_FORMAT, ward_sheet_name, write_xlsx
+from wardcloud.reports.inputs import describe_inputs
+from wardcloud.reports.model import ReportError, WardInfo, allocation_from_json
+from wardcloud.reports.xlsx import INPUTS_SHEET, SUMMARY_SHEET, YEN_FORMAT, ward_sheet_name, write_xlsx
 
 
 def _table(sheet: Any, header_row: int) -> tuple[list[str], list[list[Any]]]:

@@ -10,11 +10,11 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenants.model import AuditPolicy, BackupPolicy, Membership, Quotas, Segment, Tenant
-from tenants.reference import address_plan, check_digit, has_valid_check_digit, reference_wards
-from tenants.schema import tenant_schema
-from tenants.validate import cross_ward_problems
 from tests.conftest import BUNDLED_WARDS
+from wardcloud.tenants.model import AuditPolicy, BackupPolicy, Membership, Quotas, Segment, Tenant
+from wardcloud.tenants.reference import address_plan, check_digit, has_valid_check_digit, reference_wards
+from wardcloud.tenants.schema import tenant_schema
+from wardcloud.tenants.validate import cross_ward_problems
 
 
 def test_all_23_reference_codes_carry_a_valid_check_digit():

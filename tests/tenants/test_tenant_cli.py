@@ -6,7 +6,7 @@ import json
 from ipaddress import IPv4Network
 from pathlib import Path
 
-from tenants.validate import load_tenants
+from wardcloud.tenants.validate import load_tenants
 
 
 def test_new_scaffolds_a_valid_file_with_the_next_free_blocks(wardctl, wards_dir):

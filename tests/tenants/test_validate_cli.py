@@ -152,7 +152,7 @@ def test_duplicate_codes_across_files(wardctl, wards_dir, tmp_path):
 
 def test_console_script_never_prints_a_traceback(wards_dir):
     edit(shibuya(wards_dir), "ward:", "ward: [")
-    run = subprocess.run([sys.executable, "-m", "cli", "validate", str(wards_dir)], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "wardcloud.cli", "validate", str(wards_dir)], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr and LINE.match(run.stderr.splitlines()[0])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tenants.validate import _checker
 from tests.tenants.test_validate_cli import edit, shibuya
-from wardcloud_core.verdicts import Verdicts, source_digest
+from wardcloud.core.verdicts import Verdicts, source_digest
+from wardcloud.tenants.validate import _checker
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "cost_allocation" / "examples"
 

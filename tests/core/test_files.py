@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from wardcloud_core.files import current_umask, write_atomic
+from wardcloud.core.files import current_umask, write_atomic
 
 EXAMPLES = ROOT / "cost_allocation" / "examples"
 
