@@ -26,9 +26,44 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: D102
         target = self.lazy_subcommands.get(cmd_name)
         if target is None:
-            return super().get_command(ctx, cmd_name)
-        module, _, attribute = target.partition(":")
-        command = getattr(importlib.import_module(module), attribute)
-        if not isinstance(command, click.Command):
-            raise TypeError(f"{target} is not a click command")
+            command = super().get_command(ctx, cmd_name)
+        else:
+            module, _, attribute = target.partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{target} is not a click command")
+        if command is not None:
+            record_format(command)
         return command
+
+
+FORMAT_KEY = "wardctl.format"  # in ctx.meta, which every context of one invocation shares
+
+
+def requested_format(ctx: click.Context) -> str | None:
+    """The `--format` value the running command was given (None before it was parsed, or no such option)."""
+    value = ctx.meta.get(FORMAT_KEY)
+    return value if isinstance(value, str) else None
+
+
+def record_format(command: click.Command) -> None:
+    """Make every `--format` option of `command` (and of its subcommands) note its value in ctx.meta.
+
+    The group's error handling reads it, so a command that fails before printing anything still reports
+    its problems in the format asked for, without each command having to catch and format errors itself.
+    """
+    for param in command.params:
+        if isinstance(param, click.Option) and "--format" in param.opts and not getattr(param, "_recorded", False):
+            param.callback = _recording(param.callback)
+            param._recorded = True  # type: ignore[attr-defined]
+    if isinstance(command, click.Group):  # a LazyGroup's lazy subcommands: when its get_command loads them
+        for subcommand in command.commands.values():
+            record_format(subcommand)
+
+
+def _recording(callback: Any) -> Any:
+    def record(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta[FORMAT_KEY] = value
+        return callback(ctx, param, value) if callback is not None else value
+
+    return record

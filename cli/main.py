@@ -10,8 +10,10 @@ from typing import Any
 import click
 
 from wardcloud.cli.context import Settings
-from wardcloud.cli.lazy import LazyGroup
-from wardcloud.core.errors import WardcloudError
+from wardcloud.cli.errors import Code
+from wardcloud.cli.lazy import LazyGroup, requested_format
+from wardcloud.cli.output import echo_json, echo_problems
+from wardcloud.core.errors import Problem, WardcloudError
 
 COMMANDS = {  # name → where it lives; a command's module is imported only when it runs
     "validate": "wardcloud.cli.validate:validate",
@@ -29,38 +31,91 @@ COMMANDS = {  # name → where it lives; a command's module is imported only whe
 }
 
 
+ARGS_KEY = "wardctl.args"  # in ctx.meta: the command line as given, for errors raised before --format is parsed
+
+
 class WardctlGroup(LazyGroup):
-    """The command group, with the error contract built in so every caller (shell or test) sees it."""
+    """The command group, with the error contract built in so every caller (shell or test) sees it.
+
+    Bad input is one `FILE:LINE:COL: CODE message` line per problem on stderr, exit 1; when the command was
+    given `--format json`, the same problems are `{"errors": [...]}` on stdout instead. Never a traceback.
+    """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - click's entry point
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(1)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(1)  # usage errors are bad input too: exit 1
-        except WardcloudError as exc:
-            for problem in exc.problems:
-                click.echo(problem.render(), err=True)
-            sys.exit(1)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-        except Exception as exc:  # a bug: one line; the traceback on request
-            if os.environ.get("WARDCTL_DEBUG"):
-                raise
-            click.echo(f"wardctl: internal error: {type(exc).__name__}: {exc} "
-                       "(set WARDCTL_DEBUG=1 for a traceback)", err=True)
-            sys.exit(1)
+        except (click.ClickException, click.exceptions.Abort, WardcloudError, KeyboardInterrupt, Exception) as exc:
+            # only mistakes in the global options get here; a command's own are handled in invoke()
+            if isinstance(exc, click.exceptions.Exit):
+                sys.exit(exc.exit_code)
+            sys.exit(report_failure(exc, None))
         sys.exit(result if isinstance(result, int) else 0)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:  # noqa: D102 - click's hook
+        if not args:  # `wardctl` alone: the help, as a request that succeeded
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        ctx.meta[ARGS_KEY] = list(args)
+        return super().parse_args(ctx, args)
 
-@click.group(cls=WardctlGroup, lazy_subcommands=COMMANDS,
+    def invoke(self, ctx: click.Context) -> Any:  # noqa: D102 - click's hook
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.exceptions.Abort, WardcloudError, KeyboardInterrupt, Exception) as exc:
+            fmt = requested_format(ctx)
+            if fmt is None and isinstance(exc, click.UsageError):
+                # click rejects an unknown option before it has processed any value, --format included
+                fmt = _format_in(ctx.meta.get(ARGS_KEY, []))
+            raise click.exceptions.Exit(report_failure(exc, fmt)) from exc
+
+
+def _format_in(args: list[str]) -> str | None:
+    """The value of the last `--format X` / `--format=X` among raw command-line words."""
+    fmt = None
+    for word, following in zip(args, [*args[1:], ""], strict=False):
+        if word == "--format":
+            fmt = following
+        elif word.startswith("--format="):
+            fmt = word.partition("=")[2]
+    return fmt
+
+
+def report_failure(exc: BaseException, fmt: str | None) -> int:
+    """Print why a command failed, in `fmt` (json: `{"errors": [...]}` on stdout; else text on stderr).
+
+    Returns the exit status: 1 for bad input and bugs, 130 for an interrupt.
+    """
+    status = 130 if isinstance(exc, KeyboardInterrupt) else 1
+    if isinstance(exc, WardcloudError):
+        problems = list(exc.problems)
+    elif isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
+        problems = [Problem("wardctl", 0, 0, Code.ABORTED, "Interrupted." if status == 130 else "Aborted.")]
+    elif isinstance(exc, click.ClickException):
+        if fmt != "json":
+            exc.show()
+            return 1  # usage errors are bad input too: exit 1
+        where = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else "wardctl"
+        problems = [Problem(where, 0, 0, Code.USAGE, exc.format_message())]
+    else:  # a bug: one line; the traceback on request
+        if os.environ.get("WARDCTL_DEBUG"):
+            raise exc
+        problems = [Problem("wardctl", 0, 0, Code.INTERNAL,
+                            f"internal error: {type(exc).__name__}: {exc} (set WARDCTL_DEBUG=1 for a traceback)")]
+    if fmt == "json":
+        echo_json({"errors": [p.to_json() for p in problems]})
+    elif isinstance(exc, WardcloudError):
+        echo_problems(problems)
+    else:  # no file to point at: the message alone, as before
+        message = problems[0].message
+        click.echo(message if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt) else f"wardctl: {message}",
+                   err=True)
+    return status
+
+
+@click.group("wardctl", cls=WardctlGroup, lazy_subcommands=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="WARDCTL_TENANTS",
               default=Path("tenants/wards"), show_default=True, show_envvar=True,

@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from wardcloud.core.errors import Problem, WardcloudError
+from wardcloud.policies.errors import Code
 from wardcloud.policies.registry import Enforcement, Registry, catalogue
 from wardcloud.tenants.load import YamlError, dotted, load_document
 
@@ -69,7 +70,7 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
     registry = registry or catalogue()
     display = str(path)
     if not path.is_file():
-        raise PolicyConfigError([Problem(display, 0, 0, "POL001", "policy config file not found")])
+        raise PolicyConfigError([Problem(display, 0, 0, Code.CONFIG_NOT_FOUND, "policy config file not found")])
     try:
         document = load_document(path, display)
     except YamlError as exc:
@@ -77,12 +78,12 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
     raw = document.value if document.value is not None else {}
     problems: list[Problem] = []
     if not isinstance(raw, dict):
-        raise PolicyConfigError([Problem(display, 1, 1, "POL002", "policy config must be a mapping")])
+        raise PolicyConfigError([Problem(display, 1, 1, Code.CONFIG_SCHEMA, "policy config must be a mapping")])
     for error in Draft202012Validator(_schema()).iter_errors(raw):
         pointer = tuple(error.absolute_path)
         key = dotted(pointer) or "(top level)"
         line, column = document.mark(pointer)
-        problems.append(Problem(display, line, column, "POL002", f"{key}: {error.message}", dotted(pointer)))
+        problems.append(Problem(display, line, column, Code.CONFIG_SCHEMA, f"{key}: {error.message}", dotted(pointer)))
     for rule_id in (raw.get("enforcement") or {}) if isinstance(raw.get("enforcement"), dict) else {}:
         if rule_id not in registry:
             pointer = ("enforcement", rule_id)
@@ -92,7 +93,7 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
                     display,
                     line,
                     column,
-                    "POL003",
+                    Code.CONFIG_UNKNOWN_RULE,
                     f"enforcement.{rule_id}: unknown policy rule {rule_id} (see `wardctl policy list`)",
                     dotted(pointer),
                 )
@@ -120,7 +121,7 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
                             display,
                             line,
                             column,
-                            "POL002",
+                            Code.CONFIG_SCHEMA,
                             f"platform.{key}[{i}]: {exc}",
                             f"platform.{key}[{i}]",
                         )

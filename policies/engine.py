@@ -10,10 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from wardcloud.core.errors import Problem
+from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.policies import waivers as waiver_rules
 from wardcloud.policies.config import PolicyConfig, PolicyError, load_config
+from wardcloud.policies.errors import Code
 from wardcloud.policies.registry import Finding, Registry, Rule, catalogue
 from wardcloud.policies.waivers import AppliedWaiver
 from wardcloud.tenants.model import Tenant
@@ -167,6 +168,20 @@ class _Collector:
         )
 
 
+def _crashed(rule: Rule, subject: str, exc: Exception) -> PolicyError:
+    """The problem for an exception inside a rule's check, naming the rule and what it was reading.
+
+    A rule is a small pure function, so a crash is a bug in it (or an input shape it did not expect);
+    "internal error: KeyError" would leave the reader guessing which of 38 rules and thousands of resources.
+    """
+    message = f"policy rule {rule.id} ({rule.title}) failed on {subject}: {type(exc).__name__}: {exc}"
+    # located at the rule's own source, where the fix goes (the message names the input it was reading)
+    module = getattr(rule.check, "__module__", None) or "wardcloud.policies.rules"
+    code = getattr(rule.check, "__code__", None)
+    where = f"{module.replace('.', '/')}.py"
+    return PolicyError([Problem(where, code.co_firstlineno if code else 0, 0, Code.RULE_CRASHED, message)])
+
+
 def evaluate(
     tenants: Sequence[Tenant],
     graphs: Mapping[str, Graph],
@@ -187,7 +202,13 @@ def evaluate(
     for tenant_rule in (r for r in enabled if r.kind == "tenant"):
         for tenant in tenants:
             evaluations += 1
-            for finding in tenant_rule.check(tenant, config):
+            try:
+                findings = list(tenant_rule.check(tenant, config))
+            except WardcloudError:
+                raise
+            except Exception as exc:
+                raise _crashed(tenant_rule, f"ward {tenant.code} ({tenant.source_file})", exc) from exc
+            for finding in findings:
                 collector.add(tenant_rule, tenant.code, finding)
 
     # Index resource rules by type once, so each resource meets only the rules that read it.
@@ -205,13 +226,26 @@ def evaluate(
             everything.append(resource)
             for resource_rule in (*by_type.get(resource.type, ()), *untyped):
                 evaluations += 1
-                for finding in resource_rule.check(resource, config):
+                try:  # free in 3.11 when nothing raises: this loop runs rules x resources times
+                    findings = list(resource_rule.check(resource, config))
+                except WardcloudError:
+                    raise
+                except Exception as exc:
+                    subject = f"resource {resource.name} ({resource.type}) of stack {stack}"
+                    raise _crashed(resource_rule, subject, exc) from exc
+                for finding in findings:
                     collector.add(resource_rule, resource.ward or stack_ward, finding, stack)
 
     # Graph rules see every stack at once (cross-ward checks); each is linear or n log n in resources.
     for graph_rule in (r for r in enabled if r.kind == "graph"):
         evaluations += sum(1 for r in everything if graph_rule.applies_to(r))
-        for finding in graph_rule.check(everything, config):
+        try:
+            findings = list(graph_rule.check(everything, config))
+        except WardcloudError:
+            raise
+        except Exception as exc:
+            raise _crashed(graph_rule, f"the graph of {len(everything)} resources", exc) from exc
+        for finding in findings:
             collector.add(graph_rule, finding.ward, finding)
 
     notes = waiver_rules.expired(tenants, today)
@@ -273,7 +307,7 @@ def select_wards(tenants: Sequence[Tenant], wards: Iterable[str]) -> tuple[Tenan
     if unknown:
         raise PolicyError(
             [
-                Problem("--ward", 0, 0, "POL011", f"unknown ward {w} (no tenant file has this code)")
+                Problem("--ward", 0, 0, Code.UNKNOWN_WARD, f"unknown ward {w} (no tenant file has this code)")
                 for w in unknown
             ]
         )

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from wardcloud.core.errors import Problem
 from wardcloud.policies.config import PolicyError
+from wardcloud.policies.errors import Code
 from wardcloud.policies.registry import Registry
 from wardcloud.tenants.model import Tenant, Waiver
 
@@ -57,7 +58,7 @@ def check_waivers(tenants: Iterable[Tenant], registry: Registry) -> None:
                         tenant.source_file,
                         line,
                         column,
-                        "POL010",
+                        Code.WAIVER_UNKNOWN_RULE,
                         f"waiver for unknown policy {waiver.policy} (see `wardctl policy list`)",
                         path,
                     )
