@@ -67,15 +67,60 @@ def rendering_progress() -> Iterator[Callable[[str], None] | None]:
         yield advance
 
 
-def emit_plan(plan: Plan, fmt: str, out: Path | None, policy: PolicyReport | None = None) -> None:
-    """Print the plan in `fmt` (with its policy verdict); `--out` saves the JSON form atomically."""
+_RETAINED = "  (retained: the audit log outlives the ward; pulumi forgets it, Swift keeps it)"  # as Plan.to_text
+
+
+def plan_summary(plan: Plan) -> str:
+    """The plan for a reader in a hurry: each changed stack's counts, its updates and deletes by name.
+
+    Creates are only counted (a fresh machine has ~900 of them); stacks without changes are one line.
+    `plan --verbose` prints `Plan.to_text()`, every resource.
+    """
+    lines: list[str] = []
+    unchanged = [stack for stack, stack_plan in plan.stacks.items() if stack_plan.changes.empty]
+    hidden = 0
+    for stack, stack_plan in plan.stacks.items():
+        changes = stack_plan.changes
+        if changes.empty:
+            continue
+        lines.append(
+            f"{stack}: {len(changes.create)} to create, {len(changes.update)} to update, "
+            f"{len(changes.delete)} to delete"
+        )
+        hidden += len(changes.create)
+        lines.extend(f"  ~ update {_label(u.urn)}  changed: {', '.join(u.keys)}" for u in changes.update)
+        retained = set(stack_plan.retained)
+        lines.extend(f"  - delete {_label(urn)}{_RETAINED if urn in retained else ''}" for urn in changes.delete)
+    if unchanged:
+        lines.append(f"{unchanged[0]}: no changes" if len(unchanged) == 1 else f"{len(unchanged)} stacks: no changes")
+    create, update, delete = plan.counts
+    lines.append("")
+    lines.append(f"Plan: {create} to create, {update} to update, {delete} to delete.")
+    if hidden:
+        lines.append(f"({hidden} creates not listed; --verbose lists every resource)")
+    return "\n".join(lines) + "\n"
+
+
+def _label(urn: str) -> str:
+    """`name (type)` from a URN, as `Plan.to_text` writes it."""
+    parts = urn.split("::")
+    return f"{parts[-1]} ({parts[2].split('$')[-1]})" if len(parts) >= 4 else urn
+
+
+def emit_plan(
+    plan: Plan, fmt: str, out: Path | None, policy: PolicyReport | None = None, *, verbose: bool = True
+) -> None:
+    """Print the plan in `fmt` (with its policy verdict); `--out` saves the JSON form atomically.
+
+    Text is the summary unless `verbose`; JSON is always complete.
+    """
     payload = plan.to_json() | ({"policy": policy.to_json()} if policy is not None else {})
     if out is not None:
         write_atomic(out, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     if fmt == "json":
         echo_json(payload)
     else:
-        click.echo(plan.to_text(), nl=False)
+        click.echo(plan.to_text() if verbose else plan_summary(plan), nl=False)
         if policy is not None and (policy.violations or policy.waiver_notes):
             from wardcloud.policies.report.text import render as policy_text
 
@@ -94,10 +139,14 @@ def emit_plan(plan: Plan, fmt: str, out: Path | None, policy: PolicyReport | Non
     default=None,
     help="Render processes (default: 2 for 4+ stacks, else 1).",
 )
+@click.option("-v", "--verbose", is_flag=True, help="List every resource to create (default: counts per stack).")
 @click.pass_obj
-def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None, jobs: int | None) -> int:
+def plan(
+    settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None, jobs: int | None, verbose: bool
+) -> int:
     """Render stacks offline (Pulumi mocks) and diff against applied state.
 
+    Prints a summary: per changed stack its counts, updates and deletes; --verbose lists every resource.
     Exit 0: no changes; 2: changes; 1: error.
     """
     from wardcloud.infra.plan import make_plan
@@ -106,7 +155,8 @@ def plan(settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None,
     tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     with rendering_progress() as on_rendered:
         result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, on_rendered=on_rendered)
-    emit_plan(result, fmt, out, plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()}))
+    policy = plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()})
+    emit_plan(result, fmt, out, policy, verbose=verbose)
     return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
 
 

@@ -42,9 +42,13 @@ def test_first_plan_is_all_creates_and_exits_2(two_wards: Path, tmp_path: Path) 
     ] == ["platform", "ward-131016", "ward-131130"]
 
 
-def test_first_plan_text_matches_golden(two_wards: Path, tmp_path: Path) -> None:
-    result = wardctl(two_wards, tmp_path / "state", "plan", "--ward", "131130")
-    golden = GOLDEN / "plan-ward-131130-create.txt"
+@pytest.mark.parametrize(
+    ("flags", "golden_name"),
+    [(["--verbose"], "plan-ward-131130-create.txt"), ([], "plan-ward-131130-summary.txt")],
+)
+def test_first_plan_text_matches_golden(two_wards: Path, tmp_path: Path, flags: list[str], golden_name: str) -> None:
+    result = wardctl(two_wards, tmp_path / "state", "plan", "--ward", "131130", *flags)
+    golden = GOLDEN / golden_name
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(result.output, encoding="utf-8")
     assert result.output == golden.read_text(encoding="utf-8")
