@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wardcloud.audit.digest import DigestCache
+from wardcloud.core.errors import Problem
 from wardcloud.core.verdicts import Verdicts
+from wardcloud.tenants.problems import Code as TenantCode
+
+_MISSING_TENANTS = (TenantCode.NOT_FOUND, TenantCode.NO_TENANTS)
+_TENANTS_HINT = ("; run from the repository root, or give the ward files' directory with --tenants DIR"
+                 " or WARDCTL_TENANTS")
 
 
 @dataclass(frozen=True)
@@ -27,3 +34,15 @@ class Settings:
     def digests(self) -> DigestCache:
         """SHA-256 of big input files by their stat identity, for audit records (STATE/cache/digests)."""
         return DigestCache(self.state_dir / "cache" / "digests")
+
+    def explain(self, problems: Iterable[Problem]) -> list[Problem]:
+        """`problems`, saying how to point at the ward files where the tenants directory is missing or empty.
+
+        The default `tenants/wards` is relative: run outside the repository, every command would otherwise
+        answer only "no such file or directory".
+        """
+        where = str(self.tenants_dir)
+        return [
+            replace(p, message=p.message + _TENANTS_HINT) if p.code in _MISSING_TENANTS and p.file == where else p
+            for p in problems
+        ]

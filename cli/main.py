@@ -65,6 +65,8 @@ class WardctlGroup(LazyGroup):
         except click.exceptions.Exit:
             raise
         except (click.ClickException, click.exceptions.Abort, WardcloudError, KeyboardInterrupt, Exception) as exc:
+            if isinstance(exc, WardcloudError) and isinstance(ctx.obj, Settings):
+                exc = WardcloudError(ctx.obj.explain(exc.problems))
             fmt = requested_format(ctx)
             if fmt is None and isinstance(exc, click.UsageError):
                 # click rejects an unknown option before it has processed any value, --format included

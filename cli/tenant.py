@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 from rich.console import Console
@@ -10,10 +10,8 @@ from rich.table import Table
 
 from wardcloud.cli.context import Settings
 from wardcloud.cli.output import echo_json
-from wardcloud.tenants.problems import Code, Problem, TenantError
-from wardcloud.tenants.reference import POPULATION_AS_OF, address_plan, reference_wards
-from wardcloud.tenants.scaffold import ScaffoldError, scaffold
-from wardcloud.tenants.validate import load_tenants, validate_paths
+from wardcloud.tenants.scaffold import new_tenant_file
+from wardcloud.tenants.validate import load_tenants
 
 
 @click.group()
@@ -25,20 +23,15 @@ def tenant() -> None:
 @click.argument("code6")
 @click.option("--joined", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Membership start (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def new(settings: Settings, code6: str, joined: object) -> None:
+def new(settings: Settings, code6: str, joined: datetime | None, fmt: str) -> None:
     """Write a valid tenant file for ward CODE6 with the next free address blocks."""
-    ward = next((w for w in reference_wards() if w.code6 == code6), None)
-    if ward is None:
-        known = ", ".join(w.code6 for w in reference_wards())
-        raise click.ClickException(f"unknown ward code {code6}; known: {known}")
-    existing = validate_paths([settings.tenants_dir]).tenants if settings.tenants_dir.is_dir() else ()
-    joined_on = joined.date() if joined is not None else date.today()  # type: ignore[attr-defined]
-    try:
-        path = scaffold(ward, settings.tenants_dir, existing, address_plan(), joined_on, POPULATION_AS_OF)
-    except ScaffoldError as exc:
-        raise TenantError([Problem(str(settings.tenants_dir), 0, 0, Code.FILE_NAME, str(exc))]) from exc
-    click.echo(f"wrote {path}")
+    path = new_tenant_file(code6, settings.tenants_dir, joined.date() if joined is not None else date.today())
+    if fmt == "json":
+        echo_json({"ward": code6, "wrote": str(path)})
+    else:
+        click.echo(f"wrote {path}")
 
 
 @tenant.command("list")

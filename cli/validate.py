@@ -18,11 +18,12 @@ from wardcloud.tenants.validate import validate_paths
 def validate(settings: Settings, paths: tuple[Path, ...], fmt: str) -> None:
     """Validate tenant files (default: the --tenants directory). Exit 1 on any problem."""
     result = validate_paths(list(paths) or [settings.tenants_dir])
+    problems = settings.explain(result.problems)
     if fmt == "json":
         echo_json({"valid": result.valid, "tenants": len(result.tenants),
-                   "errors": [p.to_json() for p in result.problems]})
+                   "errors": [p.to_json() for p in problems]})
     else:
-        echo_problems(result.problems)
+        echo_problems(problems)
         if result.valid:
             click.echo(f"{len(result.tenants)} tenant files valid.")
         else:

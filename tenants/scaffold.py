@@ -10,13 +10,19 @@ from pathlib import Path
 
 from wardcloud.core.files import write_atomic
 from wardcloud.tenants.model import SEGMENT_NAMES, Tenant
-from wardcloud.tenants.reference import AddressPlan, ReferenceWard
+from wardcloud.tenants.problems import Code, Problem, TenantError
+from wardcloud.tenants.reference import (
+    POPULATION_AS_OF,
+    AddressPlan,
+    ReferenceWard,
+    address_plan,
+    check_digit,
+    has_valid_check_digit,
+    reference_wards,
+)
+from wardcloud.tenants.validate import validate_paths
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=../schema/ward-tenant.schema.json"
-
-
-class ScaffoldError(Exception):
-    """A tenant file cannot be scaffolded (unknown ward, file exists, no free addresses)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,8 @@ def next_free_block(plan: AddressPlan, used: Iterable[IPv4Network]) -> IPv4Netwo
         for block in supernet.subnets(new_prefix=plan.ward_block_prefix):
             if not any(block.overlaps(t) for t in taken):
                 return block
-    raise ScaffoldError("the address plan has no free ward block left")
+    raise TenantError([Problem("tenants/reference/address-plan.yaml", 0, 0, Code.CIDR_OUTSIDE_PLAN,
+                               "the address plan has no free ward block left")])
 
 
 def segment_cidrs(plan: AddressPlan, block: IPv4Network) -> dict[str, IPv4Network]:
@@ -136,17 +143,40 @@ waivers: []
 
 def scaffold(ward: ReferenceWard, directory: Path, existing: Iterable[Tenant], plan: AddressPlan,
              joined: date, population_as_of: str) -> Path:
-    """Write a new tenant file for `ward` in `directory`; refuse to overwrite one."""
+    """Write a new tenant file for `ward` in `directory`; TenantError (TEN022) rather than overwrite one."""
     target = directory / file_name(ward)
     if target.exists():
-        raise ScaffoldError(f"{target}: already exists; edit it instead")
+        raise TenantError([Problem(str(target), 0, 0, Code.DUPLICATE_CODE, "already exists; edit it instead")])
     tenants = list(existing)
     if any(t.code == ward.code6 for t in tenants):
         other = next(t for t in tenants if t.code == ward.code6)
-        raise ScaffoldError(f"{other.source_file}: ward {ward.code6} already has a tenant file")
+        raise TenantError([Problem(other.source_file, 0, 0, Code.DUPLICATE_CODE,
+                                   f"ward {ward.code6} already has a tenant file")])
     used = [segment.cidr for tenant in tenants for segment in tenant.segments]
     cidrs = segment_cidrs(plan, next_free_block(plan, used))
     text = render_tenant(ward, cidrs, joined, population_as_of, ("bousai", "procurement", "renkei"))
     directory.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     return target
+
+
+def reference_ward(code6: str) -> ReferenceWard:
+    """The bundled reference row of ward `code6`; TenantError naming the mistake (TEN020 check digit, TEN024)."""
+    ward = next((w for w in reference_wards() if w.code6 == code6), None)
+    if ward is not None:
+        return ward
+    if len(code6) == 6 and code6.isdigit() and not has_valid_check_digit(code6):
+        expected = f"{code6[:5]}{check_digit(code6[:5])}"
+        hint = next((f" ({w.name} {w.name_en})" for w in reference_wards() if w.code6 == expected), "")
+        raise TenantError([Problem(code6, 0, 0, Code.CHECK_DIGIT,
+                                   f"code {code6} has a wrong check digit: expected {expected}{hint}")])
+    known = ", ".join(w.code6 for w in reference_wards())
+    raise TenantError([Problem(code6, 0, 0, Code.UNKNOWN_WARD,
+                               f"unknown ward code {code6}: not one of the 23 wards ({known})")])
+
+
+def new_tenant_file(code6: str, directory: Path, joined: date) -> Path:
+    """What `wardctl tenant new` does: scaffold ward `code6` in `directory` beside the files already there."""
+    ward = reference_ward(code6)
+    existing = validate_paths([directory]).tenants if directory.is_dir() else ()
+    return scaffold(ward, directory, existing, address_plan(), joined, POPULATION_AS_OF)

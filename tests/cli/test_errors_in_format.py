@@ -13,6 +13,7 @@ from wardcloud.cli.main import cli
 from wardcloud.policies.registry import catalogue
 
 EXAMPLES = ROOT / "cost_allocation" / "examples"
+HINT = "; run from the repository root, or give the ward files' directory with --tenants DIR or WARDCTL_TENANTS"
 ERROR_KEYS = {"file", "line", "column", "code", "message", "path"}
 
 
@@ -22,7 +23,7 @@ def run(*args: str):
 
 def errors_of(stdout: str) -> list[dict]:
     payload = json.loads(stdout)
-    assert set(payload) == {"errors"}
+    assert "errors" in payload and set(payload) <= {"errors", "valid", "tenants"}  # validate: its own keys too
     assert payload["errors"] and all(set(e) == ERROR_KEYS for e in payload["errors"])
     return payload["errors"]
 
@@ -32,7 +33,7 @@ def test_library_problems_are_json_on_stdout_under_format_json(tmp_path):
     assert result.exit_code == 1
     assert errors_of(result.stdout) == [
         {"file": str(tmp_path), "line": 1, "column": 1, "code": "TEN050",
-         "message": "no tenant files (*.yaml) in this directory", "path": ""}
+         "message": "no tenant files (*.yaml) in this directory" + HINT, "path": ""}
     ]
     assert "TEN050" not in result.stderr
 
@@ -40,7 +41,7 @@ def test_library_problems_are_json_on_stdout_under_format_json(tmp_path):
 def test_the_same_problem_is_a_text_line_on_stderr_without_format_json(tmp_path):
     result = run("--tenants", str(tmp_path), "tenant", "list")
     assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr.strip() == f"{tmp_path}:1:1: TEN050 no tenant files (*.yaml) in this directory"
+    assert result.stderr.strip() == f"{tmp_path}:1:1: TEN050 no tenant files (*.yaml) in this directory{HINT}"
 
 
 @pytest.mark.parametrize("fmt_args", [["--format", "json"], ["--format=json"]])
@@ -114,3 +115,17 @@ def test_a_genuine_bug_is_one_line_in_json_without_a_traceback(monkeypatch):
     [error] = errors_of(result.stdout)
     assert error["code"] == "CLI000" and "RuntimeError: boom" in error["message"]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["validate"], ["tenant", "list"], ["plan"]])
+def test_outside_the_repository_a_missing_tenants_directory_says_how_to_point_at_it(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WARDCTL_TENANTS", raising=False)
+    result = run(*command)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "tenants/wards:1:1: TEN051 no such file or directory; run from the repository root, "
+        "or give the ward files' directory with --tenants DIR or WARDCTL_TENANTS"
+    )
+    as_json = run(*command, "--format", "json")
+    assert "--tenants DIR or WARDCTL_TENANTS" in errors_of(as_json.stdout)[0]["message"]

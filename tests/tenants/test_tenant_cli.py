@@ -34,14 +34,28 @@ def test_new_refuses_an_existing_file(wardctl, wards_dir):
     before = (wards_dir / "131130-shibuya.yaml").read_bytes()
     result = wardctl("--tenants", str(wards_dir), "tenant", "new", "131130")
     assert result.exit_code == 1
-    assert "already exists" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr == f"{wards_dir / '131130-shibuya.yaml'}: TEN022 already exists; edit it instead\n"
     assert (wards_dir / "131130-shibuya.yaml").read_bytes() == before
 
 
-def test_new_rejects_an_unknown_code(wardctl, tmp_path):
-    result = wardctl("--tenants", str(tmp_path), "tenant", "new", "999999")
-    assert result.exit_code == 1 and "unknown ward code 999999" in result.stderr
+def test_new_rejects_a_code_that_is_not_a_ward(wardctl, tmp_path):
+    result = wardctl("--tenants", str(tmp_path), "tenant", "new", "132012")  # 八王子市: a city, not a ward
+    assert result.exit_code == 1
+    assert result.stderr.startswith("132012: TEN024 unknown ward code 132012: not one of the 23 wards (131016, ")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_new_with_a_wrong_check_digit_says_so_in_file_code_form(wardctl, tmp_path):
+    result = wardctl("--tenants", str(tmp_path), "tenant", "new", "131131")
+    assert result.exit_code == 1
+    assert result.stderr == "131131: TEN020 code 131131 has a wrong check digit: expected 131130 (渋谷区 Shibuya)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_refusal_is_json_under_format_json_of_the_same_code(wardctl, tmp_path):
+    result = wardctl("--tenants", str(tmp_path), "tenant", "new", "131131", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["errors"][0]["code"] == "TEN020"
 
 
 def test_list_json_has_every_ward_with_segments(wardctl):
