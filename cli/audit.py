@@ -15,6 +15,7 @@ from wardcloud.audit.record import Record
 from wardcloud.audit.recorder import log_path
 from wardcloud.audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
 from wardcloud.cli.context import Settings
+from wardcloud.cli.options import yes_option
 from wardcloud.cli.output import echo_json
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -126,7 +127,7 @@ def anchor_command(settings: Settings, fmt: str) -> None:
 @audit.command("repair")
 @click.option("--truncate-torn", is_flag=True, required=True,
               help="Remove a torn last line (the only repair there is; required, to say so).")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@yes_option()
 @_FORMAT
 @click.pass_obj
 def repair_command(settings: Settings, truncate_torn: bool, yes: bool, fmt: str) -> None:

@@ -15,6 +15,7 @@ import click
 from wardcloud.cli.audited import audited
 from wardcloud.cli.context import Settings
 from wardcloud.cli.lazy import LazyGroup
+from wardcloud.cli.options import period_option
 from wardcloud.core.files import write_atomic
 
 # The libraries load inside the commands, after `audited` has started hashing the inputs in a thread and
@@ -69,7 +70,7 @@ def _emit(text: str, out: Path | None) -> None:
     default=None,
     help="FOCUS-style usage rows for usage drivers (default: the bill's own ward rows).",
 )
-@click.option("--period", required=True, metavar="YYYY-MM", help="Billing month; every row must lie in it.")
+@period_option(help="Billing month; every row must lie in it.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "csv", "json", "focus", "xlsx"]), default="text",
     show_default=True,
@@ -165,9 +166,7 @@ def _write_focus(
 @click.option("--bill", "bill_path", type=_FILE, required=True, help="FOCUS bill, CSV or Parquet.")
 @click.option("--rules", "rules_path", type=_FILE, required=True, help="Allocation rules YAML.")
 @click.option("--usage", "usage_path", type=_FILE, default=None, help="Usage rows for usage drivers.")
-@click.option(
-    "--period", default=None, metavar="YYYY-MM", help="Billing month (default: the month of --date)."
-)
+@period_option(required=False, help="Billing month (default: the month of --date).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
 @click.pass_obj

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from wardcloud.cli.inventory import CLOUD_OPTION
+from wardcloud.cli.options import period_option
 from wardcloud.cli.output import echo_json
 
 
 @click.command("usage")
 @CLOUD_OPTION
-@click.option("--period", required=True, metavar="YYYY-MM", help="Billing month.")
+@period_option()
 @click.option(
     "--out",
     "out",

@@ -14,6 +14,7 @@ import click
 
 from wardcloud.cli.audited import audited_stacks, waivers_used
 from wardcloud.cli.context import Settings
+from wardcloud.cli.options import yes_option
 from wardcloud.cli.output import echo_json
 from wardcloud.core.files import write_atomic
 from wardcloud.infra.errors import InfraError
@@ -183,7 +184,7 @@ def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
 
 @click.command()
 @ward_option
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@yes_option()
 @click.option(
     "--jobs", type=click.IntRange(1, 64), default=None, help="Render processes and parallel ward updates."
 )
@@ -249,7 +250,7 @@ def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
 
 @click.command()
 @click.option("--ward", "code", required=True, metavar="CODE6", help="The departed ward whose stack goes.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@yes_option()
 @click.option("--dry-run", is_flag=True, help="Show what would be destroyed (and retained), change nothing.")
 @format_option
 @click.pass_obj

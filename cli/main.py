@@ -68,8 +68,9 @@ class WardctlGroup(LazyGroup):
             if isinstance(exc, WardcloudError) and isinstance(ctx.obj, Settings):
                 exc = WardcloudError(ctx.obj.explain(exc.problems))
             fmt = requested_format(ctx)
-            if fmt is None and isinstance(exc, click.UsageError):
-                # click rejects an unknown option before it has processed any value, --format included
+            if fmt is None:
+                # failed before --format was processed (click rejects an unknown option before it processes
+                # any value; an option's own check may run first): read it off the command line as given
                 fmt = _format_in(ctx.meta.get(ARGS_KEY, []))
             raise click.exceptions.Exit(report_failure(exc, fmt)) from exc
 

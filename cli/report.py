@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from wardcloud.cli.context import Settings
+from wardcloud.cli.options import period_option
 from wardcloud.cli.output import echo_json
 from wardcloud.tenants.validate import load_tenants
 
@@ -14,7 +15,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("report")
-@click.option("--period", required=True, help="Billing month, YYYY-MM.")
+@period_option()
 @click.option(
     "--bill", "bill_path", type=_FILE, help="FOCUS bill to allocate (with --rules), CSV or Parquet."
 )

@@ -184,4 +184,5 @@ def test_anchor_refuses_a_broken_log_and_an_empty_one(state: Path, wardctl) -> N
     broken = wardctl("audit", "anchor", "--format", "json")
 
     assert empty.exit_code == 1 and "empty" in empty.stderr
-    assert broken.exit_code == 1 and "AUD003" in broken.stderr and broken.stdout == ""
+    assert broken.exit_code == 1 and broken.stderr == ""  # asked for JSON: the problem is JSON on stdout
+    assert [e["code"] for e in json.loads(broken.stdout)["errors"]] == ["AUD003"]

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from tests.cost_allocation.helpers import EXAMPLES, HEADER, WARDS_DIR, row, write_bill, write_rules
 from wardcloud.cli.main import cli
+from wardcloud.core.errors import Problem
 
 BILL, RULES, USAGE = EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml", EXAMPLES / "usage-2023-07.csv"
 SAMPLE = ["--bill", str(BILL), "--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07"]
@@ -223,9 +224,10 @@ def rejects(
     assert result.exit_code == 1, result.output
     assert not out.exists()
     assert "Traceback" not in result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    return lines[0], tmp_path
+    # under --format json the problems are JSON on stdout; the one problem, rendered as its text line
+    errors = json.loads(result.stdout)["errors"]
+    assert len(errors) == 1, result.output
+    return Problem(**errors[0]).render(), tmp_path
 
 
 def test_missing_column(tmp_path: Path) -> None:

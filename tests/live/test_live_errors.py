@@ -131,7 +131,7 @@ def test_bad_period_and_unknown_ward_fail_before_touching_the_cloud(
     )
     assert (usage.exit_code, usage.stderr) == (
         1,
-        "--period: LIVE030 period '2026-13' is not YYYY-MM (e.g. 2026-10)\n",
+        "--period: COST030 period '2026-13' is not a month YYYY-MM (e.g. 2023-07)\n",  # one code, every command
     )
     drift = CliRunner().invoke(
         cli, ["--tenants", "tenants/wards", "drift", "--cloud", "closed-port", "--ward", "999999"], env=env
