@@ -53,7 +53,7 @@ class WardctlGroup(LazyGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:  # noqa: D102 - click's hook
-        if not args:  # `wardctl` alone: the help, as a request that succeeded
+        if not args and not ctx.resilient_parsing:  # `wardctl` alone: the help, a request that succeeded
             click.echo(ctx.get_help())
             ctx.exit(0)
         ctx.meta[ARGS_KEY] = list(args)
