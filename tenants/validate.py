@@ -11,6 +11,7 @@ from ipaddress import IPv4Network, ip_network
 from pathlib import Path
 from typing import Any
 
+from wardcloud.core.networks import overlapping
 from wardcloud.core.verdicts import Verdicts, source_digest
 from wardcloud.tenants.load import Document, YamlError, decode, dotted, parse, read_bytes
 from wardcloud.tenants.model import (
@@ -248,10 +249,10 @@ def build_tenant(document: Document) -> Tenant:
 
 @dataclass(frozen=True)
 class _Block:
-    start: int
-    end: int
+    network: IPv4Network
     label: str
     tenant: Tenant | None  # None: a platform reserved block
+    segment: str = ""
 
 
 def cross_ward_problems(tenants: Iterable[Tenant], plan: AddressPlan) -> list[Problem]:
@@ -271,8 +272,7 @@ def cross_ward_problems(tenants: Iterable[Tenant], plan: AddressPlan) -> list[Pr
                                         f"{attribute} {key} is already used by {other.source_file}", path))
             first.setdefault(key, tenant)
 
-    blocks = [_Block(int(r.cidr.network_address), int(r.cidr.broadcast_address),
-                     f"platform reserved {r.cidr} ({r.purpose})", None) for r in plan.reserved]
+    blocks = [_Block(r.cidr, f"platform reserved {r.cidr} ({r.purpose})", None) for r in plan.reserved]
     for tenant in tenants:
         for segment in tenant.segments:
             path = f"segments.{segment.name}.cidr"
@@ -281,17 +281,10 @@ def cross_ward_problems(tenants: Iterable[Tenant], plan: AddressPlan) -> list[Pr
                 supernets = ", ".join(str(s) for s in plan.ward_supernets)
                 problems.append(Problem(tenant.source_file, line, column, Code.CIDR_OUTSIDE_PLAN,
                                         f"{segment.cidr} is outside the address plan ({supernets})", path))
-            blocks.append(_Block(int(segment.cidr.network_address), int(segment.cidr.broadcast_address),
-                                 f"{segment.cidr} ({tenant.source_file} {segment.name})", tenant))
-    # Sort-and-sweep: after sorting by start, a block overlaps an earlier one exactly when it starts
-    # before the furthest end seen so far, so n log n finds every overlapping block without n² pairs.
-    blocks.sort(key=lambda b: (b.start, -b.end))
-    widest: _Block | None = None
-    for block in blocks:
-        if widest is not None and block.start <= widest.end:
-            problems.extend(_overlap_problems(block, widest))
-        if widest is None or block.end > widest.end:
-            widest = block
+            blocks.append(_Block(segment.cidr, f"{segment.cidr} ({tenant.source_file} {segment.name})", tenant,
+                                 segment.name))
+    for block, other in overlapping(blocks, lambda b: b.network):
+        problems.extend(_overlap_problems(block, other))
     return problems
 
 
@@ -300,10 +293,8 @@ def _overlap_problems(block: _Block, other: _Block) -> list[Problem]:
         return []
     culprit, against = (block, other) if block.tenant is not None else (other, block)
     assert culprit.tenant is not None
-    segment = next(s for s in culprit.tenant.segments
-                   if int(s.cidr.network_address) == culprit.start and int(s.cidr.broadcast_address) == culprit.end)
-    path = f"segments.{segment.name}.cidr"
+    path = f"segments.{culprit.segment}.cidr"
     line, column = culprit.tenant.location(path)
     code = Code.CIDR_RESERVED if against.tenant is None else Code.CIDR_OVERLAP
     return [Problem(culprit.tenant.source_file, line, column, code,
-                    f"{segment.cidr} overlaps {against.label}", path)]
+                    f"{culprit.network} overlaps {against.label}", path)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
+from wardcloud.core.networks import overlapping
 from wardcloud.infra.graph import Resource
 from wardcloud.policies.config import PolicyConfig
 from wardcloud.policies.registry import CIS, REPORT, THREE_LAYER, Finding, rule
@@ -77,36 +78,23 @@ def no_cross_ward_rbac(resources: Sequence[Resource], config: PolicyConfig) -> I
     remediation="Renumber the segment from the ward's own block of the address plan (`wardctl tenant new`).",
 )
 def no_cidr_overlap(resources: Sequence[Resource], config: PolicyConfig) -> Iterator[Finding]:
-    blocks = []
+    subnets = []
     for resource in resources:
         cidr = resource.inputs.get("cidr")
         network = network_of(cidr) if resource.type == SUBNET and isinstance(cidr, str) else None
         if network is not None:
-            blocks.append(
-                (network.version, int(network.network_address), int(network.broadcast_address), resource)
-            )
-    # Sort-and-sweep, n log n: a block overlaps an earlier one exactly when it starts before the furthest
-    # end seen so far (within one IP version).
-    blocks.sort(key=lambda b: (b[0], b[1], -b[2]))
-    widest: tuple[int, int, int, Resource] | None = None
-    for block in blocks:
-        version, start, end, resource = block
-        if (
-            widest is not None
-            and widest[0] == version
-            and start <= widest[2]
-            and widest[3].ward != resource.ward
-        ):
-            culprit, other = (resource, widest[3]) if resource.ward else (widest[3], resource)
-            yield Finding(
-                f"subnet {culprit.name} ({culprit.inputs.get('cidr')}) overlaps {other.name} "
-                f"({other.inputs.get('cidr')})",
-                culprit.name,
-                "segments",
-                culprit.ward,
-            )
-        if widest is None or widest[0] != version or end > widest[2]:
-            widest = block
+            subnets.append((network, resource))
+    for (_, resource), (_, widest) in overlapping(subnets, lambda s: s[0]):
+        if widest.ward == resource.ward:
+            continue  # a ward's own segments are tenants' TEN031 to report; here only across wards
+        culprit, other = (resource, widest) if resource.ward else (widest, resource)
+        yield Finding(
+            f"subnet {culprit.name} ({culprit.inputs.get('cidr')}) overlaps {other.name} "
+            f"({other.inputs.get('cidr')})",
+            culprit.name,
+            "segments",
+            culprit.ward,
+        )
 
 
 @rule(
