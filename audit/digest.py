@@ -26,17 +26,14 @@ def file_sha256(path: Path) -> str:
 
     A regular file is mapped and hashed in one call: hashlib then releases the GIL once for the whole
     file, so hashing a 100 MB bill in a thread does not stall the command's own thread (read in 1 MB
-    blocks, every block waits for the GIL, and the hash takes twice as long). Other files are read in blocks.
+    blocks, every block waits for the GIL, and the hash takes twice as long). Others (a pipe, an empty
+    file) go through `hashlib.file_digest`.
     """
-    sha = hashlib.sha256()
     with path.open("rb") as handle:
         if os.fstat(handle.fileno()).st_size > 0 and path.is_file():
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                sha.update(view)
-            return sha.hexdigest()
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
+                return hashlib.sha256(view).hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 CACHED_FROM_BYTES = 1 << 20  # below 1 MiB hashing is quicker than looking the digest up

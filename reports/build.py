@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import Problem, single
+from wardcloud.cost_allocation.errors import Code as CostCode
+from wardcloud.reports.errors import Code
 from wardcloud.reports.html import Report
 from wardcloud.reports.model import (
     Allocation,
@@ -37,13 +39,13 @@ def wards_from_tenants(tenants: Iterable[Tenant]) -> dict[str, WardInfo]:
 def check_period(period: str, allocation: Allocation) -> None:
     """ReportError unless `period` is YYYY-MM and the allocation is for it."""
     if not PERIOD.fullmatch(period):
-        raise ReportError([single("--period", "R050", f"period {period!r} is not YYYY-MM")])
+        raise ReportError([single("--period", CostCode.BAD_PERIOD, f"period {period!r} is not YYYY-MM")])
     if not allocation.period.startswith(period):
         raise ReportError(
             [
                 single(
                     allocation.source or "<allocation>",
-                    "R051",
+                    Code.PERIOD_MISMATCH,
                     f"allocation is for period {allocation.period}, not {period}",
                     path="period",
                 )
@@ -59,7 +61,7 @@ def allocate_bill(
     from wardcloud.cost_allocation.statement import allocate_files
 
     if not PERIOD.fullmatch(period):
-        raise ReportError([single("--period", "R050", f"period {period!r} is not YYYY-MM")])
+        raise ReportError([single("--period", CostCode.BAD_PERIOD, f"period {period!r} is not YYYY-MM")])
     statement = allocate_files(
         bill, rules, [Ward.from_tenant(t) for t in tenants], Period.month(period), usage
     )
@@ -80,13 +82,13 @@ def load_policy_json(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ReportError([single(str(path), "R020", f"cannot read: {exc.strerror or exc}")]) from exc
+        raise ReportError([single(str(path), Code.UNREADABLE, f"cannot read: {exc.strerror or exc}")]) from exc
     except json.JSONDecodeError as exc:
         raise ReportError(
-            [Problem(str(path), exc.lineno, exc.colno, "R021", f"not JSON: {exc.msg}")]
+            [Problem(str(path), exc.lineno, exc.colno, Code.NOT_JSON, f"not JSON: {exc.msg}")]
         ) from exc
     if not isinstance(document, dict):
-        raise ReportError([single(str(path), "R030", "policy JSON must be an object with 'violations'")])
+        raise ReportError([single(str(path), Code.BAD_POLICY_JSON, "policy JSON must be an object with 'violations'")])
     return document
 
 
@@ -111,7 +113,7 @@ def build_report(
             [
                 single(
                     str(previous),
-                    "R052",
+                    Code.PREVIOUS_NOT_EARLIER,
                     f"previous allocation is for {last_month.period}, not a month before {allocation.period}",
                     path="period",
                 )

@@ -7,19 +7,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wardcloud.core.errors import single
+from wardcloud.reports.errors import Code
 from wardcloud.reports.model import InputFile, ReportError
 
 
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 16), b""):
-                digest.update(block)
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
-        raise ReportError([single(str(path), "R040", f"cannot read input: {exc.strerror or exc}")]) from exc
-    return digest.hexdigest()
+        message = f"cannot read input: {exc.strerror or exc}"
+        raise ReportError([single(str(path), Code.UNREADABLE_INPUT, message)]) from exc
 
 
 def describe_inputs(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import Problem, WardcloudError, single
+from wardcloud.reports.errors import Code
 
 
 class ReportError(WardcloudError):
@@ -110,20 +111,23 @@ class InputFile:
 
 def _int(value: Any, where: str, source: str, problems: list[Problem]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(single(source, "R001", f"expected integer yen, got {value!r}", path=where))
+        problems.append(single(source, Code.NOT_INTEGER_YEN, f"expected integer yen, got {value!r}", path=where))
         return 0
     return value
 
 
 def _line(raw: Any, where: str, source: str, problems: list[Problem]) -> StatementLine:
     if not isinstance(raw, Mapping):
-        problems.append(single(source, "R002", "statement line must be an object", path=where))
+        problems.append(single(source, Code.LINE_NOT_OBJECT, "statement line must be an object", path=where))
         return StatementLine("", "", "", 0)
     amount_key = next((k for k in _AMOUNT_KEYS if k in raw), None)
     if amount_key is None:
         problems.append(
             single(
-                source, "R003", f"statement line has no amount (one of {', '.join(_AMOUNT_KEYS)})", path=where
+                source,
+                Code.LINE_WITHOUT_AMOUNT,
+                f"statement line has no amount (one of {', '.join(_AMOUNT_KEYS)})",
+                path=where,
             )
         )
         amount = 0
@@ -146,10 +150,10 @@ def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocat
     """Check and convert the cost library's allocation JSON; ReportError lists every problem found."""
     problems: list[Problem] = []
     if not isinstance(document, Mapping):
-        raise ReportError([single(source, "R000", "allocation JSON must be an object")])
+        raise ReportError([single(source, Code.NOT_AN_OBJECT, "allocation JSON must be an object")])
     for key in ("period", "currency", "total", "pools", "wards"):
         if key not in document:
-            problems.append(single(source, "R004", f"missing key {key!r}", path=key))
+            problems.append(single(source, Code.MISSING_KEY, f"missing key {key!r}", path=key))
     if problems:
         raise ReportError(problems)
     total = _int(document["total"], "total", source, problems)
@@ -158,7 +162,7 @@ def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocat
         where = f"pools[{i}]"
         if not isinstance(raw, Mapping) or not isinstance(raw.get("allocations"), Mapping):
             problems.append(
-                single(source, "R005", "pool must be an object with 'id', 'total', 'allocations'", path=where)
+                single(source, Code.BAD_POOL, "pool must be an object with 'id', 'total', 'allocations'", path=where)
             )
             continue
         allocations = tuple(
@@ -170,7 +174,7 @@ def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocat
             problems.append(
                 single(
                     source,
-                    "R006",
+                    Code.POOL_SUM,
                     f"pool {raw.get('id')!r} allocations sum to "
                     f"{sum(y for _, y in allocations)}, not its total {pool_total}",
                     path=where,
@@ -181,7 +185,7 @@ def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocat
     for i, raw in enumerate(_list(document["wards"], "wards", source, problems)):
         where = f"wards[{i}]"
         if not isinstance(raw, Mapping) or "code" not in raw:
-            problems.append(single(source, "R007", "ward must be an object with a 'code'", path=where))
+            problems.append(single(source, Code.BAD_WARD, "ward must be an object with a 'code'", path=where))
             continue
         amounts = {
             k: _int(raw.get(k, 0), f"{where}.{k}", source, problems)
@@ -195,7 +199,7 @@ def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocat
             problems.append(
                 single(
                     source,
-                    "R008",
+                    Code.WARD_SUM,
                     f"ward {raw['code']}: direct + shared + buy_in "
                     f"= {amounts['direct'] + amounts['shared'] + amounts['buy_in']}, "
                     f"not its total {amounts['total']}",
@@ -207,14 +211,14 @@ def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocat
         problems.append(
             single(
                 source,
-                "R009",
+                Code.TOTAL_SUM,
                 f"ward totals sum to {sum(w.total for w in wards)}, not the bill total {total}",
                 path="wards",
             )
         )
     codes = [w.code for w in wards]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
-        problems.append(single(source, "R010", f"ward {code} appears more than once", path="wards"))
+        problems.append(single(source, Code.DUPLICATE_WARD, f"ward {code} appears more than once", path="wards"))
     if problems:
         raise ReportError(problems)
     return Allocation(
@@ -224,7 +228,7 @@ def allocation_from_json(document: Any, source: str = "<allocation>") -> Allocat
 
 def _list(value: Any, where: str, source: str, problems: list[Problem]) -> list[Any]:
     if not isinstance(value, list):
-        problems.append(single(source, "R011", "expected a list", path=where))
+        problems.append(single(source, Code.NOT_A_LIST, "expected a list", path=where))
         return []
     return value
 
@@ -238,12 +242,12 @@ def _read_json(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ReportError([single(str(path), "R020", f"cannot read: {exc.strerror or exc}")]) from exc
+        raise ReportError([single(str(path), Code.UNREADABLE, f"cannot read: {exc.strerror or exc}")]) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(
-            [Problem(str(path), exc.lineno, exc.colno, "R021", f"not JSON: {exc.msg}")]
+            [Problem(str(path), exc.lineno, exc.colno, Code.NOT_JSON, f"not JSON: {exc.msg}")]
         ) from exc
 
 
@@ -261,7 +265,7 @@ def check_wards_known(allocation: Allocation, wards: Sequence[WardInfo]) -> None
             [
                 single(
                     allocation.source or "<allocation>",
-                    "R012",
+                    Code.UNKNOWN_WARD,
                     f"ward {code} is not declared by any tenant file",
                     path="wards",
                 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from wardcloud.core.errors import Problem, single
+from wardcloud.reports.errors import Code
 from wardcloud.reports.model import ReportError
 
 Status = Literal["pass", "advisory", "waived", "violation"]
@@ -65,7 +66,7 @@ def policy_status(
     raw_violations = report.get("violations") if isinstance(report, Mapping) else None
     if not isinstance(raw_violations, list):
         raise ReportError(
-            [single(source, "R030", "policy JSON must have a 'violations' list", path="violations")]
+            [single(source, Code.BAD_POLICY_JSON, "policy JSON must have a 'violations' list", path="violations")]
         )
     by_ward: dict[str, list[Finding]] = {}
     for i, raw in enumerate(raw_violations):
@@ -73,7 +74,7 @@ def policy_status(
             problems.append(
                 single(
                     source,
-                    "R031",
+                    Code.BAD_VIOLATION,
                     "violation must be an object with 'policy' and 'ward'",
                     path=f"violations[{i}]",
                 )

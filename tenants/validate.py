@@ -283,8 +283,8 @@ def cross_ward_problems(tenants: Iterable[Tenant], plan: AddressPlan) -> list[Pr
                                         f"{segment.cidr} is outside the address plan ({supernets})", path))
             blocks.append(_Block(segment.cidr, f"{segment.cidr} ({tenant.source_file} {segment.name})", tenant,
                                  segment.name))
-    for block, other in overlapping(blocks, lambda b: b.network):
-        problems.extend(_overlap_problems(block, other))
+    for later, earlier in overlapping(blocks, lambda b: b.network):
+        problems.extend(_overlap_problems(later, earlier))
     return problems
 
 

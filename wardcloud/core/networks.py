@@ -19,10 +19,10 @@ def overlapping(
     the block holding that end is one it overlaps. IPv4 and IPv6 blocks never overlap each other.
     Every item that overlaps something earlier is yielded once, so n overlapping blocks give n - 1 pairs.
     """
-    blocks = []
+    blocks: list[tuple[int, int, int, Item]] = []
     for item in items:
-        block = network(item)
-        blocks.append((block.version, int(block.network_address), int(block.broadcast_address), item))
+        net = network(item)
+        blocks.append((net.version, int(net.network_address), int(net.broadcast_address), item))
     blocks.sort(key=lambda b: (b[0], b[1], -b[2]))
     widest: tuple[int, int, int, Item] | None = None
     for block in blocks:
