@@ -15,8 +15,6 @@ from wardcloud.core.verdicts import Verdicts, source_digest
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
 
-BUILTIN_DRIVERS = ("equal", "population", "usage")
-
 _NUMBER = {"type": "number"}
 _DRIVER_TERM = {
     "type": "object",

@@ -13,7 +13,7 @@ from wardcloud.infra.errors import infra_error
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.infra.platform import PLATFORM_STACK
 from wardcloud.infra.program import stack_names
-from wardcloud.infra.render import Known, render_stacks
+from wardcloud.infra.render import render_stacks
 from wardcloud.infra.state import StackState, load_state, recorded_stacks
 from wardcloud.tenants.model import Tenant
 
@@ -176,14 +176,3 @@ def make_plan(
         previous = state.graph if state else None
         plans[stack] = StackPlan(stack, graph, previous, diff_graphs(previous, graph))
     return Plan(plans)
-
-
-def applied_states(plan: Plan, known: Mapping[str, Known] | None = None) -> list[StackState]:
-    """The states to record once `plan` is applied (ids from the deployment where given)."""
-    known = known or {}
-    return [
-        StackState(
-            p.graph, dict(known[s].ids) if s in known else {}, dict(known[s].outputs) if s in known else {}
-        )
-        for s, p in plan.stacks.items()
-    ]

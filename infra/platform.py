@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from typing import Any
@@ -63,11 +63,6 @@ class PlatformRefs:
     def from_stack_reference(cls, ref: pulumi.StackReference) -> PlatformRefs:
         """Refs read from the platform stack's outputs."""
         return cls(**{key: ref.get_output(key) for key in OUTPUT_KEYS})
-
-    @classmethod
-    def from_outputs(cls, outputs: Mapping[str, Any]) -> PlatformRefs:
-        """Refs from a plain mapping of the platform's outputs."""
-        return cls(**{key: outputs[key] for key in OUTPUT_KEYS})
 
 
 def expected_outputs(plan: AddressPlan, id_of: Callable[[str], str]) -> dict[str, Any]:

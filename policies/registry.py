@@ -113,9 +113,6 @@ class Registry:
     def __getitem__(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
 
-    def of_kind(self, kind: Kind) -> list[Rule]:
-        return [r for r in self if r.kind == kind]
-
     def ids(self) -> Mapping[str, Rule]:
         return dict(self._rules)
 
