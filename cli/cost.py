@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from wardcloud.cost_allocation.shares import Period, Ward
     from wardcloud.cost_allocation.simulate import Simulation
     from wardcloud.cost_allocation.statement import Statement
+    from wardcloud.tenants.model import Tenant
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -46,11 +47,15 @@ def _period(text: str) -> Period:
         raise CostError([Problem("--period", 0, 0, Code.BAD_PERIOD, str(exc))]) from exc
 
 
-def _wards(settings: Settings) -> list[Ward]:
+def _wards(settings: Settings, loaded: list[Tenant] | None = None) -> list[Ward]:
+    """The wards of the tenant files, loaded once; `loaded` keeps the tenants for writers that need them."""
     from wardcloud.cost_allocation.shares import Ward
     from wardcloud.tenants.validate import load_tenants
 
-    return [Ward.from_tenant(t) for t in load_tenants(settings.tenants_dir, settings.verdicts)]
+    tenants = load_tenants(settings.tenants_dir, settings.verdicts)
+    if loaded is not None:
+        loaded.extend(tenants)
+    return [Ward.from_tenant(t) for t in tenants]
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -99,8 +104,9 @@ def allocate_command(
         except BaseException:
             close_database(database)
             raise
+        tenants: list[Tenant] = []  # loaded once, while DuckDB reads the bill; the workbook reuses them
         rules, bill, usage, wards = read_inputs(
-            bill_path, rules_path, lambda: _wards(settings), month, usage_path, settings.verdicts, database
+            bill_path, rules_path, lambda: _wards(settings, tenants), month, usage_path, settings.verdicts, database
         )
         statement = allocate(bill, rules, wards, month, usage)
         if fmt == "json":
@@ -114,7 +120,7 @@ def allocate_command(
                 raise click.UsageError("--format xlsx needs --out FILE.xlsx")
             from wardcloud.reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
 
-            write_statements_xlsx(statement.to_json(), out, tenants_dir=settings.tenants_dir,
+            write_statements_xlsx(statement.to_json(), out, tenants=tenants,
                                   inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
         else:
             _write_focus(bill_path, out, rules, wards, statement)

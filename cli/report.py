@@ -78,7 +78,7 @@ def report(
     policy = (
         load_policy_json(policy_path)
         if policy_path
-        else evaluate_policies(settings.tenants_dir, policy_config)
+        else evaluate_policies(tenants, policy_config)
     )
     inputs = describe_inputs(
         [
@@ -89,7 +89,7 @@ def report(
             ("policy", policy_path),
             ("previous", previous),
         ],
-        settings.tenants_dir,
+        tenants,
     )
     result = build_report(
         allocation,

@@ -69,12 +69,13 @@ def allocate_bill(
 
 
 def evaluate_policies(
-    tenants_dir: Path, config: Path | None = None, today: date | None = None
+    tenants: Sequence[Tenant], config: Path | None = None, today: date | None = None
 ) -> dict[str, Any]:
     """The policy engine's verdict on every ward, as `wardctl policy check --format json` gives it."""
-    from wardcloud.policies.engine import check
+    from wardcloud.policies.config import load_config
+    from wardcloud.policies.engine import evaluate, render_graphs
 
-    return check(tenants_dir, config_path=config, today=today).to_json()
+    return evaluate(tenants, render_graphs(tenants), load_config(config), today or date.today()).to_json()
 
 
 def load_policy_json(path: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from wardcloud.core.errors import single
 from wardcloud.reports.errors import Code
 from wardcloud.reports.model import InputFile, ReportError
+from wardcloud.tenants.model import Tenant
 
 
 def sha256_file(path: Path) -> str:
@@ -22,11 +23,10 @@ def sha256_file(path: Path) -> str:
 
 
 def describe_inputs(
-    files: Iterable[tuple[str, Path | None]], tenants_dir: Path | None = None
+    files: Iterable[tuple[str, Path | None]], tenants: Iterable[Tenant] = ()
 ) -> tuple[InputFile, ...]:
-    """(role, path) pairs plus every tenant file under `tenants_dir`, each with its SHA-256."""
+    """(role, path) pairs plus the file of every tenant given (as loaded), each with its SHA-256."""
     result = [InputFile(role, str(path), sha256_file(path)) for role, path in files if path is not None]
-    if tenants_dir is not None and tenants_dir.is_dir():
-        for path in sorted(tenants_dir.glob("*.y*ml")):
-            result.append(InputFile("tenant", str(path), sha256_file(path)))
+    for source in sorted({tenant.source_file for tenant in tenants}):
+        result.append(InputFile("tenant", source, sha256_file(Path(source))))
     return tuple(result)

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from wardcloud.core.files import write_atomic
 from wardcloud.reports.lines import basis, describe, kind_label
 from wardcloud.reports.model import Allocation, InputFile, WardInfo, allocation_from_json
+from wardcloud.tenants.model import Tenant
 
 YEN_FORMAT = "#,##0"  # integer yen with thousands separators; the cell value stays an exact int
 SUMMARY_SHEET = "集計 Summary"
@@ -185,16 +186,19 @@ def write_statements_xlsx(
     allocation_json: Mapping[str, Any],
     out: Path,
     *,
-    tenants_dir: Path,
+    tenants: Sequence[Tenant],
     inputs: Sequence[tuple[str, Path | None]] = (),
     generated_at: datetime | None = None,
 ) -> None:
-    """`wardctl cost allocate --format xlsx`: the cost library's JSON as a workbook, with input hashes."""
+    """`wardctl cost allocate --format xlsx`: the cost library's JSON as a workbook, with input hashes.
+
+    `tenants` are the ward files the allocation was computed from, as the caller loaded them: their names
+    fill the ward sheets and their files' hashes the inputs sheet (nothing is read from a directory here).
+    """
     from wardcloud.reports.build import wards_from_tenants
     from wardcloud.reports.inputs import describe_inputs
-    from wardcloud.tenants.validate import load_tenants
 
     allocation = allocation_from_json(allocation_json, "allocation")
-    wards = wards_from_tenants(load_tenants(tenants_dir))
+    wards = wards_from_tenants(tenants)
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    write_xlsx(allocation, wards, describe_inputs(inputs, tenants_dir), stamp, out)
+    write_xlsx(allocation, wards, describe_inputs(inputs, tenants), stamp, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 from wardcloud.reports.inputs import describe_inputs
 from wardcloud.reports.model import ReportError, WardInfo, allocation_from_json
 from wardcloud.reports.xlsx import INPUTS_SHEET, SUMMARY_SHEET, YEN_FORMAT, ward_sheet_name, write_xlsx
+from wardcloud.tenants.validate import load_tenants
 
 
 def _table(sheet: Any, header_row: int) -> tuple[list[str], list[list[Any]]]:
@@ -82,7 +84,7 @@ def test_inputs_sheet_names_period_generation_time_and_file_hashes(
     bill, rules = tmp_path / "bill.csv", tmp_path / "rules.yaml"
     bill.write_text("BilledCost\n1\n")
     rules.write_text("pools: []\n")
-    tenants = Path("tenants/wards")
+    tenants = load_tenants(Path("tenants/wards"))
     inputs = describe_inputs([("bill", bill), ("rules", rules), ("usage", None)], tenants)
     out = tmp_path / "statements.xlsx"
     write_xlsx(allocation_from_json(allocation_json), wards, inputs, "2026-11-01T09:00:00Z", out)
@@ -118,3 +120,26 @@ def test_fractional_yen_is_refused_with_its_path(allocation_json: dict[str, Any]
     rendered = [p.render() for p in error.value.problems]
     assert any("wards[2].lines[0].amount" in r and "R001" in r for r in rendered)
     assert any("pools[0].allocations.131016" in r for r in rendered)
+
+
+def test_statements_workbook_is_written_from_the_tenants_given_not_reloaded(
+    tmp_path: Path, allocation_json: dict[str, Any], monkeypatch
+) -> None:
+    """Writers take models: the caller loaded the tenants once; the writer reads no tenants directory."""
+    from wardcloud.reports.xlsx import write_statements_xlsx
+
+    tenants = load_tenants(Path("tenants/wards"))
+    shibuya = next(t for t in tenants if t.code == "131130")
+    renamed = [replace(t, name_en="Shibuya-as-loaded") if t is shibuya else t for t in tenants]
+
+    def no_reload(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the writer reloaded the tenant files")
+
+    monkeypatch.setattr("wardcloud.tenants.validate.load_tenants", no_reload)
+    monkeypatch.setattr("wardcloud.tenants.validate.validate_paths", no_reload)
+    out = tmp_path / "statements.xlsx"
+    write_statements_xlsx(allocation_json, out, tenants=renamed, inputs=[])
+    book = load_workbook(out)
+    assert any("Shibuya-as-loaded" in str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row)
+    tenant_rows = [r for r in book[INPUTS_SHEET].iter_rows(min_row=2, values_only=True) if r[0] == "tenant"]
+    assert [r[1] for r in tenant_rows] == sorted(t.source_file for t in tenants)
