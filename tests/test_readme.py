@@ -100,3 +100,12 @@ def test_focus_validator_is_a_documented_step_that_ci_runs():
     assert any(step in hook for hook in hooks)
     test = (ROOT / "tests" / "cost_allocation" / "test_focus_validator.py").read_text(encoding="utf-8")
     assert "pip" not in test and "venv.EnvBuilder" not in test  # the test never installs anything
+
+
+def test_no_requirement_is_listed_twice():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    groups = [project["dependencies"], *project["optional-dependencies"].values()]
+    for requirements in groups:
+        names = [re.split(r"[\s<>=!~\[;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements]
+        assert len(names) == len(set(names)), requirements
+    assert [r for r in project["dependencies"] if r.lower().startswith("openstacksdk")] == ["openstacksdk>=3.0"]
