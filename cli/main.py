@@ -45,7 +45,7 @@ class WardctlGroup(LazyGroup):
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Abort, WardcloudError, KeyboardInterrupt, Exception) as exc:
+        except (Exception, KeyboardInterrupt) as exc:  # usage, bad input, Abort, bugs: all reported alike
             # only mistakes in the global options get here; a command's own are handled in invoke()
             if isinstance(exc, click.exceptions.Exit):
                 sys.exit(exc.exit_code)
@@ -64,7 +64,7 @@ class WardctlGroup(LazyGroup):
             return super().invoke(ctx)
         except click.exceptions.Exit:
             raise
-        except (click.ClickException, click.exceptions.Abort, WardcloudError, KeyboardInterrupt, Exception) as exc:
+        except (Exception, KeyboardInterrupt) as exc:
             if isinstance(exc, WardcloudError) and isinstance(ctx.obj, Settings):
                 exc = WardcloudError(ctx.obj.explain(exc.problems))
             fmt = requested_format(ctx)
