@@ -15,7 +15,7 @@ from wardcloud.audit.record import Record
 from wardcloud.audit.recorder import log_path
 from wardcloud.audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
 from wardcloud.cli.context import Settings
-from wardcloud.cli.options import yes_option
+from wardcloud.cli.options import check_ward_codes, yes_option
 from wardcloud.cli.output import echo_json
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -84,14 +84,13 @@ def _wards(codes: tuple[str, ...]) -> str:
 
 
 @audit.command("log")
-@click.option("--ward", metavar="CODE6", default=None, help="Only records concerning this ward.")
+@click.option("--ward", metavar="CODE6", default=None, callback=check_ward_codes,
+              help="Only records concerning this ward.")
 @click.option("--since", metavar="DATE", default=None, help="Only records at or after DATE (UTC, ISO 8601).")
 @_FORMAT
 @click.pass_obj
 def log_command(settings: Settings, ward: str | None, since: str | None, fmt: str) -> None:
     """List records (does not verify the chain: use `audit verify`)."""
-    if ward is not None and not (len(ward) == 6 and ward.isdigit()):
-        raise click.BadParameter(f"{ward!r} is not a 6-digit ward code", param_hint="--ward")
     start = _since(since)
     selected = (r for r in read_records(_log(settings))
                 if (ward is None or ward in r.wards) and (start is None or r.time >= start))
@@ -157,7 +156,7 @@ def repair_command(settings: Settings, truncate_torn: bool, yes: bool, fmt: str)
 @audit.command("ship")
 @click.option("--container", default=None, help=f"Swift container (default: {CENTRAL_CONTAINER}, or the "
               "ward's CODE6-audit-log with --ward).")
-@click.option("--ward", metavar="CODE6", default=None,
+@click.option("--ward", metavar="CODE6", default=None, callback=check_ward_codes,
               help="Ship only this ward's records, to its container.")
 @click.option("--cloud", envvar="OS_CLOUD", default=None, help="clouds.yaml entry (default: OS_* variables).")
 @_FORMAT
@@ -165,8 +164,6 @@ def repair_command(settings: Settings, truncate_torn: bool, yes: bool, fmt: str)
 def ship_command(settings: Settings, container: str | None, ward: str | None, cloud: str | None,
                  fmt: str) -> None:
     """Copy records not shipped yet to Swift (one object per run); needs OpenStack credentials."""
-    if ward is not None and not (len(ward) == 6 and ward.isdigit()):
-        raise click.BadParameter(f"{ward!r} is not a 6-digit ward code", param_hint="--ward")
     target = container or (ward_container(ward) if ward else CENTRAL_CONTAINER)
     path = _log(settings)
     verify(path)  # a missing log is reported before any credential question

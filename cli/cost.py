@@ -15,7 +15,7 @@ import click
 from wardcloud.cli.audited import audited
 from wardcloud.cli.context import Settings
 from wardcloud.cli.lazy import LazyGroup
-from wardcloud.cli.options import period_option
+from wardcloud.cli.options import check_ward_codes, period_option
 from wardcloud.core.files import write_atomic
 
 # The libraries load inside the commands, after `audited` has started hashing the inputs in a thread and
@@ -160,8 +160,10 @@ def _write_focus(
 
 
 @cost.command("simulate")
-@click.option("--join", "join", metavar="CODE6", default=None, help="Ward joining on --date.")
-@click.option("--leave", "leave", metavar="CODE6", default=None, help="Ward leaving on --date.")
+@click.option("--join", "join", metavar="CODE6", default=None, callback=check_ward_codes,
+              help="Ward joining on --date.")
+@click.option("--leave", "leave", metavar="CODE6", default=None, callback=check_ward_codes,
+              help="Ward leaving on --date.")
 @click.option(
     "--date",
     "day",

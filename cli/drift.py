@@ -9,6 +9,7 @@ import click
 
 from wardcloud.cli.context import Settings
 from wardcloud.cli.inventory import CLOUD_OPTION, short_type
+from wardcloud.cli.options import check_ward_codes
 from wardcloud.cli.output import echo_json
 from wardcloud.tenants.validate import load_tenants
 
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 @click.command("drift")
 @CLOUD_OPTION
 @click.option(
-    "--ward", "wards", multiple=True, metavar="CODE6", help="Compare only these wards (repeatable)."
+    "--ward", "wards", multiple=True, metavar="CODE6", callback=check_ward_codes,
+    help="Compare only these wards (repeatable)."
 )
 @click.option(
     "--policy-config",

@@ -14,7 +14,7 @@ import click
 
 from wardcloud.cli.audited import audited_stacks, waivers_used
 from wardcloud.cli.context import Settings
-from wardcloud.cli.options import yes_option
+from wardcloud.cli.options import check_ward_codes, yes_option
 from wardcloud.cli.output import echo_json
 from wardcloud.core.files import write_atomic
 from wardcloud.infra.errors import InfraError
@@ -36,6 +36,7 @@ ward_option = click.option(
     "wards",
     multiple=True,
     metavar="CODE6",
+    callback=check_ward_codes,
     help="Only this ward's stack (repeatable). Default: platform and every ward.",
 )
 format_option = click.option(
@@ -249,7 +250,8 @@ def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
 
 
 @click.command()
-@click.option("--ward", "code", required=True, metavar="CODE6", help="The departed ward whose stack goes.")
+@click.option("--ward", "code", required=True, metavar="CODE6", callback=check_ward_codes,
+              help="The departed ward whose stack goes.")
 @yes_option()
 @click.option("--dry-run", is_flag=True, help="Show what would be destroyed (and retained), change nothing.")
 @format_option

@@ -34,3 +34,21 @@ def period_option(*, required: bool = True, help: str = "Billing month.") -> Cal
 def yes_option(help: str = "Do not ask for confirmation.") -> Callable[[Any], Any]:
     """`-y/--yes`, the same on every command that asks before acting."""
     return click.option("-y", "--yes", is_flag=True, help=help)
+
+
+def check_ward_codes(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Callback for options naming wards: each must be one of the 23 wards' codes (TEN020 / TEN024)."""
+    from wardcloud.tenants.problems import TenantError
+    from wardcloud.tenants.reference import reference_ward
+
+    codes = value if isinstance(value, tuple) else () if value is None else (value,)
+    where = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+    problems = []
+    for code in codes:
+        try:
+            reference_ward(code, where)
+        except TenantError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise TenantError(problems)
+    return value

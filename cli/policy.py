@@ -10,6 +10,7 @@ import click
 
 from wardcloud.cli.audited import AuditNote, audited, ci_environment, record_command, waivers_used
 from wardcloud.cli.context import Settings
+from wardcloud.cli.options import check_ward_codes
 from wardcloud.cli.output import echo_json
 from wardcloud.core.files import write_atomic
 
@@ -22,7 +23,8 @@ def policy() -> None:
 
 
 @policy.command("check")
-@click.option("--ward", "wards", multiple=True, metavar="CODE6", help="Check only this ward (repeatable).")
+@click.option("--ward", "wards", multiple=True, metavar="CODE6", callback=check_ward_codes,
+              help="Check only this ward (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
 @click.option(

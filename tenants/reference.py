@@ -10,6 +10,8 @@ from ipaddress import IPv4Network
 
 import yaml
 
+from wardcloud.tenants.problems import Code, Problem, TenantError
+
 CHECK_WEIGHTS = (6, 5, 4, 3, 2)
 
 
@@ -85,3 +87,22 @@ def address_plan() -> AddressPlan:
         shared_services_cidr=IPv4Network(platform["shared_services_cidr"]),
         dns_nameservers=tuple(platform["dns_nameservers"]),
     )
+
+
+def reference_ward(code6: str, where: str | None = None) -> ReferenceWard:
+    """The reference row of ward `code6`; TenantError otherwise, located at `where` (default: the code).
+
+    One mistake, one code, whichever command the code was given to: a wrong check digit is TEN020 (as in
+    a tenant file), anything else that is not one of the 23 wards' codes TEN024.
+    """
+    ward = next((w for w in reference_wards() if w.code6 == code6), None)
+    if ward is not None:
+        return ward
+    if len(code6) == 6 and code6.isdigit() and not has_valid_check_digit(code6):
+        expected = f"{code6[:5]}{check_digit(code6[:5])}"
+        hint = next((f" ({w.name} {w.name_en})" for w in reference_wards() if w.code6 == expected), "")
+        raise TenantError([Problem(where or code6, 0, 0, Code.CHECK_DIGIT,
+                                   f"code {code6} has a wrong check digit: expected {expected}{hint}")])
+    known = ", ".join(w.code6 for w in reference_wards())
+    raise TenantError([Problem(where or code6, 0, 0, Code.UNKNOWN_WARD,
+                               f"{code6} is not a ward of the 23 (their codes: {known})")])

@@ -11,15 +11,7 @@ from pathlib import Path
 from wardcloud.core.files import write_atomic
 from wardcloud.tenants.model import SEGMENT_NAMES, Tenant
 from wardcloud.tenants.problems import Code, Problem, TenantError
-from wardcloud.tenants.reference import (
-    POPULATION_AS_OF,
-    AddressPlan,
-    ReferenceWard,
-    address_plan,
-    check_digit,
-    has_valid_check_digit,
-    reference_wards,
-)
+from wardcloud.tenants.reference import POPULATION_AS_OF, AddressPlan, ReferenceWard, address_plan, reference_ward
 from wardcloud.tenants.validate import validate_paths
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=../schema/ward-tenant.schema.json"
@@ -158,21 +150,6 @@ def scaffold(ward: ReferenceWard, directory: Path, existing: Iterable[Tenant], p
     directory.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     return target
-
-
-def reference_ward(code6: str) -> ReferenceWard:
-    """The bundled reference row of ward `code6`; TenantError naming the mistake (TEN020 check digit, TEN024)."""
-    ward = next((w for w in reference_wards() if w.code6 == code6), None)
-    if ward is not None:
-        return ward
-    if len(code6) == 6 and code6.isdigit() and not has_valid_check_digit(code6):
-        expected = f"{code6[:5]}{check_digit(code6[:5])}"
-        hint = next((f" ({w.name} {w.name_en})" for w in reference_wards() if w.code6 == expected), "")
-        raise TenantError([Problem(code6, 0, 0, Code.CHECK_DIGIT,
-                                   f"code {code6} has a wrong check digit: expected {expected}{hint}")])
-    known = ", ".join(w.code6 for w in reference_wards())
-    raise TenantError([Problem(code6, 0, 0, Code.UNKNOWN_WARD,
-                               f"unknown ward code {code6}: not one of the 23 wards ({known})")])
 
 
 def new_tenant_file(code6: str, directory: Path, joined: date) -> Path:

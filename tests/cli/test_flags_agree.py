@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from tests.conftest import ROOT
 from wardcloud.cli.main import cli
+from wardcloud.cli.options import check_ward_codes
 
 EXAMPLES = ROOT / "cost_allocation" / "examples"
 BILL, RULES = str(EXAMPLES / "bill-2023-07.csv"), str(EXAMPLES / "rules.yaml")
@@ -79,3 +80,30 @@ def test_a_bad_period_is_the_same_problem_everywhere(args, tmp_path, monkeypatch
     assert result.exit_code == 1
     assert result.stderr == "--period: COST030 period '2023-7' is not a month YYYY-MM (e.g. 2023-07)\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_ward_option_checks_its_code_the_same_way():
+    ward_options = {(path, name): option for path, c in COMMANDS.items()
+                    for name, option in options(c).items() if option.metavar == "CODE6"}
+    assert len(ward_options) >= 9
+    for (path, name), option in ward_options.items():
+        assert option.callback is check_ward_codes, (path, name)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--ward", "131131"],
+        ["policy", "check", "--ward", "131131"],
+        ["destroy", "--ward", "131131"],
+        ["audit", "log", "--ward", "131131"],
+        ["drift", "--cloud", "nowhere", "--ward", "131131"],
+        ["cost", "simulate", "--date", "2023-07-10", "--bill", BILL, "--rules", RULES, "--join", "131131"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_a_wrong_ward_code_is_the_same_problem_everywhere(args):
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    option = args[-2]
+    assert result.stderr == f"{option}: TEN020 code 131131 has a wrong check digit: expected 131130 (渋谷区 Shibuya)\n"

@@ -150,12 +150,18 @@ def test_json_plan_shape_and_out_file(two_wards: Path, tmp_path: Path) -> None:
 
 
 def test_unknown_ward_is_an_error(two_wards: Path, tmp_path: Path) -> None:
-    result = wardctl(two_wards, tmp_path / "state", "plan", "--ward", "131999")
+    result = wardctl(two_wards, tmp_path / "state", "plan", "--ward", "131041")  # a ward, but not in these files
     assert result.exit_code == 1
     assert (
-        result.output.strip() == "131999: INFRA002 unknown ward: no tenant file and no recorded state "
+        result.output.strip() == "131041: INFRA002 unknown ward: no tenant file and no recorded state "
         "(--ward takes a 6-digit code)"
     )
+
+
+def test_a_code_that_is_no_ward_is_the_same_problem_as_everywhere(two_wards: Path, tmp_path: Path) -> None:
+    result = wardctl(two_wards, tmp_path / "state", "plan", "--ward", "131999")
+    assert result.exit_code == 1
+    assert result.output == "--ward: TEN020 code 131999 has a wrong check digit: expected 131997\n"
 
 
 def test_malformed_state_file_is_a_one_line_error(two_wards: Path, tmp_path: Path) -> None:

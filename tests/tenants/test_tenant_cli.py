@@ -41,7 +41,7 @@ def test_new_refuses_an_existing_file(wardctl, wards_dir):
 def test_new_rejects_a_code_that_is_not_a_ward(wardctl, tmp_path):
     result = wardctl("--tenants", str(tmp_path), "tenant", "new", "132012")  # 八王子市: a city, not a ward
     assert result.exit_code == 1
-    assert result.stderr.startswith("132012: TEN024 unknown ward code 132012: not one of the 23 wards (131016, ")
+    assert result.stderr.startswith("132012: TEN024 132012 is not a ward of the 23 (their codes: 131016, ")
     assert list(tmp_path.iterdir()) == []
 
 
