@@ -137,4 +137,5 @@ def test_bad_period_and_unknown_ward_fail_before_touching_the_cloud(
         cli, ["--tenants", "tenants/wards", "drift", "--cloud", "closed-port", "--ward", "999999"], env=env
     )
     assert drift.exit_code == 1
-    assert drift.stderr == "--ward: TEN020 code 999999 has a wrong check digit: expected 999997\n"  # as on every command
+    # a code that is no ward's: the same problem on every command
+    assert drift.stderr == "--ward: TEN020 code 999999 has a wrong check digit: expected 999997\n"
