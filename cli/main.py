@@ -43,8 +43,17 @@ class WardctlGroup(LazyGroup):
             exc.show()
             sys.exit(1)  # usage errors are bad input too: exit 1
         except WardcloudError as exc:
+            from wardcloud.core.secrets import mask_secrets  # late, like everything off the happy path
+
             for problem in exc.problems:
-                click.echo(problem.render(), err=True)
+                click.echo(mask_secrets(problem.render()), err=True)
+            sys.exit(1)
+        except OSError as exc:  # the disk or the OS refused (full, read-only, not permitted): a FILE line
+            from wardcloud.core.files import os_error
+            from wardcloud.core.secrets import mask_secrets
+
+            for problem in os_error(exc.filename or "wardctl", exc, "cannot complete").problems:
+                click.echo(mask_secrets(problem.render()), err=True)
             sys.exit(1)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
@@ -54,7 +63,9 @@ class WardctlGroup(LazyGroup):
         except Exception as exc:  # a bug: one line; the traceback on request
             if os.environ.get("WARDCTL_DEBUG"):
                 raise
-            click.echo(f"wardctl: internal error: {type(exc).__name__}: {exc} "
+            from wardcloud.core.secrets import mask_secrets
+
+            click.echo(f"wardctl: internal error: {type(exc).__name__}: {mask_secrets(str(exc))} "
                        "(set WARDCTL_DEBUG=1 for a traceback)", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
