@@ -635,7 +635,21 @@ def write_focus_split(
                    resource_id AS AllocatedResourceId, resource_name AS AllocatedResourceName,
                    _to AS x_WardCode, _row, _to
             FROM parts"""
+        outer = "* EXCLUDE (_row, _to)"
+        if "PARQUET" not in fmt:  # a CSV finance opens in Excel: text from the bill never becomes a formula
+            described = conn.execute(f"DESCRIBE SELECT * EXCLUDE (_row, _to) FROM ({query})").fetchall()
+            outer = ", ".join(_csv_text_sql(name) if kind == "VARCHAR" else ident(name)
+                              for name, kind, *_ in described)
         conn.execute(
-            f"COPY (SELECT * EXCLUDE (_row, _to) FROM ({query}) ORDER BY _row, _to) "
+            f"COPY (SELECT {outer} FROM ({query}) ORDER BY _row, _to) "
             f"TO {quote(str(target))} ({fmt})"
         )
+
+
+def _csv_text_sql(name: str) -> str:
+    """SQL for column `name` as wardcloud.core.cells.csv_text writes it: formula-like text gets an apostrophe."""
+    column = ident(name)
+    triggers = quote("^[=+\\-@\t\r\n＝＋－＠]")
+    number = quote("[+-]?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?")
+    return (f"CASE WHEN regexp_matches({column}, {triggers}) AND NOT regexp_full_match({column}, {number}) "
+            f"THEN {quote(chr(39))} || {column} ELSE {column} END AS {column}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -16,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from wardcloud.core.cells import csv_writer
 from wardcloud.core.verdicts import Verdicts
 from wardcloud.cost_allocation.buyin import BuyInFlow, buy_in_flows
 from wardcloud.cost_allocation.database import close_database, start_database
@@ -369,7 +369,7 @@ def render_text(statement: Statement) -> str:
 def render_csv(statement: Statement) -> str:
     """One row per ward: code, name, direct, one column per pool, shared, buy_in, total."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(
         ["code", "name", "direct", *(f"pool:{p.id}" for p in statement.pools), "shared", "buy_in", "total"]
     )
