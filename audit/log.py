@@ -60,7 +60,8 @@ class Anchor:
         """`SEQ:HASH` or `HASH`; raises AuditError on anything else."""
         seq_text, _, hash_text = text.strip().rpartition(":")
         hash_text = hash_text.lower()
-        if not is_hex_hash(hash_text) or (seq_text and not (seq_text.isdigit() and int(seq_text) > 0)):
+        number = seq_text.isascii() and seq_text.isdigit()  # ASCII only: int() takes any Unicode digit
+        if not is_hex_hash(hash_text) or (seq_text and not (number and int(seq_text) > 0)):
             raise AuditError([Problem("--anchor", 0, 0, Code.BAD_ANCHOR,
                                       f"anchor {text!r} is not SEQ:HASH or HASH (64 hex digits)")])
         return cls(int(seq_text) if seq_text else None, hash_text)

@@ -89,7 +89,7 @@ def _wards(codes: tuple[str, ...]) -> str:
 @click.pass_obj
 def log_command(settings: Settings, ward: str | None, since: str | None, fmt: str) -> None:
     """List records (does not verify the chain: use `audit verify`)."""
-    if ward is not None and not (len(ward) == 6 and ward.isdigit()):
+    if ward is not None and not (len(ward) == 6 and ward.isascii() and ward.isdigit()):
         raise click.BadParameter(f"{ward!r} is not a 6-digit ward code", param_hint="--ward")
     start = _since(since)
     selected = (r for r in read_records(_log(settings))
@@ -164,7 +164,7 @@ def repair_command(settings: Settings, truncate_torn: bool, yes: bool, fmt: str)
 def ship_command(settings: Settings, container: str | None, ward: str | None, cloud: str | None,
                  fmt: str) -> None:
     """Copy records not shipped yet to Swift (one object per run); needs OpenStack credentials."""
-    if ward is not None and not (len(ward) == 6 and ward.isdigit()):
+    if ward is not None and not (len(ward) == 6 and ward.isascii() and ward.isdigit()):
         raise click.BadParameter(f"{ward!r} is not a 6-digit ward code", param_hint="--ward")
     target = container or (ward_container(ward) if ward else CENTRAL_CONTAINER)
     path = _log(settings)

@@ -50,7 +50,7 @@ RULES_SCHEMA: dict[str, Any] = {
     "properties": {
         "version": {"type": "string", "minLength": 1},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-        "operation_start": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "operation_start": {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
         "pools": {
             "type": "array",
             "minItems": 1,

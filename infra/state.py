@@ -21,7 +21,7 @@ from wardcloud.infra.program import PROJECT
 from wardcloud.infra.render import SECRET, Known
 
 STATE_VERSION = 1
-STACK_NAME = re.compile(r"^(platform|ward-\d{6})$")
+STACK_NAME = re.compile(r"^(platform|ward-[0-9]{6})$")
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:pulumi:StackReference")
 

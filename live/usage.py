@@ -37,7 +37,7 @@ COLUMNS = (
     "x_ProjectId",
     "x_Source",
 )
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 # (service type, name, category): the services usage is read from, in output order.
 NEUTRON = ("network", "Neutron", "Networking")

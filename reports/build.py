@@ -24,7 +24,7 @@ from wardcloud.reports.status import policy_status
 from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.reference import reference_wards
 
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def wards_from_tenants(tenants: Iterable[Tenant]) -> dict[str, WardInfo]:
