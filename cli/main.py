@@ -73,10 +73,10 @@ class WardctlGroup(LazyGroup):
 
 @click.group(cls=WardctlGroup, lazy_subcommands=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="WARDCTL_TENANTS",
+@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path, file_okay=False), envvar="WARDCTL_TENANTS",
               default=Path("tenants/wards"), show_default=True, show_envvar=True,
               help="Directory of ward tenant files.")
-@click.option("--state", "state_dir", type=click.Path(path_type=Path), envvar="WARDCTL_STATE",
+@click.option("--state", "state_dir", type=click.Path(path_type=Path, file_okay=False), envvar="WARDCTL_STATE",
               default=Path(".wardctl"), show_default=True, show_envvar=True,
               help="State directory (applied graphs, audit log, Pulumi file backend).")
 @click.option("--actor", envvar="WARDCTL_ACTOR", default=None, show_envvar=True,

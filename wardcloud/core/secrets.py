@@ -41,7 +41,19 @@ def mask_secrets(text: str, environ: Mapping[str, str] | None = None) -> str:
     if len(url_password) >= _MIN_LITERAL:
         text = text.replace(url_password, MASK)
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
-    return _NAMED.sub(lambda m: m["name"] + m["sep"] + (m["value"] if m["value"] == MASK else MASK), text)
+    return _NAMED.sub(_mask_named, text)
+
+
+_KEY_NAMES = re.compile(r"(?:pass(?:word|wd|phrase)?|secret|token|api[-_]?key)", re.IGNORECASE)
+
+
+def _mask_named(match: re.Match[str]) -> str:
+    """`name=value` always; `name: value` when it reads as data, not prose ("no credentials: set OS_CLOUD"):
+    a quoted value, a header or variable-like name (X-Auth-Token, os_password), or a bare key word."""
+    name, sep, value = match["name"], match["sep"], match["value"]
+    as_data = ("=" in sep or sep.rstrip().endswith(("'", '"')) or "-" in name or "_" in name
+               or _KEY_NAMES.fullmatch(name) is not None)
+    return name + sep + (MASK if as_data and value != MASK else value)
 
 
 def _auth_url_password(url: str) -> str:
