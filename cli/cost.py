@@ -75,6 +75,8 @@ def _emit(text: str, out: Path | None) -> None:
     show_default=True,
 )
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
+@click.option("--allow-duplicate-rows", "allow_duplicates", is_flag=True,
+              help="Accept bill rows equal in every column (refused by default: a bill fed twice).")
 @click.pass_obj
 def allocate_command(
     settings: Settings,
@@ -84,6 +86,7 @@ def allocate_command(
     period: str,
     fmt: str,
     out: Path | None,
+    allow_duplicates: bool = False,
 ) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
     inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
@@ -99,7 +102,8 @@ def allocate_command(
             close_database(database)
             raise
         rules, bill, usage, wards = read_inputs(
-            bill_path, rules_path, lambda: _wards(settings), month, usage_path, settings.verdicts, database
+            bill_path, rules_path, lambda: _wards(settings), month, usage_path, settings.verdicts, database,
+            allow_duplicates,
         )
         statement = allocate(bill, rules, wards, month, usage)
         if fmt == "json":

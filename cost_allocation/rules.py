@@ -18,6 +18,8 @@ from wardcloud.tenants.load import Document, YamlError, decode, load_document, p
 BUILTIN_DRIVERS = ("equal", "population", "usage")
 
 _NUMBER = {"type": "number"}
+MAX_EXPONENT = 4
+MAX_DRIVER_VALUE = 10**15
 _DRIVER_TERM = {
     "type": "object",
     "additionalProperties": False,
@@ -30,9 +32,10 @@ _DRIVER_TERM = {
         },
         "weight": {"type": "number", "minimum": 0, "maximum": 1},
         "unit": {"type": "string", "minLength": 1, "description": "ConsumedUnit a usage driver sums"},
-        "exponent": {"type": "number", "exclusiveMinimum": 0},
-        "floor": {"type": "number", "minimum": 0},
-        "ceiling": {"type": "number", "exclusiveMinimum": 0},
+        # bounded: x**100 overflows a float and x**100000 takes minutes; no burden-sharing rule needs more
+        "exponent": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_EXPONENT},
+        "floor": {"type": "number", "minimum": 0, "maximum": MAX_DRIVER_VALUE},
+        "ceiling": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DRIVER_VALUE},
     },
     "if": {"properties": {"driver": {"const": "usage"}}},
     "then": {"required": ["unit"]},
