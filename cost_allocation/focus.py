@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from wardcloud.core.files import FileError, check_input
 from wardcloud.cost_allocation.database import open_database
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.cost_allocation.rules import Pool
@@ -96,8 +97,12 @@ def connect(database: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckd
 
 def columns(conn: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     """The file's column names and DuckDB types; CostError when DuckDB cannot read it."""
-    if not path.is_file():
-        raise CostError([Problem(str(path), 0, 0, Code.UNREADABLE, "file not found")])
+    try:
+        check_input(path)  # a FIFO, a device or a directory is refused before DuckDB would block on it
+    except FileError as exc:
+        problem = exc.problems[0]
+        message = "file not found" if problem.code == "FILE007" else problem.message
+        raise CostError([Problem(str(path), 0, 0, Code.UNREADABLE, message)]) from None
     try:
         return {
             row[0]: str(row[1]) for row in conn.execute(f"DESCRIBE SELECT * FROM {source_sql(path)}").fetchall()
@@ -199,10 +204,13 @@ def statistics_prove_valid(
         if column == "BillingCurrency":
             exact = chunk.get("min_is_exact") is not False and chunk.get("max_is_exact") is not False
             return low == currency and high == currency and exact
-        bound = _instant(low if column == "ChargePeriodStart" else high)
-        if bound is None:
+        first, last = _instant(low), _instant(high)
+        if first is None or last is None:
             return False
-        return bound >= opens if column == "ChargePeriodStart" else bound <= closes
+        # every start and every end inside [opens, closes], starts before closing, ends after opening
+        if column == "ChargePeriodStart":
+            return first >= opens and last < closes
+        return first > opens and last <= closes
 
     return all(holds(chunk) for chunk in stats)
 
@@ -310,6 +318,9 @@ def scan_bill(
             )
         )
         start, end = quote(period.start.isoformat()), quote(period.end.isoformat())
+        # both ends inside [start, end): a row starting after the period is outside even if it "ends" inside
+        outside = (f"_start < TIMESTAMPTZ {start} OR _start >= TIMESTAMPTZ {end} "
+                   f"OR _end > TIMESTAMPTZ {end} OR _end <= TIMESTAMPTZ {start}")
         proven = statistics_prove_valid(conn, path, present, currency, period)
 
         def key(column: str) -> str:
@@ -336,7 +347,7 @@ def scan_bill(
                 f"SELECT {select}, sum(_cost), count(*), "
                 f"count(*) FILTER (WHERE _cost IS NULL AND _huge IS NOT TRUE), count(*) FILTER (WHERE _cost < 0), "
                 f"count(*) FILTER (WHERE _start IS NULL OR _end IS NULL), "
-                f"count(*) FILTER (WHERE _start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end}), "
+                f"count(*) FILTER (WHERE {outside}), "
                 f"count(*) FILTER (WHERE _start >= _end), count(*) FILTER (WHERE _huge), {duplicates} "
                 f"FROM {_typed(path)} AS b GROUP BY ALL"
             ).fetchall()
@@ -367,7 +378,7 @@ def scan_bill(
         if any(g[width + 5] for g in groups):
             problems += locate(
                 path,
-                f"_start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end}",
+                outside,
                 Code.OUTSIDE_PERIOD,
                 f"charge period {{value}} lies outside --period {period.label} "
                 f"[{period.start}, {period.end})",
