@@ -36,7 +36,6 @@ class Code(StrEnum):
     NO_SERVICE = "LIVE006"  # service or endpoint missing from the catalog
     HTTP = "LIVE007"  # any other HTTP error status
     ERROR = "LIVE008"  # anything else the SDK raised
-    MISSING = "LIVE010"  # an expected object (the consortium domain) is not there
 
 
 class CloudError(WardcloudError):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import Problem, single
+from wardcloud.core.files import FileError, read_input
 from wardcloud.reports.html import Report
 from wardcloud.reports.model import (
     Allocation,
@@ -78,9 +79,11 @@ def evaluate_policies(
 def load_policy_json(path: Path) -> dict[str, Any]:
     """Read a saved `wardctl policy check --format json` result."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ReportError([single(str(path), "R020", f"cannot read: {exc.strerror or exc}")]) from exc
+        document = json.loads(read_input(path).decode("utf-8"))  # a FIFO or a device is refused
+    except FileError as exc:
+        raise ReportError([single(str(path), "R020", f"cannot read: {exc.problems[0].message}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ReportError([single(str(path), "R021", f"not JSON: not UTF-8 ({exc.reason})")]) from None
     except json.JSONDecodeError as exc:
         raise ReportError(
             [Problem(str(path), exc.lineno, exc.colno, "R021", f"not JSON: {exc.msg}")]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wardcloud.core.errors import single
+from wardcloud.core.files import FileError, open_input
 from wardcloud.reports.model import InputFile, ReportError
 
 
@@ -14,9 +15,11 @@ def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
+        with open_input(path) as handle:  # a FIFO or a device is refused, not read forever
             for block in iter(lambda: handle.read(1 << 16), b""):
                 digest.update(block)
+    except FileError as exc:
+        raise ReportError([single(str(path), "R040", f"cannot read input: {exc.problems[0].message}")]) from None
     except OSError as exc:
         raise ReportError([single(str(path), "R040", f"cannot read input: {exc.strerror or exc}")]) from exc
     return digest.hexdigest()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import Problem, WardcloudError, single
+from wardcloud.core.files import FileError, read_input
 
 
 class ReportError(WardcloudError):
@@ -236,9 +237,11 @@ def load_allocation(path: Path) -> Allocation:
 
 def _read_json(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReportError([single(str(path), "R020", f"cannot read: {exc.strerror or exc}")]) from exc
+        text = read_input(path).decode("utf-8")  # a FIFO or a device is refused, not read forever
+    except FileError as exc:
+        raise ReportError([single(str(path), "R020", f"cannot read: {exc.problems[0].message}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ReportError([single(str(path), "R021", f"not JSON: not UTF-8 ({exc.reason})")]) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
