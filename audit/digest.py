@@ -55,9 +55,11 @@ class DigestCache:
         if self.directory is None or before.st_size < CACHED_FROM_BYTES:
             return file_sha256(path)
         entry = self.directory / _identity(path, before)
+        from wardcloud.core.files import FileError, read_input  # late: startup imports this module
+
         try:
-            remembered = entry.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError):
+            remembered = read_input(entry, limit=64).decode("ascii")  # a planted FIFO is refused, not waited on
+        except (FileError, UnicodeDecodeError):
             remembered = ""
         if len(remembered) == 64 and all(c in "0123456789abcdef" for c in remembered):
             return remembered

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from wardcloud.audit.errors import AuditError, Code, Problem
 from wardcloud.audit.log import Anchor, read_records, utc_now, verify
-from wardcloud.core.files import write_atomic
+from wardcloud.core.files import FileError, read_input, write_atomic
 from wardcloud.core.secrets import mask_secrets
 
 CENTRAL_CONTAINER = "platform-audit-archive"  # infra/platform.py's AUDIT_ARCHIVE
@@ -59,9 +59,9 @@ def _shipped(marker: Path) -> Anchor | None:
     if not marker.exists():
         return None
     try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
+        data = json.loads(read_input(marker, limit=1 << 16).decode("utf-8"))  # not a FIFO, not /dev/zero
         return Anchor(int(data["seq"]), str(data["hash"])) if data["seq"] else None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, FileError) as exc:
         message = f"ship marker is damaged ({exc}); delete it to ship everything again"
         raise AuditError([Problem(str(marker), 0, 0, Code.MALFORMED, message)]) from None
 

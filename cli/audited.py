@@ -101,7 +101,7 @@ def _held_stdout() -> Iterator[Callable[[], None]]:
             if target is not None:
                 target.write(chunk)
             else:
-                original.write(chunk.decode(held.encoding, held.errors))
+                original.write(chunk.decode(held.encoding, held.errors or "strict"))
         (target or original).flush()
 
     sys.stdout = held

@@ -21,7 +21,6 @@ import contextvars
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -242,6 +241,8 @@ def staged_outputs() -> Iterator[Stage]:
 
 def temporary_beside(path: Path, suffix: str = ".tmp") -> Path:
     """A new empty temporary file in `path`'s folder (checked first), for writers that need a file name."""
+    import tempfile  # late: most commands write nothing, and startup time counts
+
     check_output(path)
     make_directory(path.parent)
     try:
