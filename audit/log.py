@@ -10,7 +10,6 @@ only leave a last line without its newline; `verify` reports it and `truncate_to
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from wardcloud.audit.record import (
     sealed_line,
 )
 from wardcloud.core.files import FileError, make_directory, open_input, open_log_fd
+from wardcloud.core.jsontext import loads
 
 _TAIL_CHUNK = 64 * 1024
 _PREVIEW = 60
@@ -136,7 +136,7 @@ def _shared(path: Path) -> Iterator[BinaryIO]:
 def _parse(raw: bytes, path: Path, line: int) -> Record:
     """The record on `line` (without its newline), checked to be intact on its own; AuditError if not."""
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise AuditError([_problem(path, line, Code.MALFORMED, f"record {line} is not valid JSON ({exc})")]) \
             from None

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from wardcloud.audit.errors import AuditError, Code, Problem
 from wardcloud.audit.log import Anchor, read_records, utc_now, verify
 from wardcloud.core.files import FileError, read_input, write_atomic
+from wardcloud.core.jsontext import loads
 from wardcloud.core.secrets import mask_secrets
 
 CENTRAL_CONTAINER = "platform-audit-archive"  # infra/platform.py's AUDIT_ARCHIVE
@@ -59,7 +60,7 @@ def _shipped(marker: Path) -> Anchor | None:
     if not marker.exists():
         return None
     try:
-        data = json.loads(read_input(marker, limit=1 << 16).decode("utf-8"))  # not a FIFO, not /dev/zero
+        data = loads(read_input(marker, limit=1 << 16).decode("utf-8"))  # not a FIFO, not /dev/zero
         return Anchor(int(data["seq"]), str(data["hash"])) if data["seq"] else None
     except (ValueError, KeyError, TypeError, FileError) as exc:
         message = f"ship marker is damaged ({exc}); delete it to ship everything again"

@@ -15,6 +15,7 @@ from typing import Any
 
 from wardcloud.core.errors import single
 from wardcloud.core.files import FileError, read_input, write_atomic
+from wardcloud.core.jsontext import loads
 from wardcloud.infra.errors import InfraError, infra_error
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.infra.program import PROJECT
@@ -73,7 +74,7 @@ def load_state(state_dir: Path, stack: str) -> StackState | None:
     if not path.exists():
         return None
     try:
-        raw = json.loads(read_input(path).decode("utf-8"))  # core.files: a FIFO or device is refused
+        raw = loads(read_input(path).decode("utf-8"))  # core.files: a FIFO or device is refused
         if raw.get("version") != STATE_VERSION or raw.get("stack") != stack:
             raise ValueError(f"expected version {STATE_VERSION} state of stack {stack!r}")
         return StackState(Graph.from_json(raw), dict(raw.get("ids") or {}), dict(raw.get("outputs") or {}))
@@ -196,7 +197,7 @@ def import_deployment(state_dir: Path, stack: str, file: Path) -> StackState:
     """Read a `pulumi stack export` file into the state directory as `stack`'s state."""
     check_stack_name(stack)
     try:
-        raw = json.loads(read_input(file).decode("utf-8"))  # core.files: a FIFO or device is refused
+        raw = loads(read_input(file).decode("utf-8"))  # core.files: a FIFO or device is refused
     except FileError as exc:
         if exc.problems[0].code == "FILE007":
             raise infra_error(str(file), "INFRA023", "no such file") from None

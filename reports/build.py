@@ -11,6 +11,7 @@ from typing import Any
 
 from wardcloud.core.errors import Problem, single
 from wardcloud.core.files import FileError, read_input
+from wardcloud.core.jsontext import loads
 from wardcloud.reports.html import Report
 from wardcloud.reports.model import (
     Allocation,
@@ -79,7 +80,7 @@ def evaluate_policies(
 def load_policy_json(path: Path) -> dict[str, Any]:
     """Read a saved `wardctl policy check --format json` result."""
     try:
-        document = json.loads(read_input(path).decode("utf-8"))  # a FIFO or a device is refused
+        document = loads(read_input(path).decode("utf-8"))  # a FIFO or a device is refused
     except FileError as exc:
         raise ReportError([single(str(path), "R020", f"cannot read: {exc.problems[0].message}")]) from None
     except UnicodeDecodeError as exc:

@@ -10,6 +10,7 @@ from typing import Any
 
 from wardcloud.core.errors import Problem, WardcloudError, single
 from wardcloud.core.files import FileError, read_input
+from wardcloud.core.jsontext import loads
 
 
 class ReportError(WardcloudError):
@@ -243,7 +244,7 @@ def _read_json(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ReportError([single(str(path), "R021", f"not JSON: not UTF-8 ({exc.reason})")]) from None
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(
             [Problem(str(path), exc.lineno, exc.colno, "R021", f"not JSON: {exc.msg}")]

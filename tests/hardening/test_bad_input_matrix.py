@@ -85,6 +85,7 @@ def _set(data: dict, path: str, value: object) -> dict:
 
 
 SG = "  - name: mynumber-app\n"
+_DEEP = "[" * 100_000 + "]" * 100_000
 
 CASES: dict[str, tuple[str, Case]] = {
     # cost: bill
@@ -159,6 +160,13 @@ CASES: dict[str, tuple[str, Case]] = {
         _json(t, "alloc.json", _allocation(t))), "--out", str(t / "r.html")]),
     "report previous": ("R052", lambda t: _report(t, _allocation(t), "--previous", str(
         _json(t, "prev.json", _allocation(t))))),
+    # JSON nested too deeply for Python's parser: a located line, not RecursionError
+    "deep allocation json": ("R021", lambda t: _report(t, _DEEP)),
+    "deep policy json": ("R021", lambda t: _report(t, _allocation(t), "--policy", str(_json(t, "p.json", _DEEP)))),
+    "deep stack export": ("INFRA020", lambda t: ["state", "import", str(_json(t, "s.json", _DEEP)), "--stack",
+                                                 "ward-131130"]),
+    "deep audit record": ("AUD001", lambda t: ["--audit-log", str(_json(t, "a.jsonl", _DEEP + "\n")), "audit",
+                                               "verify"]),
     # files
     "out is a fifo": ("FILE001", lambda t: [*_allocate(), "--out", str(_fifo(t))]),
     "report out is a link": ("FILE002", lambda t: [*_report(t, _allocation(t))[:-1], str(_link(t))]),
@@ -203,7 +211,7 @@ def test_bad_input_is_a_located_line(tmp_path: Path, name: str, monkeypatch: pyt
     work.mkdir()
     result = wardctl(*build(work))
     assert_clean_failure(result, code)
-    assert all(re.match(r"^\S.*: [A-Z]+[0-9]{3} |^[0-9]+ problem\(s\) in ", line)
+    assert all(re.match(r"^\S.*: [A-Z]+[0-9]{3} |^[0-9]+ problem\(s\) in |^audit log NOT intact", line)
                for line in result.stderr.splitlines()), result.stderr
 
 
