@@ -267,3 +267,12 @@ def test_allocating_among_no_wards_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CostError) as caught:
         allocate_files(bill, rules, [], Period.month("2024-04"))
     assert [p.code for p in caught.value.problems] == ["COST031"]
+
+
+def test_a_problem_is_one_line_whatever_the_input_holds(tmp_path: Path) -> None:
+    wards = _wards(tmp_path, lambda x: x.replace("ward:\n", 'ward:\n  "evil\\nkey\\e[31m": 1\n  "evil\\nkey\\e[31m": 2\n'),
+                   "131130-shibuya.yaml")
+    result = wardctl("--tenants", str(wards), "validate")
+    assert_clean_failure(result, "TEN002")
+    (line,) = [ln for ln in result.stderr.splitlines() if "TEN002" in ln]
+    assert "evil\\nkey\\x1b[31m" in line and "\x1b" not in result.stderr
