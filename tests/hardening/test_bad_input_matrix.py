@@ -270,7 +270,8 @@ def test_allocating_among_no_wards_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_problem_is_one_line_whatever_the_input_holds(tmp_path: Path) -> None:
-    wards = _wards(tmp_path, lambda x: x.replace("ward:\n", 'ward:\n  "evil\\nkey\\e[31m": 1\n  "evil\\nkey\\e[31m": 2\n'),
+    key = '"evil\\nkey\\e[31m"'  # YAML escapes: a newline and ESC inside the key
+    wards = _wards(tmp_path, lambda x: x.replace("ward:\n", f"ward:\n  {key}: 1\n  {key}: 2\n"),
                    "131130-shibuya.yaml")
     result = wardctl("--tenants", str(wards), "validate")
     assert_clean_failure(result, "TEN002")
