@@ -52,9 +52,11 @@ class DigestCache:
         if self.directory is None or before.st_size < CACHED_FROM_BYTES:
             return file_sha256(path)
         entry = self.directory / _identity(path, before)
+        from wardcloud.core.files import FileError, read_input  # late: startup imports this module
+
         try:
-            remembered = entry.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError):
+            remembered = read_input(entry, limit=64).decode("ascii")  # a planted FIFO is refused, not waited on
+        except (FileError, UnicodeDecodeError):
             remembered = ""
         if len(remembered) == 64 and all(c in "0123456789abcdef" for c in remembered):
             return remembered
@@ -82,7 +84,15 @@ def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
 
 def input_digest(path: Path, cache: DigestCache | None = None) -> dict[str, Any]:
     """`{"path", "sha256"}` for a file; for a directory the hash of its sorted `relpath NUL sha256` lines
-    and the file count; `sha256: null` if the input does not exist (a failed run still gets recorded)."""
+    and the file count; `sha256: null` if the input does not exist or cannot be read (a failed run still
+    gets recorded; the command itself reports why it could not read it)."""
+    try:
+        return _input_digest(path, cache)
+    except OSError as exc:
+        return {"path": str(path), "sha256": None, "error": exc.strerror or type(exc).__name__}
+
+
+def _input_digest(path: Path, cache: DigestCache | None) -> dict[str, Any]:
     if path.is_file():
         return {"path": str(path), "sha256": cache.file_sha256(path) if cache else file_sha256(path)}
     if path.is_dir():

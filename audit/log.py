@@ -10,7 +10,6 @@ only leave a last line without its newline; `verify` reports it and `truncate_to
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +19,18 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wardcloud.audit.errors import AuditError, Code, Problem
-from wardcloud.audit.record import GENESIS, Entry, Record, body_sha256, check_shape, is_hex_hash, sealed_line
+from wardcloud.audit.record import (
+    GENESIS,
+    Entry,
+    Record,
+    body_sha256,
+    canonical,
+    check_shape,
+    is_hex_hash,
+    sealed_line,
+)
+from wardcloud.core.files import FileError, make_directory, open_input, open_log_fd
+from wardcloud.core.jsontext import loads
 
 _TAIL_CHUNK = 64 * 1024
 _PREVIEW = 60
@@ -50,7 +60,8 @@ class Anchor:
         """`SEQ:HASH` or `HASH`; raises AuditError on anything else."""
         seq_text, _, hash_text = text.strip().rpartition(":")
         hash_text = hash_text.lower()
-        if not is_hex_hash(hash_text) or (seq_text and not (seq_text.isdigit() and int(seq_text) > 0)):
+        number = seq_text.isascii() and seq_text.isdigit()  # ASCII only: int() takes any Unicode digit
+        if not is_hex_hash(hash_text) or (seq_text and not (number and int(seq_text) > 0)):
             raise AuditError([Problem("--anchor", 0, 0, Code.BAD_ANCHOR,
                                       f"anchor {text!r} is not SEQ:HASH or HASH (64 hex digits)")])
         return cls(int(seq_text) if seq_text else None, hash_text)
@@ -107,22 +118,25 @@ def _problem(path: Path, line: int, code: Code, message: str) -> Problem:
 @contextmanager
 def _shared(path: Path) -> Iterator[BinaryIO]:
     """The log opened for reading under a shared lock (appends wait until we are done)."""
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise AuditError([_problem(path, 0, Code.NO_LOG, "no audit log here (nothing recorded yet, "
-                                   "or it was deleted)")]) from None
-    except OSError as exc:
-        raise AuditError([_problem(path, 0, Code.UNREADABLE, f"cannot read: {exc.strerror}")]) from None
-    with handle:
+                                   "or it was deleted)")])
+    try:
+        opened = open_input(path)  # a FIFO or a link to /dev/zero is refused, not read forever
+        handle = opened.__enter__()
+    except FileError as exc:
+        raise AuditError([_problem(path, 0, Code.UNREADABLE, exc.problems[0].message)]) from None
+    try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
         yield handle
+    finally:
+        opened.__exit__(None, None, None)
 
 
 def _parse(raw: bytes, path: Path, line: int) -> Record:
     """The record on `line` (without its newline), checked to be intact on its own; AuditError if not."""
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise AuditError([_problem(path, line, Code.MALFORMED, f"record {line} is not valid JSON ({exc})")]) \
             from None
@@ -133,6 +147,10 @@ def _parse(raw: bytes, path: Path, line: int) -> Record:
     if body_sha256(raw) != record.hash:
         raise AuditError([_problem(path, line, Code.EDITED,
                                    f"record {line} was edited: its bytes do not match its hash")])
+    if canonical(data) != raw:  # any byte change, even one the hash cannot see (members reordered inside)
+        raise AuditError([_problem(path, line, Code.EDITED,
+                                   f"record {line} was edited: it is not in the one canonical form "
+                                   "(sorted members, no spaces) it was written in")])
     return record
 
 
@@ -248,18 +266,20 @@ def _last_record(fd: int, path: Path) -> Record | None:
 
 def append(path: Path, entries: Sequence[Entry], clock: Callable[[], str] = utc_now) -> list[Record]:
     """Append `entries` as the next records, atomically and durably, under an exclusive lock."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    except OSError as exc:
-        raise AuditError([_problem(path, 0, Code.UNREADABLE, f"cannot open for append: {exc.strerror}")]) \
-            from None
+        make_directory(path.parent)
+        fd = open_log_fd(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    except FileError as exc:
+        problem = exc.problems[0]
+        raise AuditError([_problem(path, 0, Code.UNREADABLE, f"{problem.code} {problem.message}; "
+                                   "nothing appended")]) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        rfd = os.open(path, os.O_RDONLY)  # O_APPEND descriptors cannot pread on every platform
+        rfd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # O_APPEND fds cannot pread on every platform
         try:
             last = _last_record(rfd, path)
-            was_empty = os.fstat(rfd).st_size == 0
+            size = os.fstat(rfd).st_size
+            was_empty = size == 0
         finally:
             os.close(rfd)
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
@@ -271,17 +291,32 @@ def append(path: Path, entries: Sequence[Entry], clock: Callable[[], str] = utc_
             records.append(record)
             lines.append(line)
             prev = record.hash
-        _write_all(fd, b"".join(lines))  # one write: no reader sees a partial batch
-        os.fsync(fd)
+        try:
+            _write_all(fd, b"".join(lines))  # one write: no reader sees a partial batch
+            os.fsync(fd)
+            if was_empty:  # a new file's directory entry must be durable too
+                dir_fd = os.open(path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
+        except OSError as exc:
+            _restore(fd, size)  # a short write (full disk) never leaves a torn record behind
+            raise AuditError([_problem(path, 0, Code.UNREADABLE,
+                                       f"cannot append: {exc.strerror or exc}; nothing appended, the log "
+                                       "is as it was")]) from None
     finally:
         os.close(fd)  # releases the lock
-    if was_empty:  # a new file's directory entry must be durable too
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
     return records
+
+
+def _restore(fd: int, size: int) -> None:
+    """Cut the log back to `size`, its last good end (we still hold the exclusive lock)."""
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - the tail is then torn, which verify and append both catch
+        pass
 
 
 def find_torn(path: Path) -> TornTail | None:
@@ -300,9 +335,9 @@ def find_torn(path: Path) -> TornTail | None:
 def truncate_torn(path: Path, torn: TornTail) -> None:
     """Cut the log back to just before `torn`, if its tail is still exactly that fragment."""
     try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError as exc:
-        raise AuditError([_problem(path, 0, Code.UNREADABLE, f"cannot open: {exc.strerror}")]) from None
+        fd = open_log_fd(path, os.O_RDWR)
+    except FileError as exc:
+        raise AuditError([_problem(path, 0, Code.UNREADABLE, exc.problems[0].message)]) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size

@@ -17,7 +17,9 @@ from typing import Any, Protocol
 
 from wardcloud.audit.errors import AuditError, Code, Problem
 from wardcloud.audit.log import Anchor, read_records, utc_now, verify
-from wardcloud.core.files import write_atomic
+from wardcloud.core.files import FileError, read_input, write_atomic
+from wardcloud.core.jsontext import loads
+from wardcloud.core.secrets import mask_secrets
 
 CENTRAL_CONTAINER = "platform-audit-archive"  # infra/platform.py's AUDIT_ARCHIVE
 
@@ -58,9 +60,9 @@ def _shipped(marker: Path) -> Anchor | None:
     if not marker.exists():
         return None
     try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
+        data = loads(read_input(marker, limit=1 << 16).decode("utf-8"))  # not a FIFO, not /dev/zero
         return Anchor(int(data["seq"]), str(data["hash"])) if data["seq"] else None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, FileError) as exc:
         message = f"ship marker is damaged ({exc}); delete it to ship everything again"
         raise AuditError([Problem(str(marker), 0, 0, Code.MALFORMED, message)]) from None
 
@@ -93,19 +95,24 @@ def ship(log: Path, store: ObjectStore, container: str, ward: str | None = None)
 
 
 class SwiftStore:
-    """ObjectStore over openstacksdk's object-store proxy."""
+    """ObjectStore over openstacksdk's object-store proxy; every failure through live.connect's one
+    translation (credentials masked, a closed port a located line), reported as AUD011."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, cloud: str = "OS_*") -> None:
         self._connection = connection
+        self._cloud = cloud
 
     def upload(self, container: str, name: str, data: bytes) -> None:
-        from openstack import exceptions
+        from wardcloud.live.connect import CloudError, guarded
 
         try:
-            self._connection.object_store.upload_object(container=container, name=name, data=data)
-        except exceptions.SDKException as exc:
+            guarded(self._cloud, "object-store", f"upload {container}/{name}",
+                    lambda: self._connection.object_store.upload_object(container=container, name=name,
+                                                                        data=data))
+        except CloudError as exc:
+            cause = exc.problems[0]
             raise AuditError([Problem(container, 0, 0, Code.SHIP,
-                                      f"upload of {name} failed: {str(exc).splitlines()[0]}")]) from None
+                                      f"upload of {name} failed: {cause.code} {cause.message}")]) from None
 
 
 _CREDENTIALS_HELP = ("no OpenStack credentials: set OS_CLOUD (or --cloud) to an entry of clouds.yaml, "
@@ -121,9 +128,12 @@ def connect_swift(cloud: str | None, environ: Mapping[str, str] = os.environ) ->
     try:
         region = os_config.OpenStackConfig(load_envvars=True).get_one(cloud=name)
     except Exception as exc:  # keystoneauth and openstacksdk raise several unrelated types here
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = mask_secrets(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         raise AuditError([Problem(name or "OS_*", 0, 0, Code.NO_CREDENTIALS,
                                   f"{_CREDENTIALS_HELP} ({detail})")]) from None
     if not (region.config.get("auth") or {}).get("auth_url"):
         raise AuditError([Problem(name or "OS_*", 0, 0, Code.NO_CREDENTIALS, _CREDENTIALS_HELP)])
-    return SwiftStore(connection.Connection(config=region))
+    from wardcloud.live.connect import guarded
+
+    return SwiftStore(guarded(name or "OS_*", "object-store", "connect",
+                              lambda: connection.Connection(config=region)), name or "OS_*")

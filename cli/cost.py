@@ -16,7 +16,7 @@ from wardcloud.cli.audited import audited
 from wardcloud.cli.context import Settings
 from wardcloud.cli.lazy import LazyGroup
 from wardcloud.cli.options import check_ward_codes, period_option
-from wardcloud.core.files import write_atomic
+from wardcloud.core.files import publish, temporary_beside, write_atomic
 
 # The libraries load inside the commands, after `audited` has started hashing the inputs in a thread and
 # (for `allocate`) DuckDB has started opening a database in another: the SHA-256 of a 100 MB bill (~60 ms)
@@ -81,6 +81,8 @@ def _emit(text: str, out: Path | None) -> None:
     show_default=True,
 )
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
+@click.option("--allow-duplicate-rows", "allow_duplicates", is_flag=True,
+              help="Accept bill rows equal in every column (refused by default: a bill fed twice).")
 @click.pass_obj
 def allocate_command(
     settings: Settings,
@@ -90,6 +92,7 @@ def allocate_command(
     period: str,
     fmt: str,
     out: Path | None,
+    allow_duplicates: bool = False,
 ) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
     inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
@@ -106,7 +109,8 @@ def allocate_command(
             raise
         tenants: list[Tenant] = []  # loaded once, while DuckDB reads the bill; the workbook reuses them
         rules, bill, usage, wards = read_inputs(
-            bill_path, rules_path, lambda: _wards(settings, tenants), month, usage_path, settings.verdicts, database
+            bill_path, rules_path, lambda: _wards(settings, tenants), month, usage_path, settings.verdicts, database,
+            allow_duplicates,
         )
         statement = allocate(bill, rules, wards, month, usage)
         if fmt == "json":
@@ -133,28 +137,31 @@ def allocate_command(
 def _write_focus(
     bill_path: Path, out: Path | None, rules: Rules, wards: Sequence[Ward], statement: Statement
 ) -> None:
-    """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete."""
+    """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete (and
+    only once the audit record is written: `publish` inside `audited`)."""
     from wardcloud.cost_allocation.focus import write_focus_split
     from wardcloud.cost_allocation.statement import RATIO_UNITS, row_splits
 
     splits = row_splits(statement, rules, wards)
-    directory = out.parent if out is not None else Path(tempfile.gettempdir())
-    directory.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix if out is not None else ".csv"
-    fd, tmp = tempfile.mkstemp(prefix=".cost-focus.", suffix=suffix, dir=directory)
+    if out is not None:  # a complete temporary beside the target, published once the audit record is written
+        temporary = temporary_beside(out, out.suffix)
+        try:
+            temporary.unlink()
+            write_focus_split(bill_path, temporary, rules.pools, wards, splits, RATIO_UNITS)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        publish(temporary, out)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=".cost-focus.", suffix=".csv")
     os.close(fd)
     temporary = Path(tmp)
     try:
         temporary.unlink()
         write_focus_split(bill_path, temporary, rules.pools, wards, splits, RATIO_UNITS)
-        if out is None:
-            with temporary.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    click.echo(chunk, nl=False)  # bytes go to stdout's binary buffer as they are
-        else:
-            with temporary.open("rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, out)
+        with temporary.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                click.echo(chunk, nl=False)  # bytes go to stdout's binary buffer as they are
     finally:
         temporary.unlink(missing_ok=True)
 

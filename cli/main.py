@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,16 @@ def report_failure(exc: BaseException, fmt: str | None) -> int:
 
     Returns the exit status: 1 for bad input and bugs, 130 for an interrupt.
     """
+    from wardcloud.core.secrets import mask_secrets  # late, like everything off the happy path
+
     status = 130 if isinstance(exc, KeyboardInterrupt) else 1
+    if isinstance(exc, OSError) and not isinstance(exc, WardcloudError):
+        # the disk or the OS refused (full, read-only, not permitted): a FILE line, never "internal error"
+        from wardcloud.core.files import os_error
+
+        exc = os_error(exc.filename or "wardctl", exc, "cannot complete")
     if isinstance(exc, WardcloudError):
-        problems = list(exc.problems)
+        problems = [replace(p, message=mask_secrets(p.message), file=mask_secrets(p.file)) for p in exc.problems]
     elif isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
         problems = [Problem("wardctl", 0, 0, Code.ABORTED, "Interrupted." if status == 130 else "Aborted.")]
     elif isinstance(exc, click.ClickException):
@@ -105,8 +113,8 @@ def report_failure(exc: BaseException, fmt: str | None) -> int:
     else:  # a bug: one line; the traceback on request
         if os.environ.get("WARDCTL_DEBUG"):
             raise exc
-        problems = [Problem("wardctl", 0, 0, Code.INTERNAL,
-                            f"internal error: {type(exc).__name__}: {exc} (set WARDCTL_DEBUG=1 for a traceback)")]
+        problems = [Problem("wardctl", 0, 0, Code.INTERNAL, f"internal error: {type(exc).__name__}: "
+                            f"{mask_secrets(str(exc))} (set WARDCTL_DEBUG=1 for a traceback)")]
     if fmt == "json":
         echo_json({"errors": [p.to_json() for p in problems]})
     elif isinstance(exc, WardcloudError):
@@ -120,10 +128,10 @@ def report_failure(exc: BaseException, fmt: str | None) -> int:
 
 @click.group("wardctl", cls=WardctlGroup, lazy_subcommands=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="WARDCTL_TENANTS",
+@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path, file_okay=False), envvar="WARDCTL_TENANTS",
               default=Path("tenants/wards"), show_default=True, show_envvar=True,
               help="Directory of ward tenant files.")
-@click.option("--state", "state_dir", type=click.Path(path_type=Path), envvar="WARDCTL_STATE",
+@click.option("--state", "state_dir", type=click.Path(path_type=Path, file_okay=False), envvar="WARDCTL_STATE",
               default=Path(".wardctl"), show_default=True, show_envvar=True,
               help="State directory (applied graphs, audit log, Pulumi file backend).")
 @click.option("--actor", envvar="WARDCTL_ACTOR", default=None, show_envvar=True,

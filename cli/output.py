@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from wardcloud.core.errors import Problem
+from wardcloud.core.secrets import mask_secrets
 
 
 def echo_json(payload: Any) -> None:
@@ -19,4 +20,4 @@ def echo_json(payload: Any) -> None:
 def echo_problems(problems: Iterable[Problem]) -> None:
     """One `FILE:LINE:COL: CODE message (at path)` line per problem, on stderr."""
     for problem in problems:
-        click.echo(problem.render(), err=True)
+        click.echo(mask_secrets(problem.render()), err=True)

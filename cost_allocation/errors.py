@@ -34,6 +34,9 @@ class Code(StrEnum):
     BAD_PERIOD = "COST030"
     NO_WARDS = "COST031"
     BAD_CHANGE = "COST032"
+    REVERSED_PERIOD = "COST040"  # a row's ChargePeriodStart is not before its ChargePeriodEnd
+    COST_TOO_LARGE = "COST041"  # a BilledCost of 10^18 or more: beyond any bill, and beyond exact sums
+    DUPLICATE_ROWS = "COST042"  # rows equal in every column: a bill fed twice (--allow-duplicate-rows)
 
 
 class CostError(WardcloudError):

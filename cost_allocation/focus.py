@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from wardcloud.core.files import FileError, check_input
 from wardcloud.cost_allocation.database import open_database
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.cost_allocation.rules import Pool
@@ -29,6 +30,7 @@ BILL_COLUMNS = (
 )
 USAGE_COLUMNS = ("SubAccountId", "ConsumedQuantity", "ConsumedUnit")
 _SHOWN_ROWS = 5  # rows named per kind of problem; the rest are counted
+MAX_COST = "1000000000000000000"  # 10^18: no charge is near it, and 10^11 rows of it still sum exactly in DECIMAL(38,9)
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,12 @@ def connect(database: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckd
 
 def columns(conn: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     """The file's column names and DuckDB types; CostError when DuckDB cannot read it."""
-    if not path.is_file():
-        raise CostError([Problem(str(path), 0, 0, Code.UNREADABLE, "file not found")])
+    try:
+        check_input(path)  # a FIFO, a device or a directory is refused before DuckDB would block on it
+    except FileError as exc:
+        problem = exc.problems[0]
+        message = "file not found" if problem.code == "FILE007" else problem.message
+        raise CostError([Problem(str(path), 0, 0, Code.UNREADABLE, message)]) from None
     try:
         return {
             row[0]: str(row[1]) for row in conn.execute(f"DESCRIBE SELECT * FROM {source_sql(path)}").fetchall()
@@ -193,15 +199,18 @@ def statistics_prove_valid(
         low, high = chunk["stats_min_value"], chunk["stats_max_value"]
         column = chunk["path_in_schema"]
         if column == "BilledCost":
-            cost = _decimal(low)
-            return cost is not None and cost >= 0
+            cost, most = _decimal(low), _decimal(high)
+            return cost is not None and cost >= 0 and most is not None and most < Decimal(MAX_COST)
         if column == "BillingCurrency":
             exact = chunk.get("min_is_exact") is not False and chunk.get("max_is_exact") is not False
             return low == currency and high == currency and exact
-        bound = _instant(low if column == "ChargePeriodStart" else high)
-        if bound is None:
+        first, last = _instant(low), _instant(high)
+        if first is None or last is None:
             return False
-        return bound >= opens if column == "ChargePeriodStart" else bound <= closes
+        # every start and every end inside [opens, closes], starts before closing, ends after opening
+        if column == "ChargePeriodStart":
+            return first >= opens and last < closes
+        return first > opens and last <= closes
 
     return all(holds(chunk) for chunk in stats)
 
@@ -227,10 +236,14 @@ def _instant(text: str | None) -> datetime | None:
 
 
 def _typed(path: Path) -> str:
+    """The bill's rows with checked casts: `_cost` (NULL when not a number or, `_huge`, not below MAX_COST,
+    so no sum can overflow), `_start`, `_end`."""
     return (
+        f"(SELECT * EXCLUDE (_cost), CASE WHEN _cost < {MAX_COST} THEN _cost END AS _cost, "
+        f"_cost >= {MAX_COST} AS _huge FROM "
         f"(SELECT *, TRY_CAST(BilledCost AS DECIMAL(38,9)) AS _cost, "
         f"TRY_CAST(ChargePeriodStart AS TIMESTAMPTZ) AS _start, "
-        f"TRY_CAST(ChargePeriodEnd AS TIMESTAMPTZ) AS _end FROM {source_sql(path)})"
+        f"TRY_CAST(ChargePeriodEnd AS TIMESTAMPTZ) AS _end FROM {source_sql(path)}))"
     )
 
 
@@ -272,8 +285,14 @@ def scan_bill(
     pools: Sequence[Pool],
     rules_file: str = "rules",
     database: duckdb.DuckDBPyConnection | None = None,
+    allow_duplicates: bool = False,
 ) -> BillScan:
-    """The one DuckDB scan: group sums and counts of bad values; needs no wards, so it can run meanwhile."""
+    """The one DuckDB scan: group sums and counts of bad values; needs no wards, so it can run meanwhile.
+
+    Every row must be well-formed and inside `period`: a cost that is a number, >= 0 and below 10^18; a
+    charge period of two timestamps, start before end, within the period; the rules' currency. Rows equal
+    in every column are an error (COST042) unless `allow_duplicates`: a bill fed twice is not charged twice.
+    """
     with connect(database) as conn:
         present = columns(conn, path)
         match_columns = list(dict.fromkeys(c for pool in pools for c, _ in pool.match))
@@ -299,6 +318,9 @@ def scan_bill(
             )
         )
         start, end = quote(period.start.isoformat()), quote(period.end.isoformat())
+        # both ends inside [start, end): a row starting after the period is outside even if it "ends" inside
+        outside = (f"_start < TIMESTAMPTZ {start} OR _start >= TIMESTAMPTZ {end} "
+                   f"OR _end > TIMESTAMPTZ {end} OR _end <= TIMESTAMPTZ {start}")
         proven = statistics_prove_valid(conn, path, present, currency, period)
 
         def key(column: str) -> str:
@@ -308,21 +330,26 @@ def scan_bill(
             return ident(column) if present[column] == "VARCHAR" else f"CAST({ident(column)} AS VARCHAR)"
 
         select = ", ".join(key(k) for k in keys)
+        # rows equal in every column (a bill fed twice): counted per group by their hashes, named below
+        duplicates = "0" if allow_duplicates else "count(*) - count(DISTINCT hash(b))"
         if proven:
             # every row group's min/max/null statistics already prove cost, currency and period valid:
             # the scan only sums; a DECIMAL or integer cost sums exactly as it is (into 128 bits)
             exact_type = present["BilledCost"].startswith(_EXACT)
             cost = "BilledCost" if exact_type else "CAST(BilledCost AS DECIMAL(38,9))"
             groups = conn.execute(
-                f"SELECT {select}, sum({cost}), count(*), 0, 0, 0, 0 FROM {source_sql(path)} GROUP BY ALL"
+                f"SELECT {select}, sum({cost}), count(*), 0, 0, 0, 0, "
+                f"count(*) FILTER (WHERE ChargePeriodStart >= ChargePeriodEnd), 0, {duplicates} "
+                f"FROM {source_sql(path)} AS b GROUP BY ALL"
             ).fetchall()
         else:
             groups = conn.execute(
                 f"SELECT {select}, sum(_cost), count(*), "
-                f"count(*) FILTER (WHERE _cost IS NULL), count(*) FILTER (WHERE _cost < 0), "
+                f"count(*) FILTER (WHERE _cost IS NULL AND _huge IS NOT TRUE), count(*) FILTER (WHERE _cost < 0), "
                 f"count(*) FILTER (WHERE _start IS NULL OR _end IS NULL), "
-                f"count(*) FILTER (WHERE _start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end}) "
-                f"FROM {_typed(path)} GROUP BY ALL"
+                f"count(*) FILTER (WHERE {outside}), "
+                f"count(*) FILTER (WHERE _start >= _end), count(*) FILTER (WHERE _huge), {duplicates} "
+                f"FROM {_typed(path)} AS b GROUP BY ALL"
             ).fetchall()
         if not groups:
             raise CostError([Problem(str(path), 0, 0, Code.EMPTY_BILL, "the bill has no rows")])
@@ -351,12 +378,30 @@ def scan_bill(
         if any(g[width + 5] for g in groups):
             problems += locate(
                 path,
-                f"_start < TIMESTAMPTZ {start} OR _end > TIMESTAMPTZ {end}",
+                outside,
                 Code.OUTSIDE_PERIOD,
                 f"charge period {{value}} lies outside --period {period.label} "
                 f"[{period.start}, {period.end})",
                 "concat(ChargePeriodStart, ' .. ', ChargePeriodEnd)",
             )
+        if any(g[width + 6] for g in groups):
+            problems += locate(
+                path,
+                "_start >= _end",
+                Code.REVERSED_PERIOD,
+                "charge period {value} does not start before it ends",
+                "concat(ChargePeriodStart, ' .. ', ChargePeriodEnd)",
+            )
+        if any(g[width + 7] for g in groups):
+            problems += locate(
+                path,
+                "_huge",
+                Code.COST_TOO_LARGE,
+                "BilledCost {value} is not below 10^18; no charge is that large",
+                "BilledCost",
+            )
+        if any(g[width + 8] for g in groups):
+            problems += duplicate_rows(conn, path)
         if any(g[3] != currency for g in groups):
             problems += locate(
                 path,
@@ -366,6 +411,27 @@ def scan_bill(
                 "BillingCurrency",
             )
     return BillScan(path, tuple(keys), tuple(groups), tuple(problems))
+
+
+def duplicate_rows(conn: duckdb.DuckDBPyConnection, path: Path) -> list[Problem]:
+    """Problems naming rows equal in every column to an earlier row (CSV line numbers count the header)."""
+    csv = path.suffix.lower() not in (".parquet", ".pq")
+    found = conn.execute(
+        f"SELECT list(rn ORDER BY rn) FROM (SELECT row_number() OVER () AS rn, b AS _row "
+        f"FROM {source_sql(path)} AS b) GROUP BY _row HAVING count(*) > 1 ORDER BY min(rn)"
+    ).fetchall()
+    problems = []
+    for (rows,) in found[:_SHOWN_ROWS]:
+        first, *again = rows
+        lines = ", ".join(f"row {rn}" for rn in again)
+        problems.append(Problem(
+            str(path), again[0] + 1 if csv else 0, 1 if csv else 0, Code.DUPLICATE_ROWS,
+            f"{lines} equal{'s' if len(again) == 1 else ''} row {first} (line {first + 1 if csv else '-'}) in "
+            "every column: a bill fed twice? (pass --allow-duplicate-rows if these are distinct charges)"))
+    if len(found) > _SHOWN_ROWS:
+        problems.append(Problem(str(path), 0, 0, Code.DUPLICATE_ROWS,
+                                f"{len(found) - _SHOWN_ROWS} more sets of rows equal in every column"))
+    return problems
 
 
 def classify_bill(scan: BillScan, pools: Sequence[Pool], wards: Sequence[Ward]) -> Bill:
@@ -635,7 +701,21 @@ def write_focus_split(
                    resource_id AS AllocatedResourceId, resource_name AS AllocatedResourceName,
                    _to AS x_WardCode, _row, _to
             FROM parts"""
+        outer = "* EXCLUDE (_row, _to)"
+        if "PARQUET" not in fmt:  # a CSV finance opens in Excel: text from the bill never becomes a formula
+            described = conn.execute(f"DESCRIBE SELECT * EXCLUDE (_row, _to) FROM ({query})").fetchall()
+            outer = ", ".join(_csv_text_sql(name) if kind == "VARCHAR" else ident(name)
+                              for name, kind, *_ in described)
         conn.execute(
-            f"COPY (SELECT * EXCLUDE (_row, _to) FROM ({query}) ORDER BY _row, _to) "
+            f"COPY (SELECT {outer} FROM ({query}) ORDER BY _row, _to) "
             f"TO {quote(str(target))} ({fmt})"
         )
+
+
+def _csv_text_sql(name: str) -> str:
+    """SQL for column `name` as wardcloud.core.cells.csv_text writes it: formula-like text gets an apostrophe."""
+    column = ident(name)
+    triggers = quote("^[=+\\-@\t\r\n＝＋－＠]")
+    number = quote("[+-]?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?")
+    return (f"CASE WHEN regexp_matches({column}, {triggers}) AND NOT regexp_full_match({column}, {number}) "
+            f"THEN {quote(chr(39))} || {column} ELSE {column} END AS {column}")

@@ -16,6 +16,8 @@ from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
 
 _NUMBER = {"type": "number"}
+MAX_EXPONENT = 4
+MAX_DRIVER_VALUE = 10**15
 _DRIVER_TERM = {
     "type": "object",
     "additionalProperties": False,
@@ -28,9 +30,10 @@ _DRIVER_TERM = {
         },
         "weight": {"type": "number", "minimum": 0, "maximum": 1},
         "unit": {"type": "string", "minLength": 1, "description": "ConsumedUnit a usage driver sums"},
-        "exponent": {"type": "number", "exclusiveMinimum": 0},
-        "floor": {"type": "number", "minimum": 0},
-        "ceiling": {"type": "number", "exclusiveMinimum": 0},
+        # bounded: x**100 overflows a float and x**100000 takes minutes; no burden-sharing rule needs more
+        "exponent": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_EXPONENT},
+        "floor": {"type": "number", "minimum": 0, "maximum": MAX_DRIVER_VALUE},
+        "ceiling": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DRIVER_VALUE},
     },
     "if": {"properties": {"driver": {"const": "usage"}}},
     "then": {"required": ["unit"]},
@@ -48,7 +51,7 @@ RULES_SCHEMA: dict[str, Any] = {
     "properties": {
         "version": {"type": "string", "minLength": 1},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-        "operation_start": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "operation_start": {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
         "pools": {
             "type": "array",
             "minItems": 1,

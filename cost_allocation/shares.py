@@ -14,7 +14,7 @@ from wardcloud.cost_allocation.rules import Cap, DriverTerm
 from wardcloud.tenants.model import Tenant
 
 # A SubAccountId that looks like a ward's (code6, its project `131016-chiyoda`, its stack `ward-131016`)
-WARD_LIKE = re.compile(r"^(ward-)?\d{6}(-[a-z0-9-]+)?$")
+WARD_LIKE = re.compile(r"^(ward-)?[0-9]{6}(-[a-z0-9-]+)?$")
 _PRECISION = Context(prec=40)  # non-integer exponents: 40 significant digits, then exact from there
 
 
@@ -73,7 +73,7 @@ class Period:
     @classmethod
     def month(cls, text: str) -> Period:
         """`2024-05` → [2024-05-01, 2024-06-01); ValueError otherwise."""
-        if not re.fullmatch(r"\d{4}-\d{2}", text):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
             raise ValueError(f"{text!r} is not a month YYYY-MM")
         year, month = int(text[:4]), int(text[5:])
         start = date(year, month, 1)

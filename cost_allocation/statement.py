@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -16,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from wardcloud.core.cells import csv_writer
 from wardcloud.core.verdicts import Verdicts
 from wardcloud.cost_allocation.buyin import BuyInFlow, buy_in_flows
 from wardcloud.cost_allocation.database import close_database, start_database
@@ -271,8 +271,11 @@ def read_inputs(
     usage_path: Path | None = None,
     verdicts: Verdicts | None = None,
     database: Future[duckdb.DuckDBPyConnection] | None = None,
+    allow_duplicates: bool = False,
 ) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction], Sequence[Ward]]:
     """The rules, the validated bill, the usage and the wards an allocation needs.
+
+    Rows equal in every column are refused (COST042) unless `allow_duplicates` (focus.scan_bill).
 
     `database` is one `start_database()` began earlier (default: started here); it is closed when the
     inputs are read. `wards` may be a loader: it then runs while DuckDB scans the bill and the usage.
@@ -280,7 +283,8 @@ def read_inputs(
     database = database or start_database()
     try:
         with ThreadPoolExecutor(max_workers=2) as background:  # leaving it waits for every scan
-            return _read_inputs(background, database, bill_path, rules_path, wards, period, usage_path, verdicts)
+            return _read_inputs(background, database, bill_path, rules_path, wards, period, usage_path, verdicts,
+                                allow_duplicates)
     finally:
         close_database(database)
 
@@ -294,6 +298,7 @@ def _read_inputs(
     period: Period,
     usage_path: Path | None,
     verdicts: Verdicts | None,
+    allow_duplicates: bool = False,
 ) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction], Sequence[Ward]]:
     rules = load_rules(rules_path, verdicts)
     usage_source = usage_path
@@ -301,7 +306,8 @@ def _read_inputs(
         usage_source = bill_path  # the bill's own ward rows carry ConsumedQuantity
     # the scans need no wards: they run while this thread reads the tenant files
     scanning = background.submit(
-        lambda: scan_bill(bill_path, rules.currency, period, rules.pools, rules.source_file, database.result())
+        lambda: scan_bill(bill_path, rules.currency, period, rules.pools, rules.source_file, database.result(),
+                          allow_duplicates)
     )
     metering = (
         background.submit(lambda source: scan_usage(source, database.result()), usage_source)
@@ -369,7 +375,7 @@ def render_text(statement: Statement) -> str:
 def render_csv(statement: Statement) -> str:
     """One row per ward: code, name, direct, one column per pool, shared, buy_in, total."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(
         ["code", "name", "direct", *(f"pool:{p.id}" for p in statement.pools), "shared", "buy_in", "total"]
     )

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-WARD_TAG = re.compile(r"^ward:(\d{6})$")
+WARD_TAG = re.compile(r"^ward:([0-9]{6})$")
 SEGMENT_TAG = re.compile(r"^segment:(mynumber|lgwan|internet)$")
-NAME_PREFIX = re.compile(r"^(\d{6})-")
+NAME_PREFIX = re.compile(r"^([0-9]{6})-")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Resource:
             if match := WARD_TAG.match(tag):
                 return match.group(1)
         metadata = self.inputs.get("metadata") or {}
-        if isinstance(metadata, Mapping) and re.fullmatch(r"\d{6}", str(metadata.get("ward", ""))):
+        if isinstance(metadata, Mapping) and re.fullmatch(r"[0-9]{6}", str(metadata.get("ward", ""))):
             return str(metadata["ward"])
         if match := NAME_PREFIX.match(str(self.inputs.get("name") or self.name)):
             return match.group(1)

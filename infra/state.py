@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import single
-from wardcloud.core.files import write_atomic
+from wardcloud.core.files import FileError, read_input, write_atomic
+from wardcloud.core.jsontext import loads
 from wardcloud.infra.errors import InfraError, infra_error
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.infra.program import PROJECT
 from wardcloud.infra.render import SECRET, Known
 
 STATE_VERSION = 1
-STACK_NAME = re.compile(r"^(platform|ward-\d{6})$")
+STACK_NAME = re.compile(r"^(platform|ward-[0-9]{6})$")
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:pulumi:StackReference")
 
@@ -73,7 +74,7 @@ def load_state(state_dir: Path, stack: str) -> StackState | None:
     if not path.exists():
         return None
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = loads(read_input(path).decode("utf-8"))  # core.files: a FIFO or device is refused
         if raw.get("version") != STATE_VERSION or raw.get("stack") != stack:
             raise ValueError(f"expected version {STATE_VERSION} state of stack {stack!r}")
         return StackState(Graph.from_json(raw), dict(raw.get("ids") or {}), dict(raw.get("outputs") or {}))
@@ -196,9 +197,11 @@ def import_deployment(state_dir: Path, stack: str, file: Path) -> StackState:
     """Read a `pulumi stack export` file into the state directory as `stack`'s state."""
     check_stack_name(stack)
     try:
-        raw = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise infra_error(str(file), "INFRA023", "no such file") from None
+        raw = loads(read_input(file).decode("utf-8"))  # core.files: a FIFO or device is refused
+    except FileError as exc:
+        if exc.problems[0].code == "FILE007":
+            raise infra_error(str(file), "INFRA023", "no such file") from None
+        raise
     except UnicodeDecodeError as exc:
         raise infra_error(str(file), "INFRA020", f"not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:

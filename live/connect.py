@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from wardcloud.core.errors import Problem, WardcloudError
+from wardcloud.core.secrets import mask_secrets
 
 T = TypeVar("T")
 
@@ -42,8 +43,21 @@ class CloudError(WardcloudError):
 
 
 def cloud_error(cloud: str, service: str, call: str, code: str, message: str) -> CloudError:
-    """A one-problem CloudError: `cloud NAME: CODE SERVICE CALL: message`."""
-    return CloudError([Problem(f"cloud {cloud}", 0, 0, code, f"{service} {call}: {one_line(message)}")])
+    """A one-problem CloudError: `cloud NAME: CODE SERVICE CALL: message`, credentials masked."""
+    return CloudError([Problem(mask_secrets(f"cloud {cloud}"), 0, 0, code,
+                               mask_secrets(f"{service} {call}: {one_line(message)}"))])
+
+
+def translate(exc: BaseException, cloud: str, service: str, call: str) -> CloudError:
+    """The one translation of any failure talking to a cloud (SDK, keystoneauth, requests, socket) into a
+    located CloudError with credentials masked; every command that talks to a cloud goes through it."""
+    if isinstance(exc, CloudError):
+        return exc
+    try:
+        code, message = classify(exc)
+    except Exception:  # classification must never be what fails: keep the exception's name and text
+        code, message = Code.ERROR, f"{type(exc).__name__}: {exc}"
+    return cloud_error(cloud, service, call, code, message)
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -72,9 +86,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def _reason(text: str) -> str:
     """`URL (connection refused)` out of urllib3's paragraph, else the text itself."""
-    url = re.search(r"(https?://[^\s:'\"]+(?::\d+)?[^\s:'\"]*)", text)
+    url = re.search(r"(https?://[^\s:'\"]+(?::[0-9]+)?[^\s:'\"]*)", text)
     for needle, short in (
         ("Connection refused", "connection refused"),
+        ("Max retries exceeded", "cannot connect"),
         ("timed out", "timed out"),
         ("Name or service not known", "unknown host"),
         ("CERTIFICATE_VERIFY", "TLS"),
@@ -104,7 +119,7 @@ def _classify_one(exc: BaseException) -> tuple[str, str]:
     from openstack import exceptions as sdk
 
     name = type(exc).__name__
-    text = _reason(str(exc) or name)
+    text = _reason(mask_secrets(str(exc) or name))
     if isinstance(exc, ksa.ConnectTimeout | ksa.RequestTimeout | TimeoutError):
         return Code.TIMEOUT, f"timed out: {text}"
     if isinstance(exc, ksa.ConnectFailure | ksa.DiscoveryFailure | ksa.SSLError | ConnectionError):
@@ -157,8 +172,7 @@ def guarded(cloud: str, service: str, call: str, fn: Callable[[], T]) -> T:
     except WardcloudError:
         raise
     except Exception as exc:  # the SDK raises many families (requests, keystoneauth, its own)
-        code, message = classify(exc)
-        raise cloud_error(cloud, service, call, code, message) from exc
+        raise translate(exc, cloud, service, call) from None  # the cause's text holds the credentials
 
 
 def connect(name: str, *, timeout: float = DEFAULT_TIMEOUT) -> Cloud:

@@ -653,7 +653,7 @@ def _container(builder: _Builder, project: Mapping[str, Any], raw: Mapping[str, 
     _set(inputs, "storagePolicy", headers.get("x-storage-policy"))
     ward = metadata.get("ward", "")
     # owner from the metadata (containers take no tags), never the account or the name
-    if re.fullmatch(r"\d{6}", ward):
+    if re.fullmatch(r"[0-9]{6}", ward):
         stack, name = f"{WARD_STACK_PREFIX}{ward}", str(raw["name"])
     elif metadata.get("owner") == "platform":
         stack, name = PLATFORM_STACK, str(raw["name"])

@@ -8,7 +8,6 @@ skipped, never written as zero.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from wardcloud.core.cells import csv_writer
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.core.files import write_atomic
 from wardcloud.live.connect import Cloud, Code, cloud_error
@@ -37,7 +37,7 @@ COLUMNS = (
     "x_ProjectId",
     "x_Source",
 )
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 # (service type, name, category): the services usage is read from, in output order.
 NEUTRON = ("network", "Neutron", "Networking")
@@ -127,7 +127,7 @@ class Usage:
 
     def to_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         for row in self.rows:
             writer.writerow(row.cells(self.period))

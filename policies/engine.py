@@ -20,7 +20,7 @@ from wardcloud.policies.waivers import AppliedWaiver
 from wardcloud.tenants.model import Tenant
 
 PLATFORM_FILE = "infra/platform.py"  # where platform-stack results point when no tenant file owns them
-_WARD_STACK = re.compile(r"^ward-(\d{6})$")
+_WARD_STACK = re.compile(r"^ward-([0-9]{6})$")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def effective_rules(config: PolicyConfig, registry: Registry | None = None) -> t
 def locate(tenant: Tenant, path: str) -> tuple[int, int]:
     """(line, column) of a field path in the tenant file, or of its nearest located ancestor."""
     while path and path not in tenant.locations:
-        path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+        path = re.sub(r"(\.[^.\[]*|\[[0-9]+\])$", "", path)
     return tenant.locations.get(path, (1, 1)) if path else (1, 1)
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import Problem, single
+from wardcloud.core.files import FileError, read_input
+from wardcloud.core.jsontext import loads
 from wardcloud.cost_allocation.errors import Code as CostCode
 from wardcloud.reports.errors import Code
 from wardcloud.reports.html import Report
@@ -26,7 +28,7 @@ from wardcloud.reports.status import policy_status
 from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.reference import reference_wards
 
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def wards_from_tenants(tenants: Iterable[Tenant]) -> dict[str, WardInfo]:
@@ -81,9 +83,11 @@ def evaluate_policies(
 def load_policy_json(path: Path) -> dict[str, Any]:
     """Read a saved `wardctl policy check --format json` result."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ReportError([single(str(path), Code.UNREADABLE, f"cannot read: {exc.strerror or exc}")]) from exc
+        document = loads(read_input(path).decode("utf-8"))  # a FIFO or a device is refused
+    except FileError as exc:
+        raise ReportError([single(str(path), Code.UNREADABLE, f"cannot read: {exc.problems[0].message}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ReportError([single(str(path), Code.NOT_JSON, f"not JSON: not UTF-8 ({exc.reason})")]) from None
     except json.JSONDecodeError as exc:
         raise ReportError(
             [Problem(str(path), exc.lineno, exc.colno, Code.NOT_JSON, f"not JSON: {exc.msg}")]

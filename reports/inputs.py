@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wardcloud.core.errors import single
+from wardcloud.core.files import FileError, open_input
 from wardcloud.reports.errors import Code
 from wardcloud.reports.model import InputFile, ReportError
 from wardcloud.tenants.model import Tenant
@@ -15,8 +16,11 @@ from wardcloud.tenants.model import Tenant
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     try:
-        with path.open("rb") as handle:
+        with open_input(path) as handle:  # a FIFO or a device is refused, not read forever
             return hashlib.file_digest(handle, "sha256").hexdigest()
+    except FileError as exc:
+        message = f"cannot read input: {exc.problems[0].message}"
+        raise ReportError([single(str(path), Code.UNREADABLE_INPUT, message)]) from None
     except OSError as exc:
         message = f"cannot read input: {exc.strerror or exc}"
         raise ReportError([single(str(path), Code.UNREADABLE_INPUT, message)]) from exc

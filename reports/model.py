@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import Problem, WardcloudError, single
+from wardcloud.core.files import FileError, read_input
+from wardcloud.core.jsontext import loads
 from wardcloud.reports.errors import Code
 
 
@@ -240,11 +242,13 @@ def load_allocation(path: Path) -> Allocation:
 
 def _read_json(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReportError([single(str(path), Code.UNREADABLE, f"cannot read: {exc.strerror or exc}")]) from exc
+        text = read_input(path).decode("utf-8")  # a FIFO or a device is refused, not read forever
+    except FileError as exc:
+        raise ReportError([single(str(path), Code.UNREADABLE, f"cannot read: {exc.problems[0].message}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ReportError([single(str(path), Code.NOT_JSON, f"not JSON: not UTF-8 ({exc.reason})")]) from None
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(
             [Problem(str(path), exc.lineno, exc.colno, Code.NOT_JSON, f"not JSON: {exc.msg}")]

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from wardcloud.core.cells import text_only_workbook
 from wardcloud.core.files import write_atomic
 from wardcloud.reports.lines import basis, describe, kind_label
 from wardcloud.reports.model import Allocation, InputFile, WardInfo, allocation_from_json
@@ -167,7 +168,7 @@ def render_xlsx(
 ) -> bytes:
     """The workbook as bytes."""
     buffer = io.BytesIO()
-    build_workbook(allocation, wards, inputs, generated_at).save(buffer)
+    text_only_workbook(build_workbook(allocation, wards, inputs, generated_at)).save(buffer)
     return buffer.getvalue()
 
 

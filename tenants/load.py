@@ -2,8 +2,14 @@
 
 PyYAML is strict enough once told to be: duplicate keys, anchors and aliases are
 errors (a duplicated key silently keeps the last value; an alias can hide what a
-reviewer thinks they approved), and timestamps stay strings so the schema can
-check their format and report a bad date at its own line.
+reviewer thinks they approved), explicit tags are errors (`!!python/object`, `!custom`:
+a tag would otherwise be dropped or change a value's type unseen), and timestamps stay
+strings so the schema can check their format and report a bad date at its own line.
+
+Bounds, checked before the work they bound: a file above MAX_BYTES is not read (nor
+anything that is not a regular file: a FIFO or /dev/zero is refused, not read forever),
+nesting deeper than MAX_DEPTH and documents of more than MAX_NODES nodes are refused
+while the value is built, each as a located TEN008.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from wardcloud.core.files import FileError, read_input
 from wardcloud.tenants.problems import Code, Problem
 
 try:  # the C parser is ~10x faster; fall back where libyaml is missing
@@ -24,6 +31,9 @@ except AttributeError:  # pragma: no cover
 
 Pointer = tuple[str | int | float | bool, ...]
 _STR = "tag:yaml.org,2002:str"
+MAX_BYTES = 256 << 10  # a tenant file is ~3 KB, a rules file ~2 KB: 256 KiB is generous and parses in < 1 s
+MAX_DEPTH = 32  # the deepest real value (a security group's rule's port range) sits at depth 6
+MAX_NODES = 50_000  # a tenant file has ~200
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -80,11 +90,15 @@ def _position(mark: Any) -> tuple[int, int]:
 
 
 def read_bytes(path: Path, display: str) -> bytes:
-    """The file's bytes, or a YamlError saying why it cannot be read."""
+    """The file's bytes, or a YamlError saying why it cannot be read (missing, not a regular file, or above
+    MAX_BYTES: refused before a byte is parsed)."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise YamlError(Problem(display, 1, 1, Code.UNREADABLE, f"cannot read file: {exc.strerror}")) from exc
+        return read_input(path, limit=MAX_BYTES)
+    except FileError as exc:
+        problem = exc.problems[0]
+        code = Code.TOO_LARGE if problem.code == "FILE008" else Code.UNREADABLE
+        message = problem.message if code == Code.TOO_LARGE else f"cannot read file: {problem.message}"
+        raise YamlError(Problem(display, 1, 1, code, message)) from None
 
 
 def read_text(path: Path, display: str) -> str:
@@ -138,6 +152,13 @@ def parse(text: str, display: str, *, passed_before: bool = False) -> Document:
     key_marks: dict[Pointer, tuple[int, int]] = {}
 
     def build(node: yaml.Node, pointer: Pointer) -> Any:
+        if len(pointer) > MAX_DEPTH or len(marks) >= MAX_NODES:
+            line, column = _position(node.start_mark)
+            what = (f"nesting deeper than {MAX_DEPTH} levels" if len(pointer) > MAX_DEPTH
+                    else f"more than {MAX_NODES:,} values")
+            raise YamlError(Problem(display, line, column, Code.TOO_LARGE,
+                                    f"{what}: no tenant, rules or policy file needs that",
+                                    dotted(pointer) if len(pointer) <= MAX_DEPTH else ""))
         marks[pointer] = _position(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
@@ -172,19 +193,26 @@ def parse(text: str, display: str, *, passed_before: bool = False) -> Document:
 
 
 # `&name` or `*name`: an anchor or alias token needs a name character right after the indicator, so a
-# backup schedule's "0 2 * * *" (every tenant file has one) does not cost a second parse
-_MAYBE_ANCHOR = re.compile(r"[&*][^\s,\[\]{}]")
+# backup schedule's "0 2 * * *" (every tenant file has one) does not cost a second parse; a tag needs `!`
+_MAYBE_ANCHOR_OR_TAG = re.compile(r"[&*][^\s,\[\]{}]|!")
 
 
 def _reject_anchors(text: str, display: str) -> None:
-    """Anchors and aliases let one edit change values far away from it; tenant files spell values out."""
-    if not _MAYBE_ANCHOR.search(text):  # the event pass is only worth it when one could be there
+    """Anchors and aliases let one edit change values far away from it; tenant files spell values out.
+    Explicit tags (`!!python/object:…`, `!custom`, even `!!str`) are refused too: a safe loader would drop
+    or reinterpret them, so what a reviewer reads would not be what is loaded."""
+    if not _MAYBE_ANCHOR_OR_TAG.search(text):  # the event pass is only worth it when one could be there
         return
     for event in yaml.parse(text, Loader=_StrictLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             line, column = _position(event.start_mark)
             raise YamlError(Problem(display, line, column, Code.YAML_ALIAS,
                                     "YAML anchors and aliases are not allowed; write the value out"))
+        tag = getattr(event, "tag", None)
+        if tag is not None and not isinstance(event, yaml.DocumentStartEvent | yaml.DocumentEndEvent):
+            line, column = _position(event.start_mark)
+            raise YamlError(Problem(display, line, column, Code.YAML_TAG,
+                                    f"YAML tag {tag!r} is not allowed: write plain values (quote a string)"))
 
 
 def load_document(path: Path, display: str | None = None) -> Document:

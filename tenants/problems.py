@@ -19,6 +19,8 @@ class Code(StrEnum):
     NOT_UTF8 = "TEN005"
     UNREADABLE = "TEN006"
     MULTIPLE_DOCUMENTS = "TEN007"
+    TOO_LARGE = "TEN008"  # file, nesting depth or node count above the reader's limits
+    YAML_TAG = "TEN009"  # an explicit YAML tag (!!python/object, !custom, !!str …)
     SCHEMA = "TEN010"
     CHECK_DIGIT = "TEN020"
     FILE_NAME = "TEN021"
@@ -35,6 +37,8 @@ class Code(StrEnum):
     DUPLICATE_GROUP = "TEN043"
     NO_TENANTS = "TEN050"
     NOT_FOUND = "TEN051"
+    NOT_A_DIRECTORY = "TEN052"  # --tenants names something that is not a directory
+    OUTSIDE = "TEN053"  # a tenant file that is a symlink leading outside the tenants directory
 
 
 class TenantError(WardcloudError):

@@ -23,7 +23,7 @@ def check_digit(code5: str) -> int:
 
 def has_valid_check_digit(code6: str) -> bool:
     """True when the sixth digit is the check digit of the first five."""
-    return len(code6) == 6 and code6.isdigit() and check_digit(code6[:5]) == int(code6[5])
+    return len(code6) == 6 and code6.isascii() and code6.isdigit() and check_digit(code6[:5]) == int(code6[5])
 
 
 @dataclass(frozen=True)

@@ -46,17 +46,32 @@ class ValidationResult:
         return not self.problems
 
 
-def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
-    """Tenant files under the given files and directories, sorted; problems for paths that hold none."""
+def discover(paths: Sequence[Path], *, directory: bool = False) -> tuple[list[Path], list[Problem]]:
+    """Tenant files under the given files and directories, sorted; problems for paths that hold none.
+
+    With `directory=True` (the consortium: `--tenants`) each path must be a directory. In a directory,
+    every `*.yaml` entry that is not itself a directory is a tenant file: one that is not a regular file is
+    reported when read, never skipped unseen; one that is a symlink leading outside the directory is refused.
+    """
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in TENANT_SUFFIXES and p.is_file())
-            if not found:
+            found = sorted(p for p in path.iterdir() if p.suffix in TENANT_SUFFIXES and not p.is_dir())
+            for entry in [p for p in found if p.is_symlink()]:
+                target = entry.resolve()
+                if not target.is_relative_to(path.resolve()):
+                    found.remove(entry)
+                    problems.append(Problem(str(entry), 1, 1, Code.OUTSIDE,
+                                            f"is a symbolic link leading outside {path} (to {target}); "
+                                            "tenant files are read from the tenants directory only"))
+            if not found and not problems:
                 problems.append(Problem(str(path), 1, 1, Code.NO_TENANTS,
                                         "no tenant files (*.yaml) in this directory"))
             files.extend(found)
+        elif directory and path.exists():
+            problems.append(Problem(str(path), 1, 1, Code.NOT_A_DIRECTORY,
+                                    "is not a directory: --tenants names the directory of ward tenant files"))
         elif path.is_file():
             files.append(path)
         else:
@@ -103,12 +118,13 @@ def _validate(contents: Sequence[tuple[Path, bytes]], problems: list[Problem], p
 
 
 def load_tenants(paths: Sequence[Path] | Path, verdicts: Verdicts | None = None) -> tuple[Tenant, ...]:
-    """Every tenant under `paths`, or TenantError with all problems found.
+    """Every tenant under `paths` (one Path: the tenants directory, which must be one), or TenantError
+    with all problems found.
 
     With `verdicts`, a set of files whose exact bytes passed every check before is parsed and modelled
     without running the checks again: same bytes, same checking code, same outcome.
     """
-    files, problems = discover([paths] if isinstance(paths, Path) else paths)
+    files, problems = discover([paths] if isinstance(paths, Path) else paths, directory=isinstance(paths, Path))
     contents = _read(files, problems)
     key = verdicts.key("tenants", _checker(), [(f.name, raw) for f, raw in contents]) if verdicts else ""
     if verdicts is not None and not problems and verdicts.passed(key):

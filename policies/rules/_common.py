@@ -34,7 +34,7 @@ TAGGABLE = (NETWORK, SUBNET, ROUTER, SECGROUP, PROJECT, FLOATING_IP, VOLUME, INS
 SEGMENTED = (NETWORK, SUBNET, ROUTER, SECGROUP)
 
 UNKNOWN = "[unknown]"  # what a render or a preview shows for a value not known yet
-_RULE_NAME = re.compile(r"^\d{6}-(mynumber|lgwan|internet)-")
+_RULE_NAME = re.compile(r"^[0-9]{6}-(mynumber|lgwan|internet)-")
 
 
 def segment_of(resource: Resource) -> str | None:

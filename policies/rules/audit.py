@@ -89,7 +89,7 @@ def audit_container_retention(resource: Resource, config: PolicyConfig) -> Itera
     if not _audit_log(resource):
         return
     raw = (resource.inputs.get("metadata") or {}).get("retention-years")
-    years = int(str(raw)) if str(raw).isdigit() else None
+    years = int(str(raw)) if str(raw).isascii() and str(raw).isdigit() else None
     if years is None or years < config.audit_min_retention_years:
         yield Finding(
             f"audit-log container {resource.name} keeps {years if years is not None else 'unstated'} "

@@ -17,8 +17,11 @@ def _purpose(resource: Resource) -> str | None:
 
 
 def _int(value: object) -> int | None:
+    text = str(value).strip()
+    if not text.isascii():  # int() takes any Unicode digit (full-width, Arabic-Indic); a tag value is ASCII
+        return None
     try:
-        return int(str(value))
+        return int(text)
     except ValueError:
         return None
 

@@ -11,7 +11,7 @@ from wardcloud.policies.registry import CIS, REPORT, Finding, rule
 from wardcloud.policies.rules._common import CONTAINER, SEGMENTED, TAGGABLE
 
 # Ward resources are `<code6>-…`, platform ones `platform…` or `consortium-…` (docs/infra.md).
-NAME = re.compile(r"^(\d{6}|platform|consortium)(-[a-z0-9][a-z0-9._-]*)?$")
+NAME = re.compile(r"^([0-9]{6}|platform|consortium)(-[a-z0-9][a-z0-9._-]*)?$")
 
 
 @rule(
@@ -24,7 +24,7 @@ NAME = re.compile(r"^(\d{6}|platform|consortium)(-[a-z0-9][a-z0-9._-]*)?$")
     remediation="Tag the resource `ward:<code6>` (Swift containers: metadata ward=<code6>).",
 )
 def ward_tag(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
-    match = re.match(r"^(\d{6})-", resource.name)
+    match = re.match(r"^([0-9]{6})-", resource.name)
     if not match:
         return
     code = match.group(1)
@@ -63,5 +63,5 @@ def naming(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     remediation="Tag the resource `segment:<mynumber|lgwan|internet>`.",
 )
 def segment_tag(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
-    if re.match(r"^\d{6}-", resource.name) and resource.segment is None:
+    if re.match(r"^[0-9]{6}-", resource.name) and resource.segment is None:
         yield Finding(f"{resource.name} has no segment:<name> tag", resource.name, "segments")

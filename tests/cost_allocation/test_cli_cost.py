@@ -246,7 +246,7 @@ def test_non_numeric_cost(tmp_path: Path) -> None:
 
 
 def test_currency_other_than_the_rules(tmp_path: Path) -> None:
-    line, _ = rejects(tmp_path, [row(5), row(5), row(5, currency="USD")])
+    line, _ = rejects(tmp_path, [row(5), row(6), row(5, currency="USD")])  # distinct: equal rows are COST042
     assert "bill.csv:4:" in line and "row 3" in line and "USD" in line and "JPY" in line
 
 

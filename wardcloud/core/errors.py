@@ -17,10 +17,14 @@ class Problem:
     path: str = ""
 
     def render(self) -> str:
-        """`FILE:LINE:COL: CODE message (at path)` — the one-line form editors and CI parse."""
-        where = f" (at {self.path})" if self.path else ""
+        """`FILE:LINE:COL: CODE message (at path)` — the one-line form editors and CI parse.
+
+        Always one line: a newline, tab or terminal escape that came from input (a key, a cell, a file
+        name) is shown escaped, so it can neither split the line nor drive the terminal.
+        """
+        where = f" (at {_printable(self.path)})" if self.path else ""
         position = f"{self.line}:{self.column}:" if self.column else f"{self.line}:" if self.line else ""
-        return f"{self.file}:{position} {self.code} {self.message}{where}"
+        return f"{_printable(self.file)}:{position} {self.code} {_printable(self.message)}{where}"
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -32,6 +36,13 @@ class WardcloudError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
         super().__init__("\n".join(p.render() for p in self.problems))
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters (newlines, tabs, ESC …) written as escapes; everything else kept."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def single(file: str, code: str, message: str, *, line: int = 0, column: int = 0, path: str = "") -> Problem:
