@@ -23,6 +23,7 @@ from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.reference import AddressPlan, address_plan
 
 ORGANIZATION = "organization"
+STACK_TYPE = pulumi_sdk.STACK_TYPE
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
