@@ -230,7 +230,7 @@ def test_a_resealed_malformed_middle_record_is_named_before_the_broken_link_afte
 
 
 @pytest.mark.parametrize("target", [2, 3, N])
-def test_moving_the_hash_member_or_changing_prev_or_seq_bytes_is_caught(state: Path, wardctl, target: int) -> None:
+def test_a_seq_spelled_otherwise_is_not_taken_on_its_bytes(state: Path, wardctl, target: int) -> None:
     write_records(state, N)
     lines = log_lines(state)
     data = json.loads(lines[target - 1])
