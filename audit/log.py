@@ -10,6 +10,8 @@ only leave a last line without its newline; `verify` reports it and `truncate_to
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -159,51 +161,90 @@ def _preview(raw: bytes) -> str:
     return text + ("…" if len(raw) > _PREVIEW else "")
 
 
+_HASH_MEMBER = b',"hash":"'
+_AFTER_HASH = b'","inputs":{'
+
+
 def verify(path: Path, anchor: Anchor | None = None) -> Verification:
-    """Recompute the whole chain in one streaming pass (constant memory); stop at the first bad record."""
-    expected, prev, first_time, last_time = 1, GENESIS, None, None
-    anchor_seen = anchor is None
+    """Recompute the whole chain in one streaming pass (constant memory); stop at the first bad record.
+
+    Every record is hashed and linked to its predecessor. Most lines are judged on their bytes: the `hash`
+    member where the canonical form puts it (after `exit_code`, before `inputs`), the rest of the line
+    hashing to it, and the expected `prev` and `seq` at their canonical place. The first and the last
+    record, and any record whose bytes do not pass that, are also parsed in full (JSON, fields and types, the canonical
+    form `_parse` demands); a record in between is vouched for by its successor, whose hashed body holds
+    its hash and which `append` wrote only after parsing it in full (docs/audit.md, "Verifying").
+    When the last record checked on bytes fails in full, the one before it is the head.
+    """
+    expected, first_time = 1, None
+    prev, before = GENESIS.encode(), GENESIS.encode()  # hashes of the newest intact record and its predecessor
+    body = last = b""  # the newest intact line, and the one before it
+    parsed_last = True  # the newest intact line was parsed in full, not only checked on bytes
+    anchor_hash = anchor.hash.encode() if anchor else b""
+    anchor_at: int | None = None if anchor else 0  # seq of the record that matched the anchor
     problem: Problem | None = None
     torn: TornTail | None = None
+    sha256 = hashlib.sha256
     with _shared(path) as handle:
         offset = 0
         for raw in handle:
-            line = expected
             if not raw.endswith(b"\n"):
-                torn = TornTail(line, offset, len(raw), _preview(raw))
-                problem = _problem(path, line, Code.TORN,
-                                   f"record {line} is torn: the last line has {len(raw)} bytes and no "
+                torn = TornTail(expected, offset, len(raw), _preview(raw))
+                problem = _problem(path, expected, Code.TORN,
+                                   f"record {expected} is torn: the last line has {len(raw)} bytes and no "
                                    "newline (a crash mid-write); `wardctl audit repair --truncate-torn` "
                                    "removes it")
                 break
-            try:
-                record = _parse(raw[:-1], path, line)
-            except AuditError as exc:
-                problem = exc.problems[0]
-                break
-            if record.seq != expected:
-                problem = _problem(path, line, Code.SEQUENCE,
-                                   f"record {line}: found record {record.seq} where record {expected} "
-                                   "belongs (a record was removed, reordered or inserted here)")
-                break
-            if record.prev != prev:
-                problem = _problem(path, line, Code.CHAIN,
-                                   f"record {line}: its prev hash is not the hash of record {line - 1} "
-                                   "(the chain was rewritten here)")
-                break
-            if anchor is not None and not anchor_seen:
-                if anchor.seq == record.seq and anchor.hash != record.hash:
-                    problem = _problem(path, line, Code.ANCHOR,
-                                       f"record {line} is not the anchored record {anchor.token()}: "
+            # judged on the bytes, the newline kept (one copy fewer): this loop is the whole cost of a long log
+            at = raw.find(_HASH_MEMBER)
+            if at > 0 and expected > 1 and raw[at + 73:at + 85] == _AFTER_HASH \
+                    and sha256(raw[:at] + raw[at + 74:-1]).hexdigest().encode() == raw[at + 9:at + 73] \
+                    and raw.find(b',"prev":"%s","seq":%d,"summary":{' % (prev, expected), at + 85) > 0 \
+                    and raw.startswith(b'{"actor":"'):
+                record_hash, parsed = raw[at + 9:at + 73], False
+            else:
+                try:
+                    record = _parse(raw[:-1], path, expected)
+                except AuditError as exc:
+                    problem = exc.problems[0]
+                    break
+                if record.seq != expected:
+                    problem = _problem(path, expected, Code.SEQUENCE,
+                                       f"record {expected}: found record {record.seq} where record {expected} "
+                                       "belongs (a record was removed, reordered or inserted here)")
+                    break
+                if record.prev.encode() != prev:
+                    problem = _problem(path, expected, Code.CHAIN,
+                                       f"record {expected}: its prev hash is not the hash of record "
+                                       f"{expected - 1} (the chain was rewritten here)")
+                    break
+                record_hash, parsed = record.hash.encode(), True
+                first_time = first_time or record.time
+            if anchor_at is None and anchor is not None:
+                if anchor.seq == expected and anchor_hash != record_hash:
+                    problem = _problem(path, expected, Code.ANCHOR,
+                                       f"record {expected} is not the anchored record {anchor.token()}: "
                                        "the log was rewritten")
                     break
-                anchor_seen = anchor.hash == record.hash and anchor.seq in (None, record.seq)
-            first_time = first_time or record.time
-            last_time, prev = record.time, record.hash
+                if anchor_hash == record_hash and anchor.seq in (None, expected):
+                    anchor_at = expected
+            before, prev = prev, record_hash
+            last, body = body, raw
+            parsed_last = parsed
             expected += 1
             offset += len(raw)
+    if not parsed_last:  # no successor vouches for the newest record: parse it in full now
+        try:
+            _parse(body[:-1], path, expected - 1)
+        except AuditError as exc:  # it is the first bad record: step back to the one before it
+            problem, torn = exc.problems[0], None
+            expected -= 1
+            prev, body = before, last
+            if anchor_at is not None and anchor_at >= expected:
+                anchor_at = None
     records = expected - 1
-    if problem is None and not anchor_seen and anchor is not None:
+    last_time = json.loads(body)["time"] if records else None
+    if problem is None and anchor is not None and anchor_at is None:
         if anchor.seq is not None and anchor.seq > records:
             missing = (f"record {records + 1}" if anchor.seq == records + 1
                        else f"records {records + 1}..{anchor.seq}")
@@ -214,7 +255,8 @@ def verify(path: Path, anchor: Anchor | None = None) -> Verification:
             problem = _problem(path, records + 1, Code.ANCHOR,
                                f"anchor {anchor.hash} is not in the log ({records} records): "
                                "the log was truncated or rewritten")
-    return Verification(path, records, first_time, last_time, records, prev, anchor, problem, torn)
+    return Verification(path, records, first_time if records else None, last_time, records, prev.decode(),
+                        anchor, problem, torn)
 
 
 def read_records(path: Path) -> Iterator[Record]:

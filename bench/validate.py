@@ -1,15 +1,17 @@
 """Bench: `wardctl validate` vs check-jsonschema (schema only) on 23 and 1,741 tenants.
 
-Prints wall times and the ratio ours / check-jsonschema (target <= 1.0), then the cross-ward
-check alone at growing sizes to show it scales n log n (sort-and-sweep), not n².
+Whole processes, interleaved (bench/harness.py): `wardctl validate DIR` (schema and cross-ward checks)
+against `check-jsonschema --schemafile` over the same files (schema only); min/median CPU and wall and
+the ratio ours / check-jsonschema (target <= 1.0), then the cross-ward check alone at growing sizes to
+show it scales n log n (sort-and-sweep), not n².
 
-    .venv/bin/python bench/validate.py
+    .venv/bin/python bench/validate.py [--repeat 3] [--judge cpu|wall]
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from harness import arguments, describe, header, interleaved, ratio, run, verdict  # noqa: E402
 
 from wardcloud.tenants.reference import ReferenceWard, address_plan, check_digit  # noqa: E402
 from wardcloud.tenants.scaffold import file_name, render_tenant  # noqa: E402
@@ -53,28 +58,29 @@ def write_tenants(directory: Path, count: int) -> None:
         (directory / file_name(ward)).write_text(text, encoding="utf-8")
 
 
-def timed(command: list[str]) -> float:
-    """Wall time of a command that must accept every file (a rejected file would skew the race)."""
-    start = time.perf_counter()
-    run = subprocess.run(command, check=False, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if run.returncode != 0:
-        sys.exit(f"{Path(command[0]).name} rejected the synthetic tenants:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
-    return elapsed
-
-
 def main() -> None:
+    args = arguments(__doc__.splitlines()[0], repeat=3).parse_args()
     if not shutil.which("check-jsonschema", path=str(BIN)):
         sys.exit("check-jsonschema is missing: .venv/bin/pip install -e '.[dev]'")
+    header(args)
+    met = True
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"{'tenants':>8} {'wardctl s':>10} {'check-jsonschema s':>19} {'ratio':>6}")
+        env = {**os.environ, "WARDCTL_STATE": str(Path(tmp) / "state")}
         for count in (23, MUNICIPALITIES):
             directory = Path(tmp) / f"t{count}"
             write_tenants(directory, count)
             files = sorted(str(p) for p in directory.glob("*.yaml"))
-            ours = timed([str(BIN / "wardctl"), "validate", str(directory)])
-            theirs = timed([str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA), *files])
-            print(f"{count:>8} {ours:>10.2f} {theirs:>19.2f} {ours / theirs:>6.2f}")
+            runs = interleaved({
+                "wardctl validate": lambda d=directory: run([str(BIN / "wardctl"), "validate", str(d)], env=env),
+                "check-jsonschema": lambda f=files: run([str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA),
+                                                         *f]),
+            }, args.repeat)
+            print(f"{count:>5} tenants")
+            for name, measured in runs.items():
+                print(f"  {name:<18} {describe(measured)}")
+            low, mid = ratio(runs["wardctl validate"], runs["check-jsonschema"], args.judge)
+            print(f"  ratio ({args.judge}): min {low:.2f}x, median {mid:.2f}x")
+            met = verdict(f"validate {count} tenants / check-jsonschema, median {args.judge}", mid, 1.0) & met
         tenants = validate_paths([Path(tmp) / f"t{MUNICIPALITIES}"]).tenants
         print("\ncross-ward checks alone (sort-and-sweep over every segment and reserved block)")
         print(f"{'tenants':>8} {'segments':>9} {'ms':>8} {'µs/segment':>11}")
@@ -88,6 +94,7 @@ def main() -> None:
             segments = 3 * len(subset)
             print(f"{len(subset):>8} {segments:>9} {elapsed * 1000:>8.2f} {elapsed * 1e6 / segments:>11.2f}")
         print("(µs/segment roughly flat as tenants grow 76x: n log n, not n²)")
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":

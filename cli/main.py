@@ -31,6 +31,23 @@ COMMANDS = {  # name → where it lives; a command's module is imported only whe
     "audit": "wardcloud.cli.audit:audit",
 }
 
+# Each command's help as its docstring's first paragraph says it, so `wardctl --help` imports no command
+# (tests/test_startup.py checks that they agree).
+SHORT_HELP = {
+    "validate": "Validate tenant files (default: the --tenants directory). Exit 1 on any problem.",
+    "tenant": "Scaffold and list ward tenant files.",
+    "policy": "Policy-as-code: the rule catalogue, and checking the wards against it.",
+    "plan": "Render stacks offline (Pulumi mocks) and diff against applied state.",
+    "state": "Recorded state of the stacks (what `plan` diffs against).",
+    "apply": "Validate, check policies, show the plan, confirm, then `pulumi up` changed stacks (platform first).",
+    "destroy": "Destroy the stack of a ward whose membership has ended; its audit-log container is retained.",
+    "cost": "Split FOCUS bills among the wards by the report's burden-sharing rules.",
+    "report": "Write the monthly report: totals, shares vs population, pools, policy status, statements.",
+    "inventory": "Read the live cloud (projects, groups, roles, networks, security groups, RBAC, quotas, containers).",
+    "drift": "Missing, unexpected, changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error.",
+    "audit": "Tamper-evident audit log: verify the chain, list records, anchor the head, repair, ship.",
+}
+
 
 ARGS_KEY = "wardctl.args"  # in ctx.meta: the command line as given, for errors raised before --format is parsed
 
@@ -126,7 +143,7 @@ def report_failure(exc: BaseException, fmt: str | None) -> int:
     return status
 
 
-@click.group("wardctl", cls=WardctlGroup, lazy_subcommands=COMMANDS,
+@click.group("wardctl", cls=WardctlGroup, lazy_subcommands=COMMANDS, lazy_help=SHORT_HELP,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path, file_okay=False), envvar="WARDCTL_TENANTS",
               default=Path("tenants/wards"), show_default=True, show_envvar=True,

@@ -14,13 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from wardcloud.infra import pulumi_sdk
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.infra.platform import PLATFORM_STACK, expected_outputs
 from wardcloud.infra.program import PROJECT, build_stack, stack_names, ward_for_stack
@@ -28,7 +23,7 @@ from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.reference import AddressPlan, address_plan
 
 ORGANIZATION = "organization"
-STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_TYPE = pulumi_sdk.STACK_TYPE
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -58,9 +53,9 @@ def mock_id(name: str) -> str:
 
 def _plain(value: Any) -> Any:
     """JSON-ready inputs: secrets masked, unknowns marked, tuples as lists."""
-    if rpc.is_rpc_secret(value):
+    if pulumi_sdk.is_secret(value):
         return SECRET
-    if value == rpc.UNKNOWN:
+    if value == pulumi_sdk.UNKNOWN:
         return UNKNOWN
     if isinstance(value, float) and value.is_integer():
         return int(value)  # protobuf numbers are doubles; quotas and ports are integers
@@ -71,14 +66,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Mocks(pulumi_mocks.Mocks):
+class _Mocks(pulumi_sdk.Mocks):
     """Resources echo their inputs; ids come from deployed state when known, else `mock_id`."""
 
     def __init__(self, ids: Mapping[str, str], platform_outputs: Mapping[str, Any]) -> None:
         self.ids = ids
         self.platform_outputs = platform_outputs
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(self, args: pulumi_sdk.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == STACK_REFERENCE_TYPE:
             return args.name, {
                 "name": args.name,
@@ -87,51 +82,30 @@ class _Mocks(pulumi_mocks.Mocks):
             }
         return self.ids.get(args.name, mock_id(args.name)), dict(args.inputs)
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi_sdk.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return {}, None
 
 
-class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The SDK's mock monitor, also keeping what the graph needs: parent, dependencies, wire inputs."""
+class _Recorder:
+    """Collects what the graph needs from each registration: parent, dependencies, plain wire inputs."""
 
-    def __init__(self, mocks: _Mocks) -> None:
-        super().__init__(mocks)
+    def __init__(self) -> None:
         self.recorded: list[Resource] = []
         self.retained: set[str] = set()
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        urn = self.make_urn(request.parent, request.type, request.name)
-        if request.type == STACK_TYPE:
-            return resource_pb2.RegisterResourceResponse(urn=urn)
-        _ensure_event_loop()
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        id_, state = self.mocks.new_resource(
-            pulumi_mocks.MockResourceArgs(
-                typ=request.type,
-                name=request.name,
-                inputs=inputs,
-                provider=request.provider,
-                resource_id=request.importId,
-                custom=request.custom or False,
-            )
-        )
-        if not request.custom:
-            id_, state = "", {}
-        if request.retainOnDelete:
-            self.retained.add(urn)
+    def __call__(self, registration: pulumi_sdk.Registration) -> None:
+        if registration.retain_on_delete:
+            self.retained.add(registration.urn)
         self.recorded.append(
             Resource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent or None,
-                dependencies=tuple(sorted(set(request.dependencies))),
-                inputs=_plain(inputs),
+                urn=registration.urn,
+                type=registration.type,
+                name=registration.name,
+                parent=registration.parent,
+                dependencies=registration.dependencies,
+                inputs=_plain(registration.inputs),
             )
         )
-        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
-        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)
 
 
 def render_stack(
@@ -164,19 +138,17 @@ def render_program(
         plan, lambda name: platform_known.ids.get(name, mock_id(name))
     )
     mocks = _Mocks(own.ids, platform_outputs)
-    monitor = _RecordingMonitor(mocks)
-    pulumi_settings.ROOT.set(None)  # a fresh root Stack resource per stack, not the previous one's
-    pulumi_mocks.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor, organization=ORGANIZATION
-    )
+    recorder = _Recorder()
+    monitor = pulumi_sdk.RecordingMonitor(mocks, recorder)
+    pulumi_sdk.install(mocks, monitor, project=PROJECT, stack=stack, organization=ORGANIZATION)
     outputs: dict[str, Any] = {}
 
     async def run() -> None:
         result = program()
         outputs.update(await pulumi.Output.from_input(result or {}).future() or {})
 
-    _sync_await(run_pulumi_func(run))
-    return Rendered(Graph(stack, tree_order(monitor.recorded)), _plain(outputs), frozenset(monitor.retained))
+    pulumi_sdk.run(run)
+    return Rendered(Graph(stack, tree_order(recorder.recorded)), _plain(outputs), frozenset(recorder.retained))
 
 
 def tree_order(resources: Sequence[Resource]) -> tuple[Resource, ...]:

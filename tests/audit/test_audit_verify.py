@@ -186,3 +186,58 @@ def test_anchor_refuses_a_broken_log_and_an_empty_one(state: Path, wardctl) -> N
     assert empty.exit_code == 1 and "empty" in empty.stderr
     assert broken.exit_code == 1 and broken.stderr == ""  # asked for JSON: the problem is JSON on stdout
     assert [e["code"] for e in json.loads(broken.stdout)["errors"]] == ["AUD003"]
+
+
+def _resealed(line: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]
+    """`line` changed by `edit(dict) -> bytes body` with its hash recomputed over the new bytes, as a forger would."""
+    import hashlib
+
+    data = json.loads(line)
+    body = edit({k: v for k, v in data.items() if k != "hash"})
+    at = body.index(b',"inputs":')
+    return body[:at] + b',"hash":"' + hashlib.sha256(body).hexdigest().encode() + b'"' + body[at:] + b"\n"
+
+
+def _with_extra_field(data: dict) -> bytes:  # type: ignore[type-arg]
+    return json.dumps({**data, "zz": 1}, sort_keys=True, separators=(",", ":")).encode()
+
+
+def test_a_resealed_malformed_last_record_is_named_and_the_intact_prefix_reported(state: Path, wardctl) -> None:
+    # The last record has no successor to vouch for it: verify parses it in full even when its bytes hash right.
+    write_records(state, N)
+    lines = log_lines(state)
+    before = json.loads(lines[-2])
+    lines[-1] = _resealed(lines[-1], _with_extra_field)
+    write_lines(state, lines)
+
+    result = wardctl("audit", "verify", "--format", "json")
+
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and report["problems"][0]["code"] == "AUD001"
+    assert report["problems"][0]["line"] == N
+    assert report["records"] == N - 1 and report["head"] == {"seq": N - 1, "hash": before["hash"]}
+    assert report["last_time"] == before["time"]
+
+
+def test_a_resealed_malformed_middle_record_is_named_before_the_broken_link_after_it(state: Path, wardctl) -> None:
+    write_records(state, N)
+    lines = log_lines(state)
+    lines[2] = _resealed(lines[2], _with_extra_field)
+    write_lines(state, lines)
+
+    result = wardctl("audit", "verify")
+
+    assert result.exit_code == 1 and bad_record(result) == 3 and "AUD001" in result.stderr
+
+
+@pytest.mark.parametrize("target", [2, 3, N])
+def test_a_seq_spelled_otherwise_is_not_taken_on_its_bytes(state: Path, wardctl, target: int) -> None:
+    write_records(state, N)
+    lines = log_lines(state)
+    data = json.loads(lines[target - 1])
+    lines[target - 1] = lines[target - 1].replace(f',"seq":{target},'.encode(), f',"seq":0{target},'.encode())
+    write_lines(state, lines)
+
+    result = wardctl("audit", "verify")
+
+    assert result.exit_code == 1 and bad_record(result) == target, (result.stderr, data["seq"])

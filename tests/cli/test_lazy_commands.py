@@ -66,3 +66,18 @@ def test_help_lists_every_command(wardctl) -> None:
     assert result.exit_code == 0
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == sorted(COMMANDS)
+
+
+def test_help_lists_every_command_with_its_own_help_yet_imports_none(tmp_path: Path) -> None:
+    from wardcloud.cli.main import SHORT_HELP
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:  # the static text is the command's own first paragraph, word for word
+        command = cli.get_command(ctx, name)
+        assert command is not None and (command.help or "").split("\n\n")[0].strip() == SHORT_HELP[name], name
+    listing = loaded_by(["--help"], tmp_path / "state")
+    assert listing == {"exit": 0, "loaded": []}
+    help_text = subprocess.run([sys.executable, "-m", "wardcloud.cli", "--help"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout
+    assert "  validate   Validate tenant files (default: the --tenants directory)." in help_text
+    assert "  audit      Tamper-evident audit log:" in help_text

@@ -1,0 +1,36 @@
+"""bench/harness.py measures the child process alone and prints verdicts a reader can grep (no timings asserted)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import harness  # noqa: E402
+
+
+def test_peak_memory_is_the_childs_own_not_the_benchs() -> None:
+    ballast = bytearray(200 * 2**20)  # the bench process itself is big; a small child must not inherit that
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    small = harness.run([sys.executable, "-c", "print('hi')"])
+    big = harness.run([sys.executable, "-c", "b = bytearray(120 * 2**20); b[::4096] = b'x' * len(b[::4096])"])
+    assert small.stdout == "hi\n"
+    assert small.rss_mb < 100 <= big.rss_mb
+    assert small.cpu >= 0 and small.wall > 0
+    del ballast
+
+
+def test_verdicts_say_ok_or_missed_with_the_target(capsys: pytest.CaptureFixture[str]) -> None:
+    assert harness.verdict("x", 1.4, 1.5) is True
+    assert harness.verdict("y", 2.1, 2.0) is False
+    assert harness.verdict("z", 2048, 2048, " MB", below=True) is False
+    assert capsys.readouterr().out.splitlines() == [
+        "TARGET x: 1.40x <= 1.5x  OK", "TARGET y: 2.10x <= 2x  MISSED", "TARGET z: 2048.00 MB < 2048 MB  MISSED"]
+
+
+def test_a_failing_command_stops_the_bench() -> None:
+    with pytest.raises(SystemExit, match="failed"):
+        harness.run([sys.executable, "-c", "raise SystemExit(3)"])
