@@ -34,6 +34,8 @@ class Code(StrEnum):
     BAD_PERIOD = "COST030"
     NO_WARDS = "COST031"
     BAD_CHANGE = "COST032"
+    DRIVERS_FILE = "COST040"
+    NO_VALUE_AT_DATE = "COST041"
 
 
 class CostError(WardcloudError):

@@ -12,6 +12,7 @@ from typing import Any
 
 import wardcloud.tenants.load
 from wardcloud.core.verdicts import Verdicts, source_digest
+from wardcloud.cost_allocation.drivers import DriverData, load_driver_data
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
 
@@ -77,6 +78,16 @@ RULES_SCHEMA: dict[str, Any] = {
                         },
                     },
                 },
+            },
+        },
+        "driver_data": {
+            "description": "dated drivers: which reference date a period uses, and an optional drivers file",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["as_of"],
+            "properties": {
+                "as_of": {"enum": ["january-before-fiscal-year", "fiscal-year-start", "period-start"]},
+                "file": {"type": "string", "minLength": 1, "description": "drivers YAML, relative to this file"},
             },
         },
         "buy_in": {
@@ -150,6 +161,8 @@ class Rules:
     buy_in: BuyIn | None = None
     version: str = "1"
     source_file: str = ""
+    driver_as_of: str | None = None  # the reference-date convention (drivers.CONVENTIONS); None: undated
+    driver_data: DriverData | None = None
 
     @property
     def drivers(self) -> tuple[DriverTerm, ...]:
@@ -312,10 +325,26 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
                     f"{value['operation_start']!r} is not a date YYYY-MM-DD",
                 )
             )
+    driver_as_of = None
+    driver_data = None
+    if "driver_data" in value:
+        driver_as_of = value["driver_data"]["as_of"]
+        if "file" in value["driver_data"]:
+            drivers_path = Path(path).parent / value["driver_data"]["file"]
+            if not drivers_path.is_file():
+                problems.append(
+                    document.problem(
+                        ("driver_data", "file"), Code.DRIVERS_FILE, f"drivers file {str(drivers_path)!r} not found"
+                    )
+                )
+            elif not problems:
+                driver_data = load_driver_data(drivers_path)
     if problems:
         raise CostError(problems)
     return Rules(
         currency=value["currency"],
+        driver_as_of=driver_as_of,
+        driver_data=driver_data,
         pools=tuple(pools),
         operation_start=operation_start,
         buy_in=buy_in,

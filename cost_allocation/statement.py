@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,24 @@ class PoolAllocation:
 
 
 @dataclass(frozen=True)
+class DriverValue:
+    """A driver value a statement used, with the date it is as of and its source."""
+
+    driver: str
+    value: Fraction
+    as_of: date | None = None
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "driver": self.driver,
+            "value": int(self.value) if self.value.denominator == 1 else number(self.value),
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
 class WardStatement:
     """One ward's charges: direct, shared, buy-in, and the lines that explain them."""
 
@@ -57,6 +76,7 @@ class WardStatement:
     shared: int
     buy_in: int
     lines: tuple[dict[str, Any], ...] = field(default=())
+    drivers: tuple[DriverValue, ...] = ()
 
     @property
     def total(self) -> int:
@@ -74,6 +94,8 @@ class Statement:
     wards: tuple[WardStatement, ...]
     buy_ins: tuple[BuyInFlow, ...]
     rules_version: str
+    driver_as_of: str | None = None  # the rules' reference-date convention, when drivers are dated
+    driver_reference: date | None = None  # the date this period's driver values are as of
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape (docs/cost.md documents it)."""
@@ -81,6 +103,9 @@ class Statement:
             "period": self.period.label,
             "currency": self.currency,
             "total": self.total,
+            "drivers_as_of": {"convention": self.driver_as_of, "date": self.driver_reference.isoformat()}
+            if self.driver_reference is not None and self.driver_as_of is not None
+            else None,
             "pools": [{"id": p.id, "total": p.total, "allocations": dict(p.allocations)} for p in self.pools],
             "wards": [
                 {
@@ -90,6 +115,7 @@ class Statement:
                     "shared": w.shared,
                     "buy_in": w.buy_in,
                     "total": w.total,
+                    "drivers": [d.to_json() for d in w.drivers],
                     "lines": list(w.lines),
                 }
                 for w in self.wards
@@ -131,10 +157,17 @@ def _allocate(
 ) -> Statement:
     if not wards:
         raise CostError([Problem("tenants", 0, 0, Code.NO_WARDS, "no ward tenant files")])
-    problems = check_drivers(rules.drivers, wards, rules.source_file)
+    problems = check_drivers(rules.drivers, wards, rules.source_file, declared_drivers(rules))
     if problems:
         raise CostError(problems)
     wards = sorted(wards, key=lambda w: w.code)
+    reference = None
+    if rules.driver_as_of is not None:
+        from wardcloud.cost_allocation.drivers import reference_date, resolve_drivers
+
+        names = sorted({t.driver for t in rules.drivers if t.driver not in ("equal", "usage")})
+        wards = resolve_drivers(wards, names, rules.driver_data, rules.driver_as_of, period.start, period.end)
+        reference = reference_date(rules.driver_as_of, period.start)
     # Bill-level rounding: the bill's yen (fractions of a yen truncated, as public finance does) split over
     # direct buckets and pools by largest remainder, so every bucket is whole yen and they sum to the bill.
     buckets = {f"{c.ward}\x00{c.service}\x00{c.category}": c.cost for c in bill.direct}
@@ -206,6 +239,7 @@ def _allocate(
                             "driver": term.label,
                             "weight": number(term.weight),
                             "value": number(ts.raw),
+                            "as_of": _as_of(ward, term.driver),
                             "transformed": number(ts.value),
                             "share": number(ts.share),
                         }
@@ -248,11 +282,37 @@ def _allocate(
                     "amount": -refund,
                 }
             )
+    used = sorted({t.driver for t in rules.drivers if t.driver not in ("equal", "usage")})
     statements = tuple(
-        WardStatement(w.code, w.name, direct[w.code], shared[w.code], buy_in[w.code], tuple(lines[w.code]))
+        WardStatement(
+            w.code,
+            w.name,
+            direct[w.code],
+            shared[w.code],
+            buy_in[w.code],
+            tuple(lines[w.code]),
+            tuple(
+                DriverValue(name, w.drivers[name], w.as_of.get(name), w.sources.get(name, ""))
+                for name in used
+                if name in w.drivers
+            ),
+        )
         for w in wards
     )
-    return Statement(period, rules.currency, bill_total, tuple(pools), statements, flows, rules.version)
+    return Statement(
+        period, rules.currency, bill_total, tuple(pools), statements, flows, rules.version,
+        rules.driver_as_of, reference,
+    )
+
+
+def declared_drivers(rules: Rules) -> tuple[str, ...]:
+    """Drivers the rules' drivers file gives values for."""
+    return tuple(rules.driver_data.series) if rules.driver_data is not None else ()
+
+
+def _as_of(ward: Ward, driver: str) -> str | None:
+    day = ward.as_of.get(driver)
+    return day.isoformat() if day is not None else None
 
 
 def allocate_files(
@@ -309,7 +369,7 @@ def _read_inputs(
         else None
     )
     loaded = tuple(wards() if callable(wards) else wards)
-    problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file), rules)
+    problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file, declared_drivers(rules)), rules)
     if problems:
         raise CostError(problems)
     try:
@@ -358,12 +418,24 @@ def render_text(statement: Statement) -> str:
             else ""
         )
         out.append(f"pool {pool.id}: {pool.total:,} from {pool.rows:,} rows{cap}")
+    if statement.driver_reference is not None:
+        out.append("")
+        out.append(f"drivers as of {statement.driver_reference} ({statement.driver_as_of}):")
+        for ward in statement.wards:
+            values = "; ".join(
+                f"{d.driver} {_amount(d.value)} as of {d.as_of or 'undated'}" for d in ward.drivers
+            )
+            out.append(f"  {ward.code} {values}".rstrip())
     for flow in statement.buy_ins:
         out.append(
             f"buy-in: {flow.newcomer} joined {flow.joined} pays {flow.payment:,}, refunded to "
             f"{sum(1 for v in flow.refunds.values() if v)} incumbents"
         )
     return "\n".join(out) + "\n"
+
+
+def _amount(value: Fraction) -> str:
+    return f"{int(value):,}" if value.denominator == 1 else f"{float(value):,.6g}"
 
 
 def render_csv(statement: Statement) -> str:

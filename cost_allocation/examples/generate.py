@@ -9,8 +9,10 @@ import csv
 import io
 import json
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from wardcloud.core.files import write_atomic
 from wardcloud.cost_allocation.rules import RULES_SCHEMA
@@ -161,6 +163,28 @@ def _csv(rows: list[dict[str, str]], columns: list[str]) -> str:
     return buffer.getvalue()
 
 
+def drivers_yaml(tenants: Sequence[Any]) -> str:
+    """Dated drivers: the tenant files' values as of 2020-01-01, and a newer census as of 2024-01-01.
+
+    The 2024 figures (population +1 %, registrations −2 %, rounded) apply from FY2024 under the example rules'
+    `january-before-fiscal-year`; they leave every FY2023 statement as it was.
+    """
+    lines = [
+        "# Dated cost drivers of the example wards (regenerate: python -m cost_allocation.examples.generate).",
+        "# Each value is as of a date; a period uses the latest value on or before its reference date.",
+        "population:",
+        "  source: 住民基本台帳人口（1月1日現在）",
+        "  values:",
+    ]
+    for t in sorted(tenants, key=lambda t: t.code):
+        lines.append(f'    "{t.code}": {{"2020-01-01": {t.population}, "2024-01-01": {t.population * 101 // 100}}}')
+    lines += ["inkan_registrations:", "  source: 印鑑登録数（1月1日現在）", "  values:"]
+    for t in sorted(tenants, key=lambda t: t.code):
+        value = int(t.driver("inkan_registrations"))
+        lines.append(f'    "{t.code}": {{"2020-01-01": {value}, "2024-01-01": {value * 98 // 100}}}')
+    return "\n".join(lines) + "\n"
+
+
 def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> None:
     """Write the sample bill and usage for `tenants_dir`'s wards, and the published rules schema."""
     rng = random.Random(23)
@@ -216,6 +240,7 @@ def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> Non
         )
     if out == HERE:  # the published schema lives beside the package, once
         write_atomic(HERE.parent / "rules.schema.json", json.dumps(RULES_SCHEMA, indent=2) + "\n")
+    write_atomic(out / "drivers.yaml", drivers_yaml(load_tenants(tenants_dir)))
     write_atomic(out / "bill-2023-07.csv", _csv(bill, COLUMNS))
     write_atomic(out / "usage-2023-07.csv", _csv(usage, list(usage[0])))
 

@@ -37,7 +37,8 @@ def test_allocate_sample_json_shape_and_sums() -> None:
     result = wardctl("cost", "allocate", *SAMPLE, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["period", "currency", "total", "pools", "wards"]
+    assert list(data) == ["period", "currency", "total", "drivers_as_of", "pools", "wards"]
+    assert data["drivers_as_of"] == {"convention": "january-before-fiscal-year", "date": "2023-01-01"}
     assert (data["period"], data["currency"]) == ("2023-07", "JPY")
     assert data["total"] == bill_total(BILL)
     assert [w["code"] for w in data["wards"]] == sorted(w["code"] for w in data["wards"])
@@ -47,7 +48,7 @@ def test_allocate_sample_json_shape_and_sums() -> None:
         assert list(pool) == ["id", "total", "allocations"]
         assert sum(pool["allocations"].values()) == pool["total"]
     for ward in data["wards"]:
-        assert list(ward) == ["code", "name", "direct", "shared", "buy_in", "total", "lines"]
+        assert list(ward) == ["code", "name", "direct", "shared", "buy_in", "total", "drivers", "lines"]
         assert ward["direct"] + ward["shared"] + ward["buy_in"] == ward["total"]
         assert sum(line["amount"] for line in ward["lines"]) == ward["total"]
     ota = next(w for w in data["wards"] if w["code"] == "131113")  # joins 2023-10: not yet a member
@@ -355,7 +356,7 @@ def test_sample_files_are_what_the_generator_writes(tmp_path: Path) -> None:
     from wardcloud.cost_allocation.examples.generate import generate
 
     generate(WARDS_DIR, tmp_path)
-    for name in ("bill-2023-07.csv", "usage-2023-07.csv"):
+    for name in ("bill-2023-07.csv", "usage-2023-07.csv", "drivers.yaml"):
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
 
 
