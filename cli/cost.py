@@ -140,6 +140,10 @@ def _write_focus(
     try:
         temporary.unlink()
         write_focus_split(bill_path, temporary, rules.pools, wards, splits, RATIO_UNITS)
+        if statement.buy_ins or statement.leaves:  # capital flows: rows of their own, never netted
+            from wardcloud.cost_allocation.focus_capital import append_capital_rows, capital_rows
+
+            append_capital_rows(temporary, capital_rows(statement, wards))
         if out is None:
             with temporary.open("rb") as handle:
                 for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -226,4 +230,19 @@ def render_simulation(result: Simulation) -> str:
         lines.append(f"buy-in: {flow['newcomer']} (joined {flow['joined']}) pays {flow['payment']:,}")
         for code, refund in flow["refunds"].items():
             lines.append(f"  refund to {code}: {refund:,}")
+    for leave in data["leave"]:
+        lines.append("")
+        lines.append(
+            f"leaving: {leave['ward']} (left {leave['left']}) is refunded {leave['refund']:,} "
+            f"of its capital {leave['capital']:,}"
+        )
+        for code, yen in leave["buyout"].items():
+            lines.append(f"  paid by {code}: {yen:,}")
+        for commitment in leave["commitments"]:
+            lines.append(
+                f"  commitment {commitment['id']}: {commitment['remaining']:,} remaining, "
+                f"{leave['ward']} pays {commitment['payment']:,}"
+            )
+            for code, yen in commitment["credits"].items():
+                lines.append(f"    credited to {code}: {yen:,}")
     return "\n".join(lines) + "\n"

@@ -107,8 +107,9 @@ def load_driver_data(path: Path, display: str | None = None) -> DriverData:
     for driver, body in root.items():
         at: tuple[Any, ...] = (driver,)
         if not isinstance(driver, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", driver):
-            problems.append(document.problem(at, Code.DRIVERS_FILE, f"driver name {driver!r} is not [a-z][a-z0-9_]*",
-                                             at_key=True))
+            problems.append(
+                document.problem(at, Code.DRIVERS_FILE, f"driver name {driver!r} is not [a-z][a-z0-9_]*", at_key=True)
+            )
             continue
         if not isinstance(body, dict) or not isinstance(body.get("values"), dict):
             expected = "expected {source: …, values: {CODE6: {DATE: VALUE}}}"
@@ -127,8 +128,9 @@ def load_driver_data(path: Path, display: str | None = None) -> DriverData:
             where = (*at, "values", code)
             code_text = str(code)
             if not _CODE.fullmatch(code_text) or isinstance(code, bool):
-                problems.append(document.problem(where, Code.DRIVERS_FILE, f"{code!r} is not a ward code (6 digits)",
-                                                 at_key=True))
+                problems.append(
+                    document.problem(where, Code.DRIVERS_FILE, f"{code!r} is not a ward code (6 digits)", at_key=True)
+                )
                 continue
             if not isinstance(dated, dict) or not dated:
                 problems.append(document.problem(where, Code.DRIVERS_FILE, "expected {DATE: VALUE, …}"))
@@ -138,8 +140,9 @@ def load_driver_data(path: Path, display: str | None = None) -> DriverData:
                 spot = (*where, day_text)
                 day = _day(day_text)
                 if day is None:
-                    problems.append(document.problem(spot, Code.DRIVERS_FILE, f"{day_text!r} is not a date YYYY-MM-DD",
-                                                     at_key=True))
+                    problems.append(
+                        document.problem(spot, Code.DRIVERS_FILE, f"{day_text!r} is not a date YYYY-MM-DD", at_key=True)
+                    )
                     continue
                 if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0 or raw != raw:
                     problems.append(document.problem(spot, Code.DRIVERS_FILE, f"{raw!r} is not a number ≥ 0"))

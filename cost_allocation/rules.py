@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -47,7 +49,7 @@ RULES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["currency", "pools"],
-    "dependentRequired": {"buy_in": ["operation_start"]},
+    "dependentRequired": {"buy_in": ["operation_start"], "leaving": ["buy_in"]},
     "properties": {
         "version": {"type": "string", "minLength": 1},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
@@ -95,7 +97,43 @@ RULES_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["setup_cost", "split"],
-            "properties": {"setup_cost": {"type": "integer", "minimum": 0}, "split": _SPLIT},
+            "properties": {
+                "setup_cost": {"type": "integer", "minimum": 0},
+                "split": _SPLIT,
+                "life_years": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "straight-line depreciation of setup_cost by whole months over this life",
+                },
+                "paid": {
+                    "type": "object",
+                    "description": "what each founder actually paid toward setup_cost (yen); sums to it",
+                    "propertyNames": {"pattern": r"^\d{6}$"},
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "leaving": {
+            "description": "a ward leaving settles its undepreciated capital and its part of commitments",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "refund_undepreciated": {"type": "boolean"},
+                "commitments": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["id", "amount", "from", "until"],
+                        "properties": {
+                            "id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
+                            "amount": {"type": "integer", "minimum": 0},
+                            "from": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                            "until": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                        },
+                    },
+                },
+            },
         },
     },
 }
@@ -149,6 +187,32 @@ class BuyIn:
 
     setup_cost: int
     split: tuple[DriverTerm, ...]
+    life_years: int | None = None  # straight-line depreciation by whole months; None: no depreciation
+    paid: Mapping[str, int] = field(default_factory=dict)  # founders' actual contributions
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A commitment the consortium made (a lease, a contract): `amount` yen running [start, until)."""
+
+    id: str
+    amount: int
+    start: date
+    until: date
+
+    def remaining(self, day: date) -> int:
+        """The part not yet run on `day`, straight-line by days, in whole yen (fractions dropped)."""
+        total = (self.until - self.start).days
+        left = min(max((self.until - max(day, self.start)).days, 0), total)
+        return math.floor(Fraction(self.amount * left, total)) if total > 0 else 0
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What a leaving ward settles."""
+
+    refund_undepreciated: bool = True
+    commitments: tuple[Commitment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +227,7 @@ class Rules:
     source_file: str = ""
     driver_as_of: str | None = None  # the reference-date convention (drivers.CONVENTIONS); None: undated
     driver_data: DriverData | None = None
+    leaving: Leaving | None = None
 
     @property
     def drivers(self) -> tuple[DriverTerm, ...]:
@@ -309,10 +374,37 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
         )
     buy_in = None
     if "buy_in" in value:
+        paid = {str(k): v for k, v in value["buy_in"].get("paid", {}).items()}
+        if paid and sum(paid.values()) != value["buy_in"]["setup_cost"]:
+            problems.append(
+                document.problem(
+                    ("buy_in", "paid"),
+                    Code.RULES_SCHEMA,
+                    f"founders' payments sum to {sum(paid.values())}, not setup_cost {value['buy_in']['setup_cost']}",
+                )
+            )
         buy_in = BuyIn(
             setup_cost=value["buy_in"]["setup_cost"],
             split=_terms(value["buy_in"]["split"], ("buy_in", "split"), document, problems),
+            life_years=value["buy_in"].get("life_years"),
+            paid=paid,
         )
+    leaving = None
+    if "leaving" in value:
+        commitments = []
+        for index, raw in enumerate(value["leaving"].get("commitments", [])):
+            start, until = _date(raw["from"]), _date(raw["until"])
+            if start is None or until is None or until <= start:
+                problems.append(
+                    document.problem(
+                        ("leaving", "commitments", index),
+                        Code.RULES_SCHEMA,
+                        "a commitment runs from a date to a later one",
+                    )
+                )
+                continue
+            commitments.append(Commitment(raw["id"], raw["amount"], start, until))
+        leaving = Leaving(value["leaving"].get("refund_undepreciated", True), tuple(commitments))
     operation_start = None
     if "operation_start" in value:
         try:
@@ -345,12 +437,20 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
         currency=value["currency"],
         driver_as_of=driver_as_of,
         driver_data=driver_data,
+        leaving=leaving,
         pools=tuple(pools),
         operation_start=operation_start,
         buy_in=buy_in,
         version=str(value.get("version", "1")),
         source_file=str(path),
     )
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def locate(path: Path, key: str, code: str, message: str) -> Problem:

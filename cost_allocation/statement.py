@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from wardcloud.core.verdicts import Verdicts
-from wardcloud.cost_allocation.buyin import BuyInFlow, buy_in_flows
+from wardcloud.cost_allocation.buyin import BuyInFlow, LeaveFlow, capital_history
 from wardcloud.cost_allocation.database import close_database, start_database
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.cost_allocation.focus import (
@@ -79,6 +79,11 @@ class WardStatement:
     drivers: tuple[DriverValue, ...] = ()
 
     @property
+    def operating(self) -> int:
+        """The month's operating charge (direct + shared), never netted with buy-in or leaving flows."""
+        return self.direct + self.shared
+
+    @property
     def total(self) -> int:
         return self.direct + self.shared + self.buy_in
 
@@ -96,6 +101,7 @@ class Statement:
     rules_version: str
     driver_as_of: str | None = None  # the rules' reference-date convention, when drivers are dated
     driver_reference: date | None = None  # the date this period's driver values are as of
+    leaves: tuple[LeaveFlow, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape (docs/cost.md documents it)."""
@@ -113,6 +119,7 @@ class Statement:
                     "name": w.name,
                     "direct": w.direct,
                     "shared": w.shared,
+                    "operating": w.operating,
                     "buy_in": w.buy_in,
                     "total": w.total,
                     "drivers": [d.to_json() for d in w.drivers],
@@ -162,11 +169,25 @@ def _allocate(
         raise CostError(problems)
     wards = sorted(wards, key=lambda w: w.code)
     reference = None
+    wards_at = None
     if rules.driver_as_of is not None:
         from wardcloud.cost_allocation.drivers import reference_date, resolve_drivers
 
         names = sorted({t.driver for t in rules.drivers if t.driver not in ("equal", "usage")})
-        wards = resolve_drivers(wards, names, rules.driver_data, rules.driver_as_of, period.start, period.end)
+        original = wards
+        convention = rules.driver_as_of
+        months: dict[date, list[Ward]] = {}
+
+        def wards_at(day: date) -> list[Ward]:
+            """Wards with the driver values of the month `day` falls in (a join's buy-in uses its own date's)."""
+            month = Period.month(day.strftime("%Y-%m"))
+            if month.start not in months:
+                months[month.start] = resolve_drivers(
+                    original, names, rules.driver_data, convention, month.start, month.end
+                )
+            return months[month.start]
+
+        wards = wards_at(period.start)
         reference = reference_date(rules.driver_as_of, period.start)
     # Bill-level rounding: the bill's yen (fractions of a yen truncated, as public finance does) split over
     # direct buckets and pools by largest remainder, so every bucket is whole yen and they sum to the bill.
@@ -254,11 +275,8 @@ def _allocate(
                     "amount": amount,
                 }
             )
-    flows = (
-        buy_in_flows(rules.buy_in, wards, period, rules.operation_start, rules.source_file)
-        if rules.buy_in
-        else ()
-    )
+    history = capital_history(rules, wards, period, wards_at)
+    flows = history.buy_ins
     buy_in: dict[str, int] = {w.code: 0 for w in wards}
     for flow in flows:
         buy_in[flow.newcomer] += flow.payment
@@ -282,6 +300,8 @@ def _allocate(
                     "amount": -refund,
                 }
             )
+    for leave in history.leaves:
+        _leave_lines(leave, buy_in, lines)
     used = sorted({t.driver for t in rules.drivers if t.driver not in ("equal", "usage")})
     statements = tuple(
         WardStatement(
@@ -301,8 +321,38 @@ def _allocate(
     )
     return Statement(
         period, rules.currency, bill_total, tuple(pools), statements, flows, rules.version,
-        rules.driver_as_of, reference,
+        rules.driver_as_of, reference, history.leaves,
     )
+
+
+def _leave_lines(leave: LeaveFlow, buy_in: dict[str, int], lines: dict[str, list[dict[str, Any]]]) -> None:
+    """A leaver's settlement as its own lines: refund and buy-out, commitment payment and credits."""
+    left = leave.left.isoformat()
+    if leave.refund:
+        buy_in[leave.ward] -= leave.refund
+        lines[leave.ward].append(
+            {"kind": "leave_refund", "leaver": leave.ward, "left": left, "capital": leave.capital,
+             "amount": -leave.refund}
+        )
+        for code, yen in leave.buyout.items():
+            if yen:
+                buy_in[code] += yen
+                lines[code].append({"kind": "leave_buyout", "leaver": leave.ward, "left": left, "amount": yen})
+    for commitment in leave.commitments:
+        if not commitment.payment:
+            continue
+        buy_in[leave.ward] += commitment.payment
+        lines[leave.ward].append(
+            {"kind": "leave_commitment", "leaver": leave.ward, "left": left, "commitment": commitment.id,
+             "remaining": commitment.remaining, "share": number(commitment.share), "amount": commitment.payment}
+        )
+        for code, yen in commitment.credits.items():
+            if yen:
+                buy_in[code] -= yen
+                lines[code].append(
+                    {"kind": "leave_commitment_credit", "leaver": leave.ward, "left": left,
+                     "commitment": commitment.id, "amount": -yen}
+                )
 
 
 def declared_drivers(rules: Rules) -> tuple[str, ...]:
@@ -391,12 +441,12 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 def render_text(statement: Statement) -> str:
     """A table sorted by ward code, a total row equal to the bill, then pools and buy-in flows."""
-    header = ["code", "name", "direct", "shared", "buy_in", "total"]
+    header = ["code", "name", "direct", "shared", "operating", "buy_in", "total"]
     rows = [
-        [w.code, w.name, f"{w.direct:,}", f"{w.shared:,}", f"{w.buy_in:,}", f"{w.total:,}"]
+        [w.code, w.name, f"{w.direct:,}", f"{w.shared:,}", f"{w.operating:,}", f"{w.buy_in:,}", f"{w.total:,}"]
         for w in statement.wards
     ]
-    sums = [sum(getattr(w, k) for w in statement.wards) for k in ("direct", "shared", "buy_in")]
+    sums = [sum(getattr(w, k) for w in statement.wards) for k in ("direct", "shared", "operating", "buy_in")]
     rows.append(["TOTAL", "", *(f"{s:,}" for s in sums), f"{statement.total:,}"])
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     out = [
@@ -429,8 +479,18 @@ def render_text(statement: Statement) -> str:
     for flow in statement.buy_ins:
         out.append(
             f"buy-in: {flow.newcomer} joined {flow.joined} pays {flow.payment:,}, refunded to "
-            f"{sum(1 for v in flow.refunds.values() if v)} incumbents"
+            f"{sum(1 for v in flow.refunds.values() if v)} incumbents in proportion to what each paid"
         )
+    for leave in statement.leaves:
+        out.append(
+            f"leaving: {leave.ward} left {leave.left} is refunded {leave.refund:,} of its capital "
+            f"{leave.capital:,} by the remaining members"
+        )
+        for commitment in leave.commitments:
+            out.append(
+                f"  commitment {commitment.id}: {commitment.remaining:,} remaining, {leave.ward} pays "
+                f"{commitment.payment:,}"
+            )
     return "\n".join(out) + "\n"
 
 

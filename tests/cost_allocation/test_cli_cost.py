@@ -48,7 +48,8 @@ def test_allocate_sample_json_shape_and_sums() -> None:
         assert list(pool) == ["id", "total", "allocations"]
         assert sum(pool["allocations"].values()) == pool["total"]
     for ward in data["wards"]:
-        assert list(ward) == ["code", "name", "direct", "shared", "buy_in", "total", "drivers", "lines"]
+        assert list(ward) == ["code", "name", "direct", "shared", "operating", "buy_in", "total", "drivers", "lines"]
+        assert ward["operating"] == ward["direct"] + ward["shared"]
         assert ward["direct"] + ward["shared"] + ward["buy_in"] == ward["total"]
         assert sum(line["amount"] for line in ward["lines"]) == ward["total"]
     ota = next(w for w in data["wards"] if w["code"] == "131113")  # joins 2023-10: not yet a member
@@ -103,7 +104,7 @@ def test_focus_output_splits_each_shared_row_exactly(tmp_path: Path) -> None:
         WHERE s.cost <> o.cost""").fetchall()
     assert per_row == []
     methods = {r[0] for r in con.execute(f"SELECT DISTINCT AllocatedMethodId FROM {src}").fetchall()}
-    assert methods == {None, "platform@2023.1", "bousai@2023.1", "renkei@2023.1", "procurement@2023.1"}
+    assert methods == {None, "platform@2023.1", "bousai@2023.1", "renkei@2023.1", "procurement@2023.1", "buy_in@2023.1"}
     wards = con.execute(
         f"SELECT count(DISTINCT x_WardCode) FROM {src} WHERE x_WardCode IS NOT NULL"
     ).fetchone()

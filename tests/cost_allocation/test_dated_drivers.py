@@ -42,7 +42,11 @@ def month(tmp_path: Path, label: str, convention: str, drivers: str = DRIVERS, c
     start, end = period.start.isoformat() + "T00:00:00Z", period.end.isoformat() + "T00:00:00Z"
     bill = read_bill(
         write_bill(tmp_path / f"bill-{label}.csv", [row(cost, start=start, end=end)]),
-        rules.currency, period, rules.pools, WARDS, rules.source_file,
+        rules.currency,
+        period,
+        rules.pools,
+        WARDS,
+        rules.source_file,
     )
     return allocate(bill, rules, WARDS, period)
 
@@ -62,7 +66,9 @@ def test_reference_date_conventions() -> None:
 def test_census_update_mid_year_counts_from_its_date_with_period_start(tmp_path: Path) -> None:
     # September: 100 : 300 : 600 of 1,000,000 yen.
     assert totals(month(tmp_path, "2023-09", "period-start")) == {
-        "131016": 100_000, "131024": 300_000, "131032": 600_000,
+        "131016": 100_000,
+        "131024": 300_000,
+        "131032": 600_000,
     }
     # October: the update (131016 → 300) counts: 300 : 300 : 600 of 1,200 → 250,000 / 250,000 / 500,000.
     october = month(tmp_path, "2023-10", "period-start")
@@ -79,11 +85,15 @@ def test_january_convention_keeps_the_whole_fiscal_year_on_one_census(tmp_path: 
     # FY2023 uses 1 January 2023 in every month, October and February included.
     for label in ("2023-10", "2024-02"):
         assert totals(month(tmp_path, label, "january-before-fiscal-year")) == {
-            "131016": 100_000, "131024": 300_000, "131032": 600_000,
+            "131016": 100_000,
+            "131024": 300_000,
+            "131032": 600_000,
         }
     # FY2024 (ref 2024-01-01) sees the update: 250,000 / 250,000 / 500,000.
     assert totals(month(tmp_path, "2024-04", "january-before-fiscal-year")) == {
-        "131016": 250_000, "131024": 250_000, "131032": 500_000,
+        "131016": 250_000,
+        "131024": 250_000,
+        "131032": 500_000,
     }
 
 
@@ -93,7 +103,9 @@ def test_rounding_of_equal_dated_values_gives_the_yen_to_the_lowest_code(tmp_pat
         drivers = drivers.replace(old, '{"2023-01-01": 5}')
     # 1000 / 3 = 333.33…: floors 333 each, the one yen left to 131016 (ties by ward code)
     assert totals(month(tmp_path, "2023-07", "period-start", drivers, cost=1000)) == {
-        "131016": 334, "131024": 333, "131032": 333,
+        "131016": 334,
+        "131024": 333,
+        "131032": 333,
     }
 
 
@@ -126,8 +138,14 @@ def wardctl(*args: str) -> Result:
     return CliRunner().invoke(cli, ["--tenants", str(WARDS_DIR), *args])
 
 
-SAMPLE = ["--bill", str(EXAMPLES / "bill-2023-07.csv"), "--usage", str(EXAMPLES / "usage-2023-07.csv"),
-          "--period", "2023-07"]
+SAMPLE = [
+    "--bill",
+    str(EXAMPLES / "bill-2023-07.csv"),
+    "--usage",
+    str(EXAMPLES / "usage-2023-07.csv"),
+    "--period",
+    "2023-07",
+]
 
 
 def test_statement_prints_each_driver_value_and_its_date() -> None:
@@ -173,9 +191,7 @@ def test_bad_drivers_file_is_located(tmp_path: Path) -> None:
         'population:\n  values:\n    "131016": {"2023-13-01": 5}\n    "131024": {"2023-01-01": -1}\n',
         encoding="utf-8",
     )
-    (tmp_path / "rules.yaml").write_text(
-        (EXAMPLES / "rules.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    (tmp_path / "rules.yaml").write_text((EXAMPLES / "rules.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     result = wardctl("cost", "allocate", *SAMPLE, "--rules", str(tmp_path / "rules.yaml"))
     assert result.exit_code == 1
     drivers = tmp_path / "drivers.yaml"
