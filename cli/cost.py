@@ -22,6 +22,7 @@ from wardcloud.core.files import write_atomic
 # and DuckDB's start-up (~25 ms) then overlap importing the allocation code instead of following it.
 # bench/cost.py measures the difference.
 if TYPE_CHECKING:
+    from wardcloud.cost_allocation.ledger import Issue
     from wardcloud.cost_allocation.rules import Rules
     from wardcloud.cost_allocation.shares import Period, Ward
     from wardcloud.cost_allocation.simulate import Simulation
@@ -75,6 +76,11 @@ def _emit(text: str, out: Path | None) -> None:
     show_default=True,
 )
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
+@click.option(
+    "--issue",
+    is_flag=True,
+    help="Record the statement as issued in STATE/ledger (a changed re-issue is a correction with 差額).",
+)
 @click.pass_obj
 def allocate_command(
     settings: Settings,
@@ -84,6 +90,7 @@ def allocate_command(
     period: str,
     fmt: str,
     out: Path | None,
+    issue: bool,
 ) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
     inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
@@ -102,12 +109,18 @@ def allocate_command(
             bill_path, rules_path, lambda: _wards(settings), month, usage_path, settings.verdicts, database
         )
         statement = allocate(bill, rules, wards, month, usage)
+        issued = _issue(settings, statement, rules, bill_path, rules_path, usage_path) if issue else None
+        if issued is not None:
+            note.summary["issue"] = {k: v for k, v in issued.to_json().items() if k != "statement"}
         if fmt == "json":
-            _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
+            document = statement.to_json()
+            if issue:
+                document["issue"] = _issue_json(issued, settings, statement.period.label)
+            _emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", out)
         elif fmt == "csv":
             _emit(render_csv(statement), out)
         elif fmt == "text":
-            _emit(render_text(statement), out)
+            _emit(render_text(statement) + (_issue_text(issued, settings, statement) if issue else ""), out)
         elif fmt == "xlsx":
             if out is None:
                 raise click.UsageError("--format xlsx needs --out FILE.xlsx")
@@ -121,6 +134,58 @@ def allocate_command(
                              "total": statement.total, "out": str(out) if out else None,
                              "totals": {w.code: w.total for w in statement.wards}})
         note.wards.extend(w.code for w in statement.wards)
+
+
+def _issue(
+    settings: Settings,
+    statement: Statement,
+    rules: Rules,
+    bill_path: Path,
+    rules_path: Path,
+    usage_path: Path | None,
+) -> Issue | None:
+    """Record the statement in the ledger; None when it repeats the standing issue of its period."""
+    from datetime import UTC, datetime
+
+    from wardcloud.audit.recorder import resolve_actor
+    from wardcloud.cost_allocation.ledger import Ledger, input_digests
+
+    files: list[tuple[str, Path | None]] = [("bill", bill_path), ("rules", rules_path), ("usage", usage_path)]
+    if rules.driver_data is not None:
+        files.append(("drivers", Path(rules.driver_data.file)))
+    ledger = Ledger(settings.state_dir)
+    prepared = ledger.prepare(
+        statement.to_json(),
+        input_digests(files, settings.tenants_dir),
+        resolve_actor(settings.actor),
+        datetime.now(UTC),
+    )
+    if prepared is None:
+        return None
+    path = ledger.record(prepared)
+    from dataclasses import replace
+
+    return replace(prepared, file=str(path))
+
+
+def _issue_json(issued: Issue | None, settings: Settings, period: str) -> dict[str, object]:
+    from wardcloud.cost_allocation.ledger import Ledger
+
+    standing = issued or Ledger(settings.state_dir).latest(period)
+    assert standing is not None
+    data = {k: v for k, v in standing.to_json().items() if k not in ("statement", "inputs")}
+    data["unchanged"] = issued is None
+    return data
+
+
+def _issue_text(issued: Issue | None, settings: Settings, statement: Statement) -> str:
+    from wardcloud.cost_allocation.ledger import Ledger, render_issue
+
+    if issued is None:
+        standing = Ledger(settings.state_dir).latest(statement.period.label)
+        assert standing is not None
+        return f"\nUnchanged: {standing.period} no. {standing.number} stands; nothing issued.\n"
+    return "\n" + render_issue(issued, {w.code: w.name for w in statement.wards})
 
 
 def _write_focus(

@@ -36,6 +36,7 @@ class Code(StrEnum):
     BAD_CHANGE = "COST032"
     DRIVERS_FILE = "COST040"
     NO_VALUE_AT_DATE = "COST041"
+    LEDGER = "COST042"
 
 
 class CostError(WardcloudError):
