@@ -31,7 +31,16 @@ if TYPE_CHECKING:
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
-@click.group("cost", cls=LazyGroup, lazy_subcommands={"usage": "wardcloud.cli.cost_usage:usage"})  # usage: live cloud
+@click.group(
+    "cost",
+    cls=LazyGroup,
+    lazy_subcommands={
+        "usage": "wardcloud.cli.cost_usage:usage",  # usage: live cloud
+        "estimate": "wardcloud.cli.cost_finance:estimate",  # the fiscal-year commands: off allocate's path
+        "settle": "wardcloud.cli.cost_finance:settle",
+        "budget": "wardcloud.cli.cost_finance:budget",
+    },
+)
 def cost() -> None:
     """Split FOCUS bills among the wards by the report's burden-sharing rules."""
 

@@ -37,6 +37,12 @@ class Code(StrEnum):
     DRIVERS_FILE = "COST040"
     NO_VALUE_AT_DATE = "COST041"
     LEDGER = "COST042"
+    RATES = "COST050"
+    RATE_OVERLAP = "COST051"
+    NO_RATE = "COST052"
+    ESTIMATES = "COST060"
+    MISSING_MONTHS = "COST061"
+    BAD_FISCAL_YEAR = "COST062"
 
 
 class CostError(WardcloudError):
