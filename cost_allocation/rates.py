@@ -153,7 +153,7 @@ def load_rates(path: Path) -> RateCard:
                     Problem(
                         name,
                         b.line,
-                        0,
+                        1,
                         Code.RATE_OVERLAP,
                         f"rate of {b.service} per {b.unit} from {b.valid_from} overlaps the one at line {a.line} "
                         f"(from {a.valid_from}{f' until {a.valid_until}' if a.valid_until else ''})",
@@ -177,7 +177,9 @@ def read_usage(path: Path) -> list[tuple[int, dict[str, str]]]:
     return [(index + 2, row) for index, row in enumerate(reader)]
 
 
-def estimate(usage: Sequence[tuple[int, Mapping[str, str]]], card: RateCard, period: Period, file: str) -> list[dict[str, str]]:
+def estimate(
+    usage: Sequence[tuple[int, Mapping[str, str]]], card: RateCard, period: Period, file: str
+) -> list[dict[str, str]]:
     """FOCUS rows pricing every usage row by the rate valid on the period's first day."""
     start = period.start.isoformat() + "T00:00:00Z"
     end = period.end.isoformat() + "T00:00:00Z"
@@ -187,7 +189,13 @@ def estimate(usage: Sequence[tuple[int, Mapping[str, str]]], card: RateCard, per
         quantity = _decimal(raw.get("ConsumedQuantity", ""))
         if quantity is None:
             problems.append(
-                Problem(file, line, 0, Code.BAD_QUANTITY, f"ConsumedQuantity {raw.get('ConsumedQuantity')!r} is not a number ≥ 0")
+                Problem(
+                    file,
+                    line,
+                    1,
+                    Code.BAD_QUANTITY,
+                    f"ConsumedQuantity {raw.get('ConsumedQuantity')!r} is not a number ≥ 0",
+                )
             )
             continue
         rate = card.rate(raw["ServiceName"], raw["ConsumedUnit"], period.start)
@@ -196,9 +204,10 @@ def estimate(usage: Sequence[tuple[int, Mapping[str, str]]], card: RateCard, per
                 Problem(
                     file,
                     line,
-                    0,
+                    1,
                     Code.NO_RATE,
-                    f"no rate for {raw['ServiceName']} per {raw['ConsumedUnit']} valid on {period.start} in {card.file}",
+                    f"no rate for {raw['ServiceName']} per {raw['ConsumedUnit']} valid on {period.start} "
+                    f"in {card.file}",
                 )
             )
             continue

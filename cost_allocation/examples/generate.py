@@ -237,6 +237,20 @@ def fiscal_year_files(tenants: Sequence[Any]) -> dict[str, str]:
     return files
 
 
+def estimates_csv(wards: Sequence[Ward], out: Path) -> str:
+    """The 概算 each ward paid in FY2023: its budget (usage plan × rates) in four quarterly installments,
+    each rounded down to ¥1,000 — so the settlement has something to settle."""
+    from wardcloud.cost_allocation.budget import forecast
+
+    budget = forecast(FISCAL_YEAR, HERE / "rules.yaml", wards, plan=out / "usage-plan.csv", rates=HERE / "rates.yaml")
+    rows = []
+    for code in budget.names:
+        quarter = budget.ward_year(code).total // 4 // 1000 * 1000
+        for due in ("2023-04-28", "2023-07-31", "2023-10-31", "2024-01-31"):
+            rows.append([code, str(quarter), due])
+    return _table(["code", "paid", "date"], rows)
+
+
 def _table(columns: list[str], rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -303,6 +317,7 @@ def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> Non
     write_atomic(out / "drivers.yaml", drivers_yaml(load_tenants(tenants_dir)))
     for name, text in fiscal_year_files(load_tenants(tenants_dir)).items():
         write_atomic(out / name, text)
+    write_atomic(out / f"fy{FISCAL_YEAR}" / "estimates.csv", estimates_csv(wards, out))
     write_atomic(out / "bill-2023-07.csv", _csv(bill, COLUMNS))
     write_atomic(out / "usage-2023-07.csv", _csv(usage, list(usage[0])))
 

@@ -18,6 +18,7 @@ from wardcloud.cli.main import cli
 BILL, RULES, USAGE = EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml", EXAMPLES / "usage-2023-07.csv"
 SAMPLE = ["--bill", str(BILL), "--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07"]
 APRIL = ["--period", "2024-04"]
+FY2023 = [f"{2023 + (i + 3) // 12}-{(i + 3) % 12 + 1:02d}" for i in range(12)]
 
 
 def wardctl(*args: str) -> Result:
@@ -357,7 +358,9 @@ def test_sample_files_are_what_the_generator_writes(tmp_path: Path) -> None:
     from wardcloud.cost_allocation.examples.generate import generate
 
     generate(WARDS_DIR, tmp_path)
-    for name in ("bill-2023-07.csv", "usage-2023-07.csv", "drivers.yaml"):
+    names = ["bill-2023-07.csv", "usage-2023-07.csv", "drivers.yaml", "usage-plan.csv", "fy2023/estimates.csv"]
+    names += [f"fy2023/{kind}-{month}.csv" for kind in ("bill", "usage") for month in FY2023]
+    for name in names:
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
 
 
