@@ -50,11 +50,22 @@ class Ward:
         """The allocation view of a tenant file."""
         drivers = {"population": Fraction(tenant.population)}
         drivers.update({name: Fraction(value) for name, value in tenant.drivers})
-        source = "住民基本台帳 (tenant file)"
-        population = DatedValue(
-            tenant.population_as_of, drivers["population"], source, tenant.source_file,
-            *tenant.locations.get("ward.population", (0, 0)),
-        )
+        # a tenant file is one dated snapshot: its values are as of its `population_as_of`
+        source = "tenant file"
+        series = {
+            name: (
+                DatedValue(
+                    tenant.population_as_of,
+                    value,
+                    source,
+                    tenant.source_file,
+                    *tenant.locations.get(
+                        "ward.population" if name == "population" else f"ward.drivers.{name}", (0, 0)
+                    ),
+                ),
+            )
+            for name, value in drivers.items()
+        }
         return cls(
             code=tenant.code,
             name=tenant.name,
@@ -63,9 +74,9 @@ class Ward:
             drivers=drivers,
             accounts=(f"{tenant.code}-{tenant.name_en.lower()}",),
             source_file=tenant.source_file,
-            as_of={"population": tenant.population_as_of},
-            sources={"population": source},
-            series={"population": (population,)},
+            as_of={name: tenant.population_as_of for name in drivers},
+            sources={name: source for name in drivers},
+            series=series,
         )
 
 

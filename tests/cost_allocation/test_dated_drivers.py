@@ -138,6 +138,18 @@ def wardctl(*args: str) -> Result:
     return CliRunner().invoke(cli, ["--tenants", str(WARDS_DIR), *args])
 
 
+# the example rules with the example drivers file (dated series, a 2024 census among them)
+WITH_FILE = (EXAMPLES / "rules.yaml").read_text(encoding="utf-8").replace(
+    "  as_of: january-before-fiscal-year", "  as_of: january-before-fiscal-year\n  file: drivers.yaml"
+)
+
+
+def with_file(folder: Path) -> Path:
+    (folder / "drivers.yaml").write_bytes((EXAMPLES / "drivers.yaml").read_bytes())
+    (folder / "rules.yaml").write_text(WITH_FILE, encoding="utf-8")
+    return folder / "rules.yaml"
+
+
 SAMPLE = [
     "--bill",
     str(EXAMPLES / "bill-2023-07.csv"),
@@ -148,8 +160,8 @@ SAMPLE = [
 ]
 
 
-def test_statement_prints_each_driver_value_and_its_date() -> None:
-    result = wardctl("cost", "allocate", *SAMPLE, "--rules", str(EXAMPLES / "rules.yaml"))
+def test_statement_prints_each_driver_value_and_its_date(tmp_path: Path) -> None:
+    result = wardctl("cost", "allocate", *SAMPLE, "--rules", str(with_file(tmp_path)))
     assert result.exit_code == 0, result.output
     assert "drivers as of 2023-01-01 (january-before-fiscal-year):" in result.output
     assert "  131016 inkan_registrations 36,268 as of 2020-01-01; population 65,942 as of 2020-01-01" in result.output
@@ -161,9 +173,10 @@ def test_example_2024_census_does_not_change_july_2023(tmp_path: Path) -> None:
     text = (EXAMPLES / "drivers.yaml").read_text(encoding="utf-8")
     trimmed.write_text(re.sub(r', "2024-01-01": \d+', "", text), encoding="utf-8")
     rules = tmp_path / "rules.yaml"
-    rules.write_text((EXAMPLES / "rules.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    rules.write_text(WITH_FILE, encoding="utf-8")
     ours = wardctl("cost", "allocate", *SAMPLE, "--rules", str(rules), "--format", "json")
-    theirs = wardctl("cost", "allocate", *SAMPLE, "--rules", str(EXAMPLES / "rules.yaml"), "--format", "json")
+    (tmp_path / "full").mkdir()
+    theirs = wardctl("cost", "allocate", *SAMPLE, "--rules", str(with_file(tmp_path / "full")), "--format", "json")
     assert ours.exit_code == 0, ours.output
     assert ours.output == theirs.output
     assert "2024-01-01" not in ours.output
@@ -174,7 +187,7 @@ def test_no_value_at_the_reference_date_is_one_located_error_and_nothing_written
     (tmp_path / "drivers.yaml").write_text(
         text.replace('"131024": {"2020-01-01": 168361, ', '"131024": {'), encoding="utf-8"
     )
-    (tmp_path / "rules.yaml").write_text((EXAMPLES / "rules.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(WITH_FILE, encoding="utf-8")
     out = tmp_path / "statement.json"
     result = wardctl("cost", "allocate", *SAMPLE, "--rules", str(tmp_path / "rules.yaml"), "--out", str(out))
     assert result.exit_code == 1
@@ -191,7 +204,7 @@ def test_bad_drivers_file_is_located(tmp_path: Path) -> None:
         'population:\n  values:\n    "131016": {"2023-13-01": 5}\n    "131024": {"2023-01-01": -1}\n',
         encoding="utf-8",
     )
-    (tmp_path / "rules.yaml").write_text((EXAMPLES / "rules.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(WITH_FILE, encoding="utf-8")
     result = wardctl("cost", "allocate", *SAMPLE, "--rules", str(tmp_path / "rules.yaml"))
     assert result.exit_code == 1
     drivers = tmp_path / "drivers.yaml"

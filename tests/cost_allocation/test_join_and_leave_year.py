@@ -151,7 +151,6 @@ def test_capital_flows_sum_to_zero_every_month(
 def test_simulate_leave_shows_the_settlement(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text((EXAMPLES / "rules.yaml").read_text(encoding="utf-8") + LEAVING, encoding="utf-8")
-    (tmp_path / "drivers.yaml").write_bytes((EXAMPLES / "drivers.yaml").read_bytes())
     result = CliRunner().invoke(
         cli,
         [
