@@ -43,6 +43,7 @@ class Code(StrEnum):
     ESTIMATES = "COST060"
     MISSING_MONTHS = "COST061"
     BAD_FISCAL_YEAR = "COST062"
+    AGREEMENT = "COST070"
 
 
 class CostError(WardcloudError):

@@ -82,6 +82,28 @@ RULES_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "agreements": {
+            "description": "協議: an agreed table replacing a cap's automatic re-allocation for one period",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["period", "pool", "agreed_by", "agreed_on", "excess_to"],
+                "properties": {
+                    "period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                    "pool": {"type": "string"},
+                    "agreed_by": {"type": "string", "minLength": 1},
+                    "agreed_on": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                    "note": {"type": "string"},
+                    "excess_to": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "propertyNames": {"pattern": r"^\d{6}$"},
+                        "additionalProperties": {"type": "number", "minimum": 0},
+                    },
+                },
+            },
+        },
         "driver_data": {
             "description": "dated drivers: which reference date a period uses, and an optional drivers file",
             "type": "object",
@@ -208,6 +230,19 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class Agreement:
+    """協議: for one period and pool, the excess over the cap goes to `excess_to` by these weights."""
+
+    period: str
+    pool: str
+    agreed_by: str
+    agreed_on: date
+    excess_to: Mapping[str, Fraction]
+    note: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class Leaving:
     """What a leaving ward settles."""
 
@@ -228,6 +263,11 @@ class Rules:
     driver_as_of: str | None = None  # the reference-date convention (drivers.CONVENTIONS); None: undated
     driver_data: DriverData | None = None
     leaving: Leaving | None = None
+    agreements: tuple[Agreement, ...] = ()
+
+    def agreement(self, period: str, pool: str) -> Agreement | None:
+        """The agreed override of `pool`'s cap re-allocation in `period`, if one was agreed."""
+        return next((a for a in self.agreements if a.period == period and a.pool == pool), None)
 
     @property
     def drivers(self) -> tuple[DriverTerm, ...]:
@@ -417,6 +457,27 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
                     f"{value['operation_start']!r} is not a date YYYY-MM-DD",
                 )
             )
+    agreements: list[Agreement] = []
+    pool_ids = {p["id"] for p in value["pools"]}
+    for index, raw in enumerate(value.get("agreements", [])):
+        at = ("agreements", index)
+        agreed_on = _date(raw["agreed_on"])
+        weights = {str(k): exact(v) for k, v in raw["excess_to"].items()}
+        if raw["pool"] not in pool_ids:
+            problems.append(document.problem((*at, "pool"), Code.AGREEMENT, f"no pool {raw['pool']!r}"))
+        elif agreed_on is None:
+            problems.append(document.problem((*at, "agreed_on"), Code.AGREEMENT, "not a date YYYY-MM-DD"))
+        elif not sum(weights.values()):
+            problems.append(document.problem((*at, "excess_to"), Code.AGREEMENT, "weights sum to 0"))
+        elif any((a.period, a.pool) == (raw["period"], raw["pool"]) for a in agreements):
+            problems.append(document.problem(at, Code.AGREEMENT, "a second agreement for the same period and pool"))
+        else:
+            agreements.append(
+                Agreement(
+                    raw["period"], raw["pool"], raw["agreed_by"], agreed_on, weights, raw.get("note", ""),
+                    _dotted(at),
+                )
+            )
     driver_as_of = None
     driver_data = None
     if "driver_data" in value:
@@ -438,6 +499,7 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
         driver_as_of=driver_as_of,
         driver_data=driver_data,
         leaving=leaving,
+        agreements=tuple(agreements),
         pools=tuple(pools),
         operation_start=operation_start,
         buy_in=buy_in,

@@ -30,8 +30,16 @@ from wardcloud.cost_allocation.focus import (
     scan_usage,
 )
 from wardcloud.cost_allocation.rounding import largest_remainder, split_exactly
-from wardcloud.cost_allocation.rules import Rules, load_rules, locate
-from wardcloud.cost_allocation.shares import Period, PoolShares, Ward, check_drivers, participation, pool_shares
+from wardcloud.cost_allocation.rules import Agreement, Rules, load_rules, locate
+from wardcloud.cost_allocation.shares import (
+    Period,
+    PoolShares,
+    Ward,
+    WardShare,
+    check_drivers,
+    participation,
+    pool_shares,
+)
 
 RATIO_UNITS = 10**12  # AllocatedRatio resolution: 12 decimal places, rounded so a row's ratios sum to 1
 
@@ -46,6 +54,28 @@ class PoolAllocation:
     allocations: Mapping[str, int]
     shares: PoolShares
     ratio_units: Mapping[str, int]  # share rounded to 1e-12, summing to RATIO_UNITS
+    # 協議 (report line 2951): yen each ward gained (+) or shed (−) by the cap's re-allocation, against the
+    # uncapped split; empty when the cap moved nothing
+    moved: Mapping[str, int] = field(default_factory=dict)
+    agreement: Agreement | None = None
+
+    def reallocation_json(self) -> dict[str, Any] | None:
+        """What the cap re-allocation moved and on whose authority; None when nothing moved."""
+        if not any(self.moved.values()):
+            return None
+        return {
+            "capped": sorted(c for c, s in self.shares.shares.items() if s.capped),
+            "moved": {c: v for c, v in self.moved.items() if v},
+            "agreement": {
+                "agreed_by": self.agreement.agreed_by,
+                "agreed_on": self.agreement.agreed_on.isoformat(),
+                "note": self.agreement.note,
+                "excess_to": {c: number(w) for c, w in self.agreement.excess_to.items()},
+            }
+            if self.agreement
+            else None,
+            "consultation": "agreed" if self.agreement else "required",
+        }
 
 
 @dataclass(frozen=True)
@@ -112,7 +142,15 @@ class Statement:
             "drivers_as_of": {"convention": self.driver_as_of, "date": self.driver_reference.isoformat()}
             if self.driver_reference is not None and self.driver_as_of is not None
             else None,
-            "pools": [{"id": p.id, "total": p.total, "allocations": dict(p.allocations)} for p in self.pools],
+            "pools": [
+                {
+                    "id": p.id,
+                    "total": p.total,
+                    "allocations": dict(p.allocations),
+                    "cap_reallocation": p.reallocation_json(),
+                }
+                for p in self.pools
+            ],
             "wards": [
                 {
                     "code": w.code,
@@ -222,7 +260,13 @@ def _allocate(
         shares = pool_shares(
             pool.split, pool.cap, total, wards, fractions, usage, where, pool.key, rules.source_file
         )
-        limits = {w.code: shares.cap_share * total for w in wards} if shares.cap_share is not None else None
+        agreement = rules.agreement(period.label, pool.id)
+        if agreement is not None and shares.cap_rounds:
+            shares = agreed_shares(shares, agreement, rules.source_file)
+            limits = None  # the agreed table replaces the cap's automatic outcome
+        else:
+            agreement = None
+            limits = {w.code: shares.cap_share * total for w in wards} if shares.cap_share is not None else None
         try:
             allocations = split_exactly(total, {c: s.share for c, s in shares.shares.items()}, limits)
         except ValueError as exc:
@@ -239,7 +283,11 @@ def _allocate(
                 ]
             ) from exc
         ratio_units = split_exactly(RATIO_UNITS, {c: s.share for c, s in shares.shares.items()})
-        pools.append(PoolAllocation(pool.id, total, rows, allocations, shares, ratio_units))
+        moved = {}
+        if shares.cap_rounds:
+            uncapped = split_exactly(total, {c: s.before_cap for c, s in shares.shares.items()})
+            moved = {c: allocations[c] - uncapped[c] for c in allocations}
+        pools.append(PoolAllocation(pool.id, total, rows, allocations, shares, ratio_units, moved, agreement))
         for ward in wards:
             ward_share = shares.shares[ward.code]
             amount = allocations[ward.code]
@@ -355,6 +403,36 @@ def _leave_lines(leave: LeaveFlow, buy_in: dict[str, int], lines: dict[str, list
                 )
 
 
+def agreed_shares(shares: PoolShares, agreement: Agreement, rules_file: str) -> PoolShares:
+    """The capped wards keep the cap; the excess goes to the agreed wards by the agreed weights.
+
+    Excess = 1 − Σ cap (capped wards) − Σ uncapped shares of the rest; every agreed ward must take part.
+    """
+    members = {c for c, s in shares.shares.items() if s.participation}
+    strangers = sorted(set(agreement.excess_to) - members)
+    if strangers:
+        raise CostError(
+            [
+                Problem(
+                    rules_file, 0, 0, Code.AGREEMENT,
+                    f"agreement for {agreement.period} names ward(s) not taking part: {', '.join(strangers)}",
+                    f"{agreement.key}.excess_to",
+                )
+            ]
+        )
+    assert shares.cap_share is not None
+    capped = {c for c, s in shares.shares.items() if s.capped}
+    kept = sum((shares.cap_share if c in capped else s.before_cap for c, s in shares.shares.items()), Fraction(0))
+    excess = 1 - kept
+    weight = sum(agreement.excess_to.values(), Fraction(0))
+    out = {}
+    for code, s in shares.shares.items():
+        base = shares.cap_share if code in capped else s.before_cap
+        share = base + excess * agreement.excess_to.get(code, Fraction(0)) / weight
+        out[code] = WardShare(s.code, s.participation, s.terms, s.before_cap, share, code in capped)
+    return PoolShares(out, shares.cap_rounds, shares.cap_share)
+
+
 def declared_drivers(rules: Rules) -> tuple[str, ...]:
     """Drivers the rules' drivers file gives values for."""
     return tuple(rules.driver_data.series) if rules.driver_data is not None else ()
@@ -468,6 +546,21 @@ def render_text(statement: Statement) -> str:
             else ""
         )
         out.append(f"pool {pool.id}: {pool.total:,} from {pool.rows:,} rows{cap}")
+        moved = pool.reallocation_json()
+        if moved is not None:
+            gained = sorted(c for c, v in moved["moved"].items() if v > 0)
+            shed = sum(-v for v in moved["moved"].values() if v < 0)
+            out.append(
+                f"  cap re-allocation moved {shed:,} yen from {', '.join(moved['capped'])} to "
+                f"{len(gained)} ward(s): {', '.join(gained)}"
+            )
+            if pool.agreement is not None:
+                out.append(
+                    f"  by agreement (協議) of {pool.agreement.agreed_by} on {pool.agreement.agreed_on}"
+                    + (f": {pool.agreement.note}" if pool.agreement.note else "")
+                )
+            else:
+                out.append("  協議 required: no agreed table for this period in the rules (report line 2951)")
     if statement.driver_reference is not None:
         out.append("")
         out.append(f"drivers as of {statement.driver_reference} ({statement.driver_as_of}):")

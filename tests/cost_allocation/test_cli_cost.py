@@ -46,7 +46,7 @@ def test_allocate_sample_json_shape_and_sums() -> None:
     assert len(data["wards"]) == 23
     assert sum(w["total"] for w in data["wards"]) == data["total"]
     for pool in data["pools"]:
-        assert list(pool) == ["id", "total", "allocations"]
+        assert list(pool) == ["id", "total", "allocations", "cap_reallocation"]
         assert sum(pool["allocations"].values()) == pool["total"]
     for ward in data["wards"]:
         assert list(ward) == ["code", "name", "direct", "shared", "operating", "buy_in", "total", "drivers", "lines"]
