@@ -139,6 +139,8 @@ def allocate_command(
                                   inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
         else:
             _write_focus(bill_path, out, rules, wards, statement)
+        if issue and fmt not in ("json", "text"):  # the statement went to a file or stdout: say so aside
+            click.echo(_issue_text(issued, settings, statement).strip(), err=True)
         note.summary.update({"period": statement.period.label, "currency": statement.currency,
                              "total": statement.total, "out": str(out) if out else None,
                              "totals": {w.code: w.total for w in statement.wards}})

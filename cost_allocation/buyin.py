@@ -117,8 +117,14 @@ def capital_history(
     """Replay every join and leave from operation start to the period's end; return the period's flows."""
     if rules.buy_in is None or rules.operation_start is None:
         return CapitalHistory((), (), {})
-    at: WardsAt = wards_at or (lambda _day: wards)
     start = rules.operation_start
+    if not any(
+        (start < w.joined and period.start <= w.joined < period.end)
+        or (rules.leaving is not None and w.left is not None and start < w.left and period.start <= w.left < period.end)
+        for w in wards
+    ):
+        return CapitalHistory((), (), {})  # no join or leave this period: nothing to replay (the common month)
+    at: WardsAt = wards_at or (lambda _day: wards)
     by_code = {w.code: w for w in wards}
     founders = sorted(c for c, w in by_code.items() if w.is_member(start))
     events: list[tuple[date, int, str]] = []

@@ -88,3 +88,31 @@ def test_a_bad_bill_issues_nothing(tmp_path: Path) -> None:
     result = issue(tmp_path, bill)
     assert result.exit_code == 1
     assert not (tmp_path / "state" / "ledger").exists()
+
+
+def test_issue_with_a_file_format_says_so_on_stderr(tmp_path: Path) -> None:
+    bill = write_bill(tmp_path / "bill.csv", [row(2300, start=APRIL[0], end=APRIL[1])])
+    rules = write_rules(tmp_path / "rules.yaml", EQUAL_POOL)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--tenants",
+            str(WARDS_DIR),
+            "--state",
+            str(tmp_path / "state"),
+            "cost",
+            "allocate",
+            "--bill",
+            str(bill),
+            "--rules",
+            str(rules),
+            "--period",
+            "2024-04",
+            "--issue",
+            "--format",
+            "csv",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("code,name,direct")
+    assert "Issued 2024-04 no. 1" in result.stderr
