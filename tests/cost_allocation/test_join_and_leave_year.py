@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from tests.cost_allocation.helpers import EQUAL_POOL, EXAMPLES, WARDS_DIR, row, ward, write_bill, write_rules
 from wardcloud.cli.main import cli
 from wardcloud.cost_allocation.buyin import months_between
-from wardcloud.cost_allocation.focus import read_bill
+from wardcloud.cost_allocation.focus import Bill, read_bill
 from wardcloud.cost_allocation.rules import load_rules
 from wardcloud.cost_allocation.shares import Period, Ward
 from wardcloud.cost_allocation.statement import Statement, allocate, render_text
@@ -41,9 +42,14 @@ LEAVING = (
 )
 
 
-def month(tmp_path: Path, label: str, extra: str = BUY_IN + LEAVING, wards: list[Ward] = WARDS) -> Statement:
+def month(
+    tmp_path: Path, label: str, extra: str = BUY_IN + LEAVING, wards: list[Ward] = WARDS, *, read: bool = True
+) -> Statement:
     rules = load_rules(write_rules(tmp_path / "rules.yaml", EQUAL_POOL, extra))
     period = Period.month(label)
+    if not read:  # the property below: the same 6,000 yen bill, built without a DuckDB scan
+        cost = Fraction(6000)
+        return allocate(Bill("bill.csv", (), {"platform": cost}, {"platform": 1}, cost, 1), rules, wards, period)
     start, end = period.start.isoformat() + "T00:00:00Z", period.end.isoformat() + "T00:00:00Z"
     bill = read_bill(
         write_bill(tmp_path / "bill.csv", [row(6000, start=start, end=end)]),
@@ -120,7 +126,7 @@ def test_founders_actual_payments_drive_the_refunds(tmp_path: Path) -> None:
     assert capital(october) == {"131016": -333_333, "131024": -66_667, "131032": 400_000}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     populations=st.lists(st.integers(1, 10**6), min_size=4, max_size=4),
     joins=st.lists(st.integers(0, 400), min_size=2, max_size=2),
@@ -141,7 +147,7 @@ def test_capital_flows_sum_to_zero_every_month(
     lifeline = f"  life_years: {life}\n" if life else ""
     extra = f"buy_in:\n  setup_cost: {setup}\n{lifeline}  split: [{{driver: population, weight: 1.0}}]\n" + LEAVING
     for label in ("2023-06", "2023-10", "2024-02"):
-        statement = month(tmp_path, label, extra, wards)
+        statement = month(tmp_path, label, extra, wards, read=False)
         assert sum(capital(statement).values()) == 0
         assert sum(w.total for w in statement.wards) == statement.total == 6000
         for w in statement.wards:
