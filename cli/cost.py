@@ -23,6 +23,7 @@ from wardcloud.core.files import publish, temporary_beside, write_atomic
 # and DuckDB's start-up (~25 ms) then overlap importing the allocation code instead of following it.
 # bench/cost.py measures the difference.
 if TYPE_CHECKING:
+    from wardcloud.cost_allocation.ledger import Issue
     from wardcloud.cost_allocation.rules import Rules
     from wardcloud.cost_allocation.shares import Period, Ward
     from wardcloud.cost_allocation.simulate import Simulation
@@ -32,7 +33,16 @@ if TYPE_CHECKING:
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
-@click.group("cost", cls=LazyGroup, lazy_subcommands={"usage": "wardcloud.cli.cost_usage:usage"})  # usage: live cloud
+@click.group(
+    "cost",
+    cls=LazyGroup,
+    lazy_subcommands={
+        "usage": "wardcloud.cli.cost_usage:usage",  # usage: live cloud
+        "estimate": "wardcloud.cli.cost_finance:estimate",  # the fiscal-year commands: off allocate's path
+        "settle": "wardcloud.cli.cost_finance:settle",
+        "budget": "wardcloud.cli.cost_finance:budget",
+    },
+)
 def cost() -> None:
     """Split FOCUS bills among the wards by the report's burden-sharing rules."""
 
@@ -83,6 +93,11 @@ def _emit(text: str, out: Path | None) -> None:
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
 @click.option("--allow-duplicate-rows", "allow_duplicates", is_flag=True,
               help="Accept bill rows equal in every column (refused by default: a bill fed twice).")
+@click.option(
+    "--issue",
+    is_flag=True,
+    help="Record the statement as issued in STATE/ledger (a changed re-issue is a correction with 差額).",
+)
 @click.pass_obj
 def allocate_command(
     settings: Settings,
@@ -93,6 +108,7 @@ def allocate_command(
     fmt: str,
     out: Path | None,
     allow_duplicates: bool = False,
+    issue: bool = False,
 ) -> None:
     """Allocate BILL by RULES for --period: per-ward direct, shared and buy-in charges."""
     inputs = {"bill": bill_path, "rules": rules_path, "usage": usage_path, "tenants": settings.tenants_dir}
@@ -113,12 +129,18 @@ def allocate_command(
             allow_duplicates,
         )
         statement = allocate(bill, rules, wards, month, usage)
+        issued = _issue(settings, statement, rules, bill_path, rules_path, usage_path) if issue else None
+        if issued is not None:
+            note.summary["issue"] = {k: v for k, v in issued.to_json().items() if k != "statement"}
         if fmt == "json":
-            _emit(json.dumps(statement.to_json(), ensure_ascii=False, indent=2) + "\n", out)
+            document = statement.to_json()
+            if issue:
+                document["issue"] = _issue_json(issued, settings, statement.period.label)
+            _emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", out)
         elif fmt == "csv":
             _emit(render_csv(statement), out)
         elif fmt == "text":
-            _emit(render_text(statement), out)
+            _emit(render_text(statement) + (_issue_text(issued, settings, statement) if issue else ""), out)
         elif fmt == "xlsx":
             if out is None:
                 raise click.UsageError("--format xlsx needs --out FILE.xlsx")
@@ -128,10 +150,64 @@ def allocate_command(
                                   inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
         else:
             _write_focus(bill_path, out, rules, wards, statement)
+        if issue and fmt not in ("json", "text"):  # the statement went to a file or stdout: say so aside
+            click.echo(_issue_text(issued, settings, statement).strip(), err=True)
         note.summary.update({"period": statement.period.label, "currency": statement.currency,
                              "total": statement.total, "out": str(out) if out else None,
                              "totals": {w.code: w.total for w in statement.wards}})
         note.wards.extend(w.code for w in statement.wards)
+
+
+def _issue(
+    settings: Settings,
+    statement: Statement,
+    rules: Rules,
+    bill_path: Path,
+    rules_path: Path,
+    usage_path: Path | None,
+) -> Issue | None:
+    """Record the statement in the ledger; None when it repeats the standing issue of its period."""
+    from datetime import UTC, datetime
+
+    from wardcloud.audit.recorder import resolve_actor
+    from wardcloud.cost_allocation.ledger import Ledger, input_digests
+
+    files: list[tuple[str, Path | None]] = [("bill", bill_path), ("rules", rules_path), ("usage", usage_path)]
+    if rules.driver_data is not None:
+        files.append(("drivers", Path(rules.driver_data.file)))
+    ledger = Ledger(settings.state_dir)
+    prepared = ledger.prepare(
+        statement.to_json(),
+        input_digests(files, settings.tenants_dir),
+        resolve_actor(settings.actor),
+        datetime.now(UTC),
+    )
+    if prepared is None:
+        return None
+    path = ledger.record(prepared)
+    from dataclasses import replace
+
+    return replace(prepared, file=str(path))
+
+
+def _issue_json(issued: Issue | None, settings: Settings, period: str) -> dict[str, object]:
+    from wardcloud.cost_allocation.ledger import Ledger
+
+    standing = issued or Ledger(settings.state_dir).latest(period)
+    assert standing is not None
+    data = {k: v for k, v in standing.to_json().items() if k not in ("statement", "inputs")}
+    data["unchanged"] = issued is None
+    return data
+
+
+def _issue_text(issued: Issue | None, settings: Settings, statement: Statement) -> str:
+    from wardcloud.cost_allocation.ledger import Ledger, render_issue
+
+    if issued is None:
+        standing = Ledger(settings.state_dir).latest(statement.period.label)
+        assert standing is not None
+        return f"\nUnchanged: {standing.period} no. {standing.number} stands; nothing issued.\n"
+    return "\n" + render_issue(issued, {w.code: w.name for w in statement.wards})
 
 
 def _write_focus(
@@ -148,6 +224,7 @@ def _write_focus(
         try:
             temporary.unlink()
             write_focus_split(bill_path, temporary, rules.pools, wards, splits, RATIO_UNITS)
+            _append_capital(temporary, statement, wards)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
@@ -159,11 +236,20 @@ def _write_focus(
     try:
         temporary.unlink()
         write_focus_split(bill_path, temporary, rules.pools, wards, splits, RATIO_UNITS)
+        _append_capital(temporary, statement, wards)
         with temporary.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 click.echo(chunk, nl=False)  # bytes go to stdout's binary buffer as they are
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _append_capital(path: Path, statement: Statement, wards: Sequence[Ward]) -> None:
+    """Buy-in and leave settlements as FOCUS rows of their own, never netted into the month's charges."""
+    if statement.buy_ins or statement.leaves:
+        from wardcloud.cost_allocation.focus_capital import append_capital_rows, capital_rows
+
+        append_capital_rows(path, capital_rows(statement, wards))
 
 
 @cost.command("simulate")
@@ -240,4 +326,19 @@ def render_simulation(result: Simulation) -> str:
         lines.append(f"buy-in: {flow['newcomer']} (joined {flow['joined']}) pays {flow['payment']:,}")
         for code, refund in flow["refunds"].items():
             lines.append(f"  refund to {code}: {refund:,}")
+    for leave in data["leave"]:
+        lines.append("")
+        lines.append(
+            f"leaving: {leave['ward']} (left {leave['left']}) is refunded {leave['refund']:,} "
+            f"of its capital {leave['capital']:,}"
+        )
+        for code, yen in leave["buyout"].items():
+            lines.append(f"  paid by {code}: {yen:,}")
+        for commitment in leave["commitments"]:
+            lines.append(
+                f"  commitment {commitment['id']}: {commitment['remaining']:,} remaining, "
+                f"{leave['ward']} pays {commitment['payment']:,}"
+            )
+            for code, yen in commitment["credits"].items():
+                lines.append(f"    credited to {code}: {yen:,}")
     return "\n".join(lines) + "\n"

@@ -34,9 +34,19 @@ class Code(StrEnum):
     BAD_PERIOD = "COST030"
     NO_WARDS = "COST031"
     BAD_CHANGE = "COST032"
-    REVERSED_PERIOD = "COST040"  # a row's ChargePeriodStart is not before its ChargePeriodEnd
-    COST_TOO_LARGE = "COST041"  # a BilledCost of 10^18 or more: beyond any bill, and beyond exact sums
-    DUPLICATE_ROWS = "COST042"  # rows equal in every column: a bill fed twice (--allow-duplicate-rows)
+    DRIVERS_FILE = "COST040"
+    NO_VALUE_AT_DATE = "COST041"
+    LEDGER = "COST042"
+    RATES = "COST050"
+    RATE_OVERLAP = "COST051"
+    NO_RATE = "COST052"
+    ESTIMATES = "COST060"
+    MISSING_MONTHS = "COST061"
+    BAD_FISCAL_YEAR = "COST062"
+    AGREEMENT = "COST070"
+    REVERSED_PERIOD = "COST043"  # a row's ChargePeriodStart is not before its ChargePeriodEnd
+    COST_TOO_LARGE = "COST044"  # a BilledCost of 10^18 or more: beyond any bill, and beyond exact sums
+    DUPLICATE_ROWS = "COST045"  # rows equal in every column: a bill fed twice (--allow-duplicate-rows)
 
 
 class CostError(WardcloudError):

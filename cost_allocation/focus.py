@@ -291,7 +291,7 @@ def scan_bill(
 
     Every row must be well-formed and inside `period`: a cost that is a number, >= 0 and below 10^18; a
     charge period of two timestamps, start before end, within the period; the rules' currency. Rows equal
-    in every column are an error (COST042) unless `allow_duplicates`: a bill fed twice is not charged twice.
+    in every column are an error (COST045) unless `allow_duplicates`: a bill fed twice is not charged twice.
     """
     with connect(database) as conn:
         present = columns(conn, path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -12,6 +14,7 @@ from typing import Any
 
 import wardcloud.tenants.load
 from wardcloud.core.verdicts import Verdicts, source_digest
+from wardcloud.cost_allocation.drivers import DriverData, load_driver_data
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
 
@@ -47,7 +50,7 @@ RULES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["currency", "pools"],
-    "dependentRequired": {"buy_in": ["operation_start"]},
+    "dependentRequired": {"buy_in": ["operation_start"], "leaving": ["buy_in"]},
     "properties": {
         "version": {"type": "string", "minLength": 1},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
@@ -80,12 +83,80 @@ RULES_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "agreements": {
+            "description": "協議: an agreed table replacing a cap's automatic re-allocation for one period",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["period", "pool", "agreed_by", "agreed_on", "excess_to"],
+                "properties": {
+                    "period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                    "pool": {"type": "string"},
+                    "agreed_by": {"type": "string", "minLength": 1},
+                    "agreed_on": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                    "note": {"type": "string"},
+                    "excess_to": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "propertyNames": {"pattern": r"^\d{6}$"},
+                        "additionalProperties": {"type": "number", "minimum": 0},
+                    },
+                },
+            },
+        },
+        "driver_data": {
+            "description": "dated drivers: which reference date a period uses, and an optional drivers file",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["as_of"],
+            "properties": {
+                "as_of": {"enum": ["january-before-fiscal-year", "fiscal-year-start", "period-start"]},
+                "file": {"type": "string", "minLength": 1, "description": "drivers YAML, relative to this file"},
+            },
+        },
         "buy_in": {
             "description": "needs operation_start: only wards joining after it buy in",
             "type": "object",
             "additionalProperties": False,
             "required": ["setup_cost", "split"],
-            "properties": {"setup_cost": {"type": "integer", "minimum": 0}, "split": _SPLIT},
+            "properties": {
+                "setup_cost": {"type": "integer", "minimum": 0},
+                "split": _SPLIT,
+                "life_years": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "straight-line depreciation of setup_cost by whole months over this life",
+                },
+                "paid": {
+                    "type": "object",
+                    "description": "what each founder actually paid toward setup_cost (yen); sums to it",
+                    "propertyNames": {"pattern": r"^\d{6}$"},
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "leaving": {
+            "description": "a ward leaving settles its undepreciated capital and its part of commitments",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "refund_undepreciated": {"type": "boolean"},
+                "commitments": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["id", "amount", "from", "until"],
+                        "properties": {
+                            "id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
+                            "amount": {"type": "integer", "minimum": 0},
+                            "from": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                            "until": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                        },
+                    },
+                },
+            },
         },
     },
 }
@@ -139,6 +210,45 @@ class BuyIn:
 
     setup_cost: int
     split: tuple[DriverTerm, ...]
+    life_years: int | None = None  # straight-line depreciation by whole months; None: no depreciation
+    paid: Mapping[str, int] = field(default_factory=dict)  # founders' actual contributions
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A commitment the consortium made (a lease, a contract): `amount` yen running [start, until)."""
+
+    id: str
+    amount: int
+    start: date
+    until: date
+
+    def remaining(self, day: date) -> int:
+        """The part not yet run on `day`, straight-line by days, in whole yen (fractions dropped)."""
+        total = (self.until - self.start).days
+        left = min(max((self.until - max(day, self.start)).days, 0), total)
+        return math.floor(Fraction(self.amount * left, total)) if total > 0 else 0
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """協議: for one period and pool, the excess over the cap goes to `excess_to` by these weights."""
+
+    period: str
+    pool: str
+    agreed_by: str
+    agreed_on: date
+    excess_to: Mapping[str, Fraction]
+    note: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What a leaving ward settles."""
+
+    refund_undepreciated: bool = True
+    commitments: tuple[Commitment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +261,14 @@ class Rules:
     buy_in: BuyIn | None = None
     version: str = "1"
     source_file: str = ""
+    driver_as_of: str | None = None  # the reference-date convention (drivers.CONVENTIONS); None: undated
+    driver_data: DriverData | None = None
+    leaving: Leaving | None = None
+    agreements: tuple[Agreement, ...] = ()
+
+    def agreement(self, period: str, pool: str) -> Agreement | None:
+        """The agreed override of `pool`'s cap re-allocation in `period`, if one was agreed."""
+        return next((a for a in self.agreements if a.period == period and a.pool == pool), None)
 
     @property
     def drivers(self) -> tuple[DriverTerm, ...]:
@@ -297,10 +415,37 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
         )
     buy_in = None
     if "buy_in" in value:
+        paid = {str(k): v for k, v in value["buy_in"].get("paid", {}).items()}
+        if paid and sum(paid.values()) != value["buy_in"]["setup_cost"]:
+            problems.append(
+                document.problem(
+                    ("buy_in", "paid"),
+                    Code.RULES_SCHEMA,
+                    f"founders' payments sum to {sum(paid.values())}, not setup_cost {value['buy_in']['setup_cost']}",
+                )
+            )
         buy_in = BuyIn(
             setup_cost=value["buy_in"]["setup_cost"],
             split=_terms(value["buy_in"]["split"], ("buy_in", "split"), document, problems),
+            life_years=value["buy_in"].get("life_years"),
+            paid=paid,
         )
+    leaving = None
+    if "leaving" in value:
+        commitments = []
+        for index, raw in enumerate(value["leaving"].get("commitments", [])):
+            start, until = _date(raw["from"]), _date(raw["until"])
+            if start is None or until is None or until <= start:
+                problems.append(
+                    document.problem(
+                        ("leaving", "commitments", index),
+                        Code.RULES_SCHEMA,
+                        "a commitment runs from a date to a later one",
+                    )
+                )
+                continue
+            commitments.append(Commitment(raw["id"], raw["amount"], start, until))
+        leaving = Leaving(value["leaving"].get("refund_undepreciated", True), tuple(commitments))
     operation_start = None
     if "operation_start" in value:
         try:
@@ -313,16 +458,62 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
                     f"{value['operation_start']!r} is not a date YYYY-MM-DD",
                 )
             )
+    agreements: list[Agreement] = []
+    pool_ids = {p["id"] for p in value["pools"]}
+    for index, raw in enumerate(value.get("agreements", [])):
+        at = ("agreements", index)
+        agreed_on = _date(raw["agreed_on"])
+        weights = {str(k): exact(v) for k, v in raw["excess_to"].items()}
+        if raw["pool"] not in pool_ids:
+            problems.append(document.problem((*at, "pool"), Code.AGREEMENT, f"no pool {raw['pool']!r}"))
+        elif agreed_on is None:
+            problems.append(document.problem((*at, "agreed_on"), Code.AGREEMENT, "not a date YYYY-MM-DD"))
+        elif not sum(weights.values()):
+            problems.append(document.problem((*at, "excess_to"), Code.AGREEMENT, "weights sum to 0"))
+        elif any((a.period, a.pool) == (raw["period"], raw["pool"]) for a in agreements):
+            problems.append(document.problem(at, Code.AGREEMENT, "a second agreement for the same period and pool"))
+        else:
+            agreements.append(
+                Agreement(
+                    raw["period"], raw["pool"], raw["agreed_by"], agreed_on, weights, raw.get("note", ""),
+                    _dotted(at),
+                )
+            )
+    driver_as_of = None
+    driver_data = None
+    if "driver_data" in value:
+        driver_as_of = value["driver_data"]["as_of"]
+        if "file" in value["driver_data"]:
+            drivers_path = Path(path).parent / value["driver_data"]["file"]
+            if not drivers_path.is_file():
+                problems.append(
+                    document.problem(
+                        ("driver_data", "file"), Code.DRIVERS_FILE, f"drivers file {str(drivers_path)!r} not found"
+                    )
+                )
+            elif not problems:
+                driver_data = load_driver_data(drivers_path)
     if problems:
         raise CostError(problems)
     return Rules(
         currency=value["currency"],
+        driver_as_of=driver_as_of,
+        driver_data=driver_data,
+        leaving=leaving,
+        agreements=tuple(agreements),
         pools=tuple(pools),
         operation_start=operation_start,
         buy_in=buy_in,
         version=str(value.get("version", "1")),
         source_file=str(path),
     )
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def locate(path: Path, key: str, code: str, message: str) -> Problem:

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Context, Decimal
 from fractions import Fraction
 
+from wardcloud.cost_allocation.drivers import DatedValue
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.cost_allocation.rules import Cap, DriverTerm
 from wardcloud.tenants.model import Tenant
@@ -29,6 +30,11 @@ class Ward:
     drivers: Mapping[str, Fraction] = field(default_factory=dict)
     accounts: tuple[str, ...] = ()
     source_file: str = ""
+    # the date each driver value is as of, and its source (住民基本台帳 …), where known
+    as_of: Mapping[str, date] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+    # dated values the ward's own file gives (a tenant file: population as of `population_as_of`)
+    series: Mapping[str, tuple[DatedValue, ...]] = field(default_factory=dict)
 
     def is_member(self, day: date) -> bool:
         """Member on `day` when joined <= day < left."""
@@ -44,6 +50,22 @@ class Ward:
         """The allocation view of a tenant file."""
         drivers = {"population": Fraction(tenant.population)}
         drivers.update({name: Fraction(value) for name, value in tenant.drivers})
+        # a tenant file is one dated snapshot: its values are as of its `population_as_of`
+        source = "tenant file"
+        series = {
+            name: (
+                DatedValue(
+                    tenant.population_as_of,
+                    value,
+                    source,
+                    tenant.source_file,
+                    *tenant.locations.get(
+                        "ward.population" if name == "population" else f"ward.drivers.{name}", (0, 0)
+                    ),
+                ),
+            )
+            for name, value in drivers.items()
+        }
         return cls(
             code=tenant.code,
             name=tenant.name,
@@ -52,6 +74,9 @@ class Ward:
             drivers=drivers,
             accounts=(f"{tenant.code}-{tenant.name_en.lower()}",),
             source_file=tenant.source_file,
+            as_of={name: tenant.population_as_of for name in drivers},
+            sources={name: source for name in drivers},
+            series=series,
         )
 
 
@@ -149,9 +174,11 @@ def raw_value(term: DriverTerm, ward: Ward, usage: Mapping[tuple[str, str], Frac
     return ward.drivers.get(term.driver)
 
 
-def check_drivers(terms: Sequence[DriverTerm], wards: Sequence[Ward], rules_file: str) -> list[Problem]:
-    """Unknown drivers (declared by no ward and not built in), as problems at their rules key."""
-    known = {"equal", "usage"} | {name for ward in wards for name in ward.drivers}
+def check_drivers(
+    terms: Sequence[DriverTerm], wards: Sequence[Ward], rules_file: str, declared: Sequence[str] = ()
+) -> list[Problem]:
+    """Unknown drivers (declared by no ward, not in `declared` (a drivers file), not built in), at their key."""
+    known = {"equal", "usage", *declared} | {name for ward in wards for name in ward.drivers}
     return [
         Problem(
             rules_file,

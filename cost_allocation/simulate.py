@@ -69,6 +69,25 @@ class Simulation:
                 }
                 for f in self.after.buy_ins
             ],
+            "leave": [
+                {
+                    "ward": leave.ward,
+                    "left": leave.left.isoformat(),
+                    "capital": leave.capital,
+                    "refund": leave.refund,
+                    "buyout": {c: v for c, v in leave.buyout.items() if v},
+                    "commitments": [
+                        {
+                            "id": c.id,
+                            "remaining": c.remaining,
+                            "payment": c.payment,
+                            "credits": {k: v for k, v in c.credits.items() if v},
+                        }
+                        for c in leave.commitments
+                    ],
+                }
+                for leave in self.after.leaves
+            ],
         }
 
 

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import duckdb
 
 from wardcloud.core.cells import csv_writer
 from wardcloud.core.verdicts import Verdicts
-from wardcloud.cost_allocation.buyin import BuyInFlow, buy_in_flows
+from wardcloud.cost_allocation.buyin import BuyInFlow, LeaveFlow, capital_history
 from wardcloud.cost_allocation.database import close_database, start_database
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.cost_allocation.focus import (
@@ -29,8 +30,16 @@ from wardcloud.cost_allocation.focus import (
     scan_usage,
 )
 from wardcloud.cost_allocation.rounding import largest_remainder, split_exactly
-from wardcloud.cost_allocation.rules import Rules, load_rules, locate
-from wardcloud.cost_allocation.shares import Period, PoolShares, Ward, check_drivers, participation, pool_shares
+from wardcloud.cost_allocation.rules import Agreement, Rules, load_rules, locate
+from wardcloud.cost_allocation.shares import (
+    Period,
+    PoolShares,
+    Ward,
+    WardShare,
+    check_drivers,
+    participation,
+    pool_shares,
+)
 
 RATIO_UNITS = 10**12  # AllocatedRatio resolution: 12 decimal places, rounded so a row's ratios sum to 1
 
@@ -45,6 +54,46 @@ class PoolAllocation:
     allocations: Mapping[str, int]
     shares: PoolShares
     ratio_units: Mapping[str, int]  # share rounded to 1e-12, summing to RATIO_UNITS
+    # 協議 (report line 2951): yen each ward gained (+) or shed (−) by the cap's re-allocation, against the
+    # uncapped split; empty when the cap moved nothing
+    moved: Mapping[str, int] = field(default_factory=dict)
+    agreement: Agreement | None = None
+
+    def reallocation_json(self) -> dict[str, Any] | None:
+        """What the cap re-allocation moved and on whose authority; None when nothing moved."""
+        if not any(self.moved.values()):
+            return None
+        return {
+            "capped": sorted(c for c, s in self.shares.shares.items() if s.capped),
+            "moved": {c: v for c, v in self.moved.items() if v},
+            "agreement": {
+                "agreed_by": self.agreement.agreed_by,
+                "agreed_on": self.agreement.agreed_on.isoformat(),
+                "note": self.agreement.note,
+                "excess_to": {c: number(w) for c, w in self.agreement.excess_to.items()},
+            }
+            if self.agreement
+            else None,
+            "consultation": "agreed" if self.agreement else "required",
+        }
+
+
+@dataclass(frozen=True)
+class DriverValue:
+    """A driver value a statement used, with the date it is as of and its source."""
+
+    driver: str
+    value: Fraction
+    as_of: date | None = None
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "driver": self.driver,
+            "value": int(self.value) if self.value.denominator == 1 else number(self.value),
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,6 +106,12 @@ class WardStatement:
     shared: int
     buy_in: int
     lines: tuple[dict[str, Any], ...] = field(default=())
+    drivers: tuple[DriverValue, ...] = ()
+
+    @property
+    def operating(self) -> int:
+        """The month's operating charge (direct + shared), never netted with buy-in or leaving flows."""
+        return self.direct + self.shared
 
     @property
     def total(self) -> int:
@@ -74,6 +129,9 @@ class Statement:
     wards: tuple[WardStatement, ...]
     buy_ins: tuple[BuyInFlow, ...]
     rules_version: str
+    driver_as_of: str | None = None  # the rules' reference-date convention, when drivers are dated
+    driver_reference: date | None = None  # the date this period's driver values are as of
+    leaves: tuple[LeaveFlow, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape (docs/cost.md documents it)."""
@@ -81,15 +139,28 @@ class Statement:
             "period": self.period.label,
             "currency": self.currency,
             "total": self.total,
-            "pools": [{"id": p.id, "total": p.total, "allocations": dict(p.allocations)} for p in self.pools],
+            "drivers_as_of": {"convention": self.driver_as_of, "date": self.driver_reference.isoformat()}
+            if self.driver_reference is not None and self.driver_as_of is not None
+            else None,
+            "pools": [
+                {
+                    "id": p.id,
+                    "total": p.total,
+                    "allocations": dict(p.allocations),
+                    "cap_reallocation": p.reallocation_json(),
+                }
+                for p in self.pools
+            ],
             "wards": [
                 {
                     "code": w.code,
                     "name": w.name,
                     "direct": w.direct,
                     "shared": w.shared,
+                    "operating": w.operating,
                     "buy_in": w.buy_in,
                     "total": w.total,
+                    "drivers": [d.to_json() for d in w.drivers],
                     "lines": list(w.lines),
                 }
                 for w in self.wards
@@ -131,10 +202,31 @@ def _allocate(
 ) -> Statement:
     if not wards:
         raise CostError([Problem("tenants", 0, 0, Code.NO_WARDS, "no ward tenant files")])
-    problems = check_drivers(rules.drivers, wards, rules.source_file)
+    problems = check_drivers(rules.drivers, wards, rules.source_file, declared_drivers(rules))
     if problems:
         raise CostError(problems)
     wards = sorted(wards, key=lambda w: w.code)
+    reference = None
+    wards_at = None
+    if rules.driver_as_of is not None:
+        from wardcloud.cost_allocation.drivers import reference_date, resolve_drivers
+
+        names = sorted({t.driver for t in rules.drivers if t.driver not in ("equal", "usage")})
+        original = wards
+        convention = rules.driver_as_of
+        months: dict[date, list[Ward]] = {}
+
+        def wards_at(day: date) -> list[Ward]:
+            """Wards with the driver values of the month `day` falls in (a join's buy-in uses its own date's)."""
+            month = Period.month(day.strftime("%Y-%m"))
+            if month.start not in months:
+                months[month.start] = resolve_drivers(
+                    original, names, rules.driver_data, convention, month.start, month.end
+                )
+            return months[month.start]
+
+        wards = wards_at(period.start)
+        reference = reference_date(rules.driver_as_of, period.start)
     # Bill-level rounding: the bill's yen (fractions of a yen truncated, as public finance does) split over
     # direct buckets and pools by largest remainder, so every bucket is whole yen and they sum to the bill.
     buckets = {f"{c.ward}\x00{c.service}\x00{c.category}": c.cost for c in bill.direct}
@@ -168,7 +260,13 @@ def _allocate(
         shares = pool_shares(
             pool.split, pool.cap, total, wards, fractions, usage, where, pool.key, rules.source_file
         )
-        limits = {w.code: shares.cap_share * total for w in wards} if shares.cap_share is not None else None
+        agreement = rules.agreement(period.label, pool.id)
+        if agreement is not None and shares.cap_rounds:
+            shares = agreed_shares(shares, agreement, rules.source_file)
+            limits = None  # the agreed table replaces the cap's automatic outcome
+        else:
+            agreement = None
+            limits = {w.code: shares.cap_share * total for w in wards} if shares.cap_share is not None else None
         try:
             allocations = split_exactly(total, {c: s.share for c, s in shares.shares.items()}, limits)
         except ValueError as exc:
@@ -185,7 +283,11 @@ def _allocate(
                 ]
             ) from exc
         ratio_units = split_exactly(RATIO_UNITS, {c: s.share for c, s in shares.shares.items()})
-        pools.append(PoolAllocation(pool.id, total, rows, allocations, shares, ratio_units))
+        moved = {}
+        if shares.cap_rounds:
+            uncapped = split_exactly(total, {c: s.before_cap for c, s in shares.shares.items()})
+            moved = {c: allocations[c] - uncapped[c] for c in allocations}
+        pools.append(PoolAllocation(pool.id, total, rows, allocations, shares, ratio_units, moved, agreement))
         for ward in wards:
             ward_share = shares.shares[ward.code]
             amount = allocations[ward.code]
@@ -206,6 +308,7 @@ def _allocate(
                             "driver": term.label,
                             "weight": number(term.weight),
                             "value": number(ts.raw),
+                            "as_of": _as_of(ward, term.driver),
                             "transformed": number(ts.value),
                             "share": number(ts.share),
                         }
@@ -220,11 +323,8 @@ def _allocate(
                     "amount": amount,
                 }
             )
-    flows = (
-        buy_in_flows(rules.buy_in, wards, period, rules.operation_start, rules.source_file)
-        if rules.buy_in
-        else ()
-    )
+    history = capital_history(rules, wards, period, wards_at)
+    flows = history.buy_ins
     buy_in: dict[str, int] = {w.code: 0 for w in wards}
     for flow in flows:
         buy_in[flow.newcomer] += flow.payment
@@ -248,11 +348,99 @@ def _allocate(
                     "amount": -refund,
                 }
             )
+    for leave in history.leaves:
+        _leave_lines(leave, buy_in, lines)
+    used = sorted({t.driver for t in rules.drivers if t.driver not in ("equal", "usage")})
     statements = tuple(
-        WardStatement(w.code, w.name, direct[w.code], shared[w.code], buy_in[w.code], tuple(lines[w.code]))
+        WardStatement(
+            w.code,
+            w.name,
+            direct[w.code],
+            shared[w.code],
+            buy_in[w.code],
+            tuple(lines[w.code]),
+            tuple(
+                DriverValue(name, w.drivers[name], w.as_of.get(name), w.sources.get(name, ""))
+                for name in used
+                if name in w.drivers
+            ),
+        )
         for w in wards
     )
-    return Statement(period, rules.currency, bill_total, tuple(pools), statements, flows, rules.version)
+    return Statement(
+        period, rules.currency, bill_total, tuple(pools), statements, flows, rules.version,
+        rules.driver_as_of, reference, history.leaves,
+    )
+
+
+def _leave_lines(leave: LeaveFlow, buy_in: dict[str, int], lines: dict[str, list[dict[str, Any]]]) -> None:
+    """A leaver's settlement as its own lines: refund and buy-out, commitment payment and credits."""
+    left = leave.left.isoformat()
+    if leave.refund:
+        buy_in[leave.ward] -= leave.refund
+        lines[leave.ward].append(
+            {"kind": "leave_refund", "leaver": leave.ward, "left": left, "capital": leave.capital,
+             "amount": -leave.refund}
+        )
+        for code, yen in leave.buyout.items():
+            if yen:
+                buy_in[code] += yen
+                lines[code].append({"kind": "leave_buyout", "leaver": leave.ward, "left": left, "amount": yen})
+    for commitment in leave.commitments:
+        if not commitment.payment:
+            continue
+        buy_in[leave.ward] += commitment.payment
+        lines[leave.ward].append(
+            {"kind": "leave_commitment", "leaver": leave.ward, "left": left, "commitment": commitment.id,
+             "remaining": commitment.remaining, "share": number(commitment.share), "amount": commitment.payment}
+        )
+        for code, yen in commitment.credits.items():
+            if yen:
+                buy_in[code] -= yen
+                lines[code].append(
+                    {"kind": "leave_commitment_credit", "leaver": leave.ward, "left": left,
+                     "commitment": commitment.id, "amount": -yen}
+                )
+
+
+def agreed_shares(shares: PoolShares, agreement: Agreement, rules_file: str) -> PoolShares:
+    """The capped wards keep the cap; the excess goes to the agreed wards by the agreed weights.
+
+    Excess = 1 − Σ cap (capped wards) − Σ uncapped shares of the rest; every agreed ward must take part.
+    """
+    members = {c for c, s in shares.shares.items() if s.participation}
+    strangers = sorted(set(agreement.excess_to) - members)
+    if strangers:
+        raise CostError(
+            [
+                Problem(
+                    rules_file, 0, 0, Code.AGREEMENT,
+                    f"agreement for {agreement.period} names ward(s) not taking part: {', '.join(strangers)}",
+                    f"{agreement.key}.excess_to",
+                )
+            ]
+        )
+    assert shares.cap_share is not None
+    capped = {c for c, s in shares.shares.items() if s.capped}
+    kept = sum((shares.cap_share if c in capped else s.before_cap for c, s in shares.shares.items()), Fraction(0))
+    excess = 1 - kept
+    weight = sum(agreement.excess_to.values(), Fraction(0))
+    out = {}
+    for code, s in shares.shares.items():
+        base = shares.cap_share if code in capped else s.before_cap
+        share = base + excess * agreement.excess_to.get(code, Fraction(0)) / weight
+        out[code] = WardShare(s.code, s.participation, s.terms, s.before_cap, share, code in capped)
+    return PoolShares(out, shares.cap_rounds, shares.cap_share)
+
+
+def declared_drivers(rules: Rules) -> tuple[str, ...]:
+    """Drivers the rules' drivers file gives values for."""
+    return tuple(rules.driver_data.series) if rules.driver_data is not None else ()
+
+
+def _as_of(ward: Ward, driver: str) -> str | None:
+    day = ward.as_of.get(driver)
+    return day.isoformat() if day is not None else None
 
 
 def allocate_files(
@@ -275,7 +463,7 @@ def read_inputs(
 ) -> tuple[Rules, Bill, Mapping[tuple[str, str], Fraction], Sequence[Ward]]:
     """The rules, the validated bill, the usage and the wards an allocation needs.
 
-    Rows equal in every column are refused (COST042) unless `allow_duplicates` (focus.scan_bill).
+    Rows equal in every column are refused (COST045) unless `allow_duplicates` (focus.scan_bill).
 
     `database` is one `start_database()` began earlier (default: started here); it is closed when the
     inputs are read. `wards` may be a loader: it then runs while DuckDB scans the bill and the usage.
@@ -315,7 +503,7 @@ def _read_inputs(
         else None
     )
     loaded = tuple(wards() if callable(wards) else wards)
-    problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file), rules)
+    problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file, declared_drivers(rules)), rules)
     if problems:
         raise CostError(problems)
     try:
@@ -337,12 +525,12 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 def render_text(statement: Statement) -> str:
     """A table sorted by ward code, a total row equal to the bill, then pools and buy-in flows."""
-    header = ["code", "name", "direct", "shared", "buy_in", "total"]
+    header = ["code", "name", "direct", "shared", "operating", "buy_in", "total"]
     rows = [
-        [w.code, w.name, f"{w.direct:,}", f"{w.shared:,}", f"{w.buy_in:,}", f"{w.total:,}"]
+        [w.code, w.name, f"{w.direct:,}", f"{w.shared:,}", f"{w.operating:,}", f"{w.buy_in:,}", f"{w.total:,}"]
         for w in statement.wards
     ]
-    sums = [sum(getattr(w, k) for w in statement.wards) for k in ("direct", "shared", "buy_in")]
+    sums = [sum(getattr(w, k) for w in statement.wards) for k in ("direct", "shared", "operating", "buy_in")]
     rows.append(["TOTAL", "", *(f"{s:,}" for s in sums), f"{statement.total:,}"])
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     out = [
@@ -364,12 +552,49 @@ def render_text(statement: Statement) -> str:
             else ""
         )
         out.append(f"pool {pool.id}: {pool.total:,} from {pool.rows:,} rows{cap}")
+        moved = pool.reallocation_json()
+        if moved is not None:
+            gained = sorted(c for c, v in moved["moved"].items() if v > 0)
+            shed = sum(-v for v in moved["moved"].values() if v < 0)
+            out.append(
+                f"  cap re-allocation moved {shed:,} yen from {', '.join(moved['capped'])} to "
+                f"{len(gained)} ward(s): {', '.join(gained)}"
+            )
+            if pool.agreement is not None:
+                out.append(
+                    f"  by agreement (協議) of {pool.agreement.agreed_by} on {pool.agreement.agreed_on}"
+                    + (f": {pool.agreement.note}" if pool.agreement.note else "")
+                )
+            else:
+                out.append("  協議 required: no agreed table for this period in the rules (report line 2951)")
+    if statement.driver_reference is not None:
+        out.append("")
+        out.append(f"drivers as of {statement.driver_reference} ({statement.driver_as_of}):")
+        for ward in statement.wards:
+            values = "; ".join(
+                f"{d.driver} {_amount(d.value)} as of {d.as_of or 'undated'}" for d in ward.drivers
+            )
+            out.append(f"  {ward.code} {values}".rstrip())
     for flow in statement.buy_ins:
         out.append(
             f"buy-in: {flow.newcomer} joined {flow.joined} pays {flow.payment:,}, refunded to "
-            f"{sum(1 for v in flow.refunds.values() if v)} incumbents"
+            f"{sum(1 for v in flow.refunds.values() if v)} incumbents in proportion to what each paid"
         )
+    for leave in statement.leaves:
+        out.append(
+            f"leaving: {leave.ward} left {leave.left} is refunded {leave.refund:,} of its capital "
+            f"{leave.capital:,} by the remaining members"
+        )
+        for commitment in leave.commitments:
+            out.append(
+                f"  commitment {commitment.id}: {commitment.remaining:,} remaining, {leave.ward} pays "
+                f"{commitment.payment:,}"
+            )
     return "\n".join(out) + "\n"
+
+
+def _amount(value: Fraction) -> str:
+    return f"{int(value):,}" if value.denominator == 1 else f"{float(value):,.6g}"
 
 
 def render_csv(statement: Statement) -> str:

@@ -9,8 +9,10 @@ import csv
 import io
 import json
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from wardcloud.core.files import write_atomic
 from wardcloud.cost_allocation.rules import RULES_SCHEMA
@@ -161,6 +163,102 @@ def _csv(rows: list[dict[str, str]], columns: list[str]) -> str:
     return buffer.getvalue()
 
 
+def drivers_yaml(tenants: Sequence[Any]) -> str:
+    """Dated drivers: the tenant files' values as of 2020-01-01, and a newer census as of 2024-01-01.
+
+    The 2024 figures (population +1 %, registrations −2 %, rounded) apply from FY2024 under the example rules'
+    `january-before-fiscal-year`; they leave every FY2023 statement as it was.
+    """
+    lines = [
+        "# Dated cost drivers of the example wards (regenerate: python -m cost_allocation.examples.generate).",
+        "# Each value is as of a date; a period uses the latest value on or before its reference date.",
+        "population:",
+        "  source: 住民基本台帳人口（1月1日現在）",
+        "  values:",
+    ]
+    for t in sorted(tenants, key=lambda t: t.code):
+        lines.append(f'    "{t.code}": {{"2020-01-01": {t.population}, "2024-01-01": {t.population * 101 // 100}}}')
+    lines += ["inkan_registrations:", "  source: 印鑑登録数（1月1日現在）", "  values:"]
+    for t in sorted(tenants, key=lambda t: t.code):
+        value = int(t.driver("inkan_registrations"))
+        lines.append(f'    "{t.code}": {{"2020-01-01": {value}, "2024-01-01": {value * 98 // 100}}}')
+    return "\n".join(lines) + "\n"
+
+
+FISCAL_YEAR = 2023
+# the fiscal year's usage: (SubAccountId, ServiceName, ServiceCategory, unit, monthly quantity range)
+FY_SHARED = [
+    ("platform", "Nova", "Compute", "vCPU-Hours", (6_000_000, 7_500_000)),
+    ("platform", "Swift", "Storage", "GB-Months", (55_000, 70_000)),
+    ("platform", "Neutron", "Networking", "Hours", (20_000, 25_000)),
+    ("shared-bousai", "bousai", "Business Applications", "vCPU-Hours", (150_000, 180_000)),
+    ("shared-renkei", "renkei", "Integration", "Requests", (4_000_000, 5_000_000)),
+    ("shared-procurement", "procurement", "Business Applications", "Users", (800, 1000)),
+]
+FY_OWN = [("Nova", "Compute", "vCPU-Hours", 40, 60), ("Cinder", "Storage", "GB-Months", 8, 12)]
+
+
+def fiscal_year_files(tenants: Sequence[Any]) -> dict[str, str]:
+    """FY2023's monthly usage and the bills priced from it by rates.yaml; the usage plan for the budget.
+
+    A ward's own rows scale with its population (per 10,000) and appear from its joining month on.
+    """
+    from wardcloud.cost_allocation.rates import estimate, load_rates, render_focus
+    from wardcloud.cost_allocation.shares import Period
+
+    rng = random.Random(2023)
+    card = load_rates(HERE / "rates.yaml")
+    files: dict[str, str] = {}
+    columns = ["SubAccountId", "ServiceName", "ServiceCategory", "ConsumedQuantity", "ConsumedUnit"]
+    plan = []
+    for account, service, category, unit, (low, high) in FY_SHARED:
+        plan.append([account, service, category, str((low + high) // 2), unit])
+    for t in sorted(tenants, key=lambda t: t.code):
+        for service, category, unit, low, high in FY_OWN:
+            quantity = t.population // 10_000 * (low + high) // 2
+            plan.append([f"{t.code}-{t.name_en.lower()}", service, category, str(quantity), unit])
+    files["usage-plan.csv"] = _table(columns, plan)
+    for index in range(12):
+        year, month = FISCAL_YEAR + (index + 3) // 12, (index + 3) % 12 + 1
+        period = Period.month(f"{year}-{month:02d}")
+        rows = [
+            [account, service, category, str(rng.randint(low, high)), unit]
+            for account, service, category, unit, (low, high) in FY_SHARED
+        ]
+        for t in sorted(tenants, key=lambda t: t.code):
+            if t.membership.joined >= period.end:
+                continue
+            for service, category, unit, low, high in FY_OWN:
+                quantity = t.population // 10_000 * rng.randint(low, high)
+                rows.append([f"{t.code}-{t.name_en.lower()}", service, category, str(quantity), unit])
+        usage = [(n + 2, dict(zip(columns, r, strict=True))) for n, r in enumerate(rows)]
+        files[f"fy{FISCAL_YEAR}/usage-{period.label}.csv"] = _table(columns, rows)
+        files[f"fy{FISCAL_YEAR}/bill-{period.label}.csv"] = render_focus(estimate(usage, card, period, "usage"))
+    return files
+
+
+def estimates_csv(wards: Sequence[Ward], out: Path) -> str:
+    """The 概算 each ward paid in FY2023: its budget (usage plan × rates) in four quarterly installments,
+    each rounded down to ¥1,000 — so the settlement has something to settle."""
+    from wardcloud.cost_allocation.budget import forecast
+
+    budget = forecast(FISCAL_YEAR, HERE / "rules.yaml", wards, plan=out / "usage-plan.csv", rates=HERE / "rates.yaml")
+    rows = []
+    for code in budget.names:
+        quarter = budget.ward_year(code).total // 4 // 1000 * 1000
+        for due in ("2023-04-28", "2023-07-31", "2023-10-31", "2024-01-31"):
+            rows.append([code, str(quarter), due])
+    return _table(["code", "paid", "date"], rows)
+
+
+def _table(columns: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> None:
     """Write the sample bill and usage for `tenants_dir`'s wards, and the published rules schema."""
     rng = random.Random(23)
@@ -216,6 +314,10 @@ def generate(tenants_dir: Path = Path("tenants/wards"), out: Path = HERE) -> Non
         )
     if out == HERE:  # the published schema lives beside the package, once
         write_atomic(HERE.parent / "rules.schema.json", json.dumps(RULES_SCHEMA, indent=2) + "\n")
+    write_atomic(out / "drivers.yaml", drivers_yaml(load_tenants(tenants_dir)))
+    for name, text in fiscal_year_files(load_tenants(tenants_dir)).items():
+        write_atomic(out / name, text)
+    write_atomic(out / f"fy{FISCAL_YEAR}" / "estimates.csv", estimates_csv(wards, out))
     write_atomic(out / "bill-2023-07.csv", _csv(bill, COLUMNS))
     write_atomic(out / "usage-2023-07.csv", _csv(usage, list(usage[0])))
 

@@ -19,6 +19,7 @@ from wardcloud.core.errors import Problem
 BILL, RULES, USAGE = EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml", EXAMPLES / "usage-2023-07.csv"
 SAMPLE = ["--bill", str(BILL), "--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07"]
 APRIL = ["--period", "2024-04"]
+FY2023 = [f"{2023 + (i + 3) // 12}-{(i + 3) % 12 + 1:02d}" for i in range(12)]
 
 
 def wardctl(*args: str) -> Result:
@@ -38,17 +39,19 @@ def test_allocate_sample_json_shape_and_sums() -> None:
     result = wardctl("cost", "allocate", *SAMPLE, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["period", "currency", "total", "pools", "wards"]
+    assert list(data) == ["period", "currency", "total", "drivers_as_of", "pools", "wards"]
+    assert data["drivers_as_of"] == {"convention": "january-before-fiscal-year", "date": "2023-01-01"}
     assert (data["period"], data["currency"]) == ("2023-07", "JPY")
     assert data["total"] == bill_total(BILL)
     assert [w["code"] for w in data["wards"]] == sorted(w["code"] for w in data["wards"])
     assert len(data["wards"]) == 23
     assert sum(w["total"] for w in data["wards"]) == data["total"]
     for pool in data["pools"]:
-        assert list(pool) == ["id", "total", "allocations"]
+        assert list(pool) == ["id", "total", "allocations", "cap_reallocation"]
         assert sum(pool["allocations"].values()) == pool["total"]
     for ward in data["wards"]:
-        assert list(ward) == ["code", "name", "direct", "shared", "buy_in", "total", "lines"]
+        assert list(ward) == ["code", "name", "direct", "shared", "operating", "buy_in", "total", "drivers", "lines"]
+        assert ward["operating"] == ward["direct"] + ward["shared"]
         assert ward["direct"] + ward["shared"] + ward["buy_in"] == ward["total"]
         assert sum(line["amount"] for line in ward["lines"]) == ward["total"]
     ota = next(w for w in data["wards"] if w["code"] == "131113")  # joins 2023-10: not yet a member
@@ -103,7 +106,7 @@ def test_focus_output_splits_each_shared_row_exactly(tmp_path: Path) -> None:
         WHERE s.cost <> o.cost""").fetchall()
     assert per_row == []
     methods = {r[0] for r in con.execute(f"SELECT DISTINCT AllocatedMethodId FROM {src}").fetchall()}
-    assert methods == {None, "platform@2023.1", "bousai@2023.1", "renkei@2023.1", "procurement@2023.1"}
+    assert methods == {None, "platform@2023.1", "bousai@2023.1", "renkei@2023.1", "procurement@2023.1", "buy_in@2023.1"}
     wards = con.execute(
         f"SELECT count(DISTINCT x_WardCode) FROM {src} WHERE x_WardCode IS NOT NULL"
     ).fetchone()
@@ -246,7 +249,7 @@ def test_non_numeric_cost(tmp_path: Path) -> None:
 
 
 def test_currency_other_than_the_rules(tmp_path: Path) -> None:
-    line, _ = rejects(tmp_path, [row(5), row(6), row(5, currency="USD")])  # distinct: equal rows are COST042
+    line, _ = rejects(tmp_path, [row(5), row(6), row(5, currency="USD")])  # distinct: equal rows are COST045
     assert "bill.csv:4:" in line and "row 3" in line and "USD" in line and "JPY" in line
 
 
@@ -357,7 +360,9 @@ def test_sample_files_are_what_the_generator_writes(tmp_path: Path) -> None:
     from wardcloud.cost_allocation.examples.generate import generate
 
     generate(WARDS_DIR, tmp_path)
-    for name in ("bill-2023-07.csv", "usage-2023-07.csv"):
+    names = ["bill-2023-07.csv", "usage-2023-07.csv", "drivers.yaml", "usage-plan.csv", "fy2023/estimates.csv"]
+    names += [f"fy2023/{kind}-{month}.csv" for kind in ("bill", "usage") for month in FY2023]
+    for name in names:
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
 
 

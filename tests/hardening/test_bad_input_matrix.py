@@ -98,7 +98,7 @@ CASES: dict[str, tuple[str, Case]] = {
         t / "b.csv", {"SubAccountId": "other", "ServiceName": "zzz", "ServiceCategory": "Other"}))),
     "bad quantity": ("COST011", lambda t: _allocate(usage=_usage_quantity(t, "lots"))),
     "not a number": ("COST004", lambda t: _allocate(edited_bill(t / "b.csv", {"BilledCost": "12 yen"}))),
-    "huge cost": ("COST041", lambda t: _allocate(edited_bill(t / "b.csv", {"BilledCost": "1" + "0" * 20}))),
+    "huge cost": ("COST044", lambda t: _allocate(edited_bill(t / "b.csv", {"BilledCost": "1" + "0" * 20}))),
     # cost: rules
     "unknown driver": ("COST021", lambda t: _allocate(rules=_rules(
         t, "{driver: population, weight: 0.9}", "{driver: nosuch, weight: 0.9}"))),
@@ -118,9 +118,9 @@ CASES: dict[str, tuple[str, Case]] = {
     "bad period": ("COST030", lambda t: [*_allocate()[:-1], "2023-13"]),
     "simulate both": ("COST032", lambda t: ["cost", "simulate", "--join", "131113", "--leave", "131016",
                                             "--date", "2023-07-10", "--bill", str(BILL), "--rules", str(RULES)]),
-    "reversed period": ("COST040", lambda t: _allocate(edited_bill(
+    "reversed period": ("COST043", lambda t: _allocate(edited_bill(
         t / "b.csv", {"ChargePeriodStart": "2023-07-09T00:00:00Z", "ChargePeriodEnd": "2023-07-08T00:00:00Z"}))),
-    "bill twice": ("COST042", lambda t: _allocate(write_csv(t / "b.csv", bill_rows()[0], bill_rows()[1] * 2))),
+    "bill twice": ("COST045", lambda t: _allocate(write_csv(t / "b.csv", bill_rows()[0], bill_rows()[1] * 2))),
     "bill is a fifo": ("COST001", lambda t: _allocate(bill=_fifo(t))),
     # tenants
     "two documents": ("TEN007", lambda t: ["--tenants", str(_wards(t, lambda x: x + "---\na: 1\n",

@@ -154,7 +154,7 @@ def test_a_cost_too_large_is_a_located_error(tmp_path: Path, cost: str) -> None:
     result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(RULES), "--usage", str(USAGE),
                      "--period", "2023-07")
     assert_clean_failure(result)
-    assert "bill.csv:2:" in result.stderr and ("COST041" in result.stderr or "COST004" in result.stderr)
+    assert "bill.csv:2:" in result.stderr and ("COST044" in result.stderr or "COST004" in result.stderr)
 
 
 def test_a_huge_cost_in_parquet_is_a_located_error(tmp_path: Path) -> None:
@@ -169,14 +169,14 @@ def test_a_huge_cost_in_parquet_is_a_located_error(tmp_path: Path) -> None:
         f"FROM read_csv('{bill}', all_varchar=true)) TO '{parquet}' (FORMAT PARQUET)")
     result = wardctl("cost", "allocate", "--bill", str(parquet), "--rules", str(RULES), "--usage", str(USAGE),
                      "--period", "2023-07")
-    assert_clean_failure(result, "COST041")
+    assert_clean_failure(result, "COST044")
 
 
 # --- charge periods ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("start,end,code", [
-    ("2023-07-05T00:00:00Z", "2023-07-04T00:00:00Z", "COST040"),   # start after end
-    ("2023-07-05T00:00:00Z", "2023-07-05T00:00:00Z", "COST040"),   # empty
+    ("2023-07-05T00:00:00Z", "2023-07-04T00:00:00Z", "COST043"),   # start after end
+    ("2023-07-05T00:00:00Z", "2023-07-05T00:00:00Z", "COST043"),   # empty
     ("2023-08-02T00:00:00Z", "2023-07-04T00:00:00Z", "COST007"),   # starts after the period
     ("2023-06-30T00:00:00Z", "2023-07-02T00:00:00Z", "COST007"),   # starts before it
 ])
@@ -196,9 +196,9 @@ def test_a_bill_fed_twice_is_refused_naming_both_rows(tmp_path: Path) -> None:
     bill = write_csv(tmp_path / "twice.csv", header, rows + rows)
     result = wardctl("cost", "allocate", "--bill", str(bill), "--rules", str(RULES), "--usage", str(USAGE),
                      "--period", "2023-07")
-    assert_clean_failure(result, "COST042")
+    assert_clean_failure(result, "COST045")
     n = len(rows)
-    assert f"twice.csv:{n + 2}:1: COST042 row {n + 1} equals row 1 (line 2)" in result.stderr
+    assert f"twice.csv:{n + 2}:1: COST045 row {n + 1} equals row 1 (line 2)" in result.stderr
 
 
 def test_one_repeated_row_is_refused_and_allowed_on_request(tmp_path: Path) -> None:
@@ -207,8 +207,8 @@ def test_one_repeated_row_is_refused_and_allowed_on_request(tmp_path: Path) -> N
     base = ["cost", "allocate", "--bill", str(bill), "--rules", str(RULES), "--usage", str(USAGE),
             "--period", "2023-07", "--format", "json"]
     result = wardctl(*base)
-    assert_clean_failure(result, "COST042")
-    assert "bill.csv:12:1: COST042 row 11 equals row 4 (line 5)" in result.stderr
+    assert_clean_failure(result, "COST045")
+    assert "bill.csv:12:1: COST045 row 11 equals row 4 (line 5)" in result.stderr
     allowed = wardctl(*base, "--allow-duplicate-rows")
     assert allowed.exit_code == 0, allowed.output
     once = json.loads(wardctl("cost", "allocate", *SAMPLE, "--format", "json").stdout)
