@@ -33,19 +33,33 @@ def audit() -> None:
 @audit.command("verify")
 @click.option("--anchor", "anchor_text", metavar="SEQ:HASH",
               help="A head printed earlier by `audit anchor`: the log must still contain it.")
+@click.option("--signers", "signers_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="allowed_signers file (e.g. governance/signers): every signed record's key must be in it.")
 @_FORMAT
 @click.pass_obj
-def verify_command(settings: Settings, anchor_text: str | None, fmt: str) -> None:
-    """Recompute the hash chain; exit 1 naming the first bad record."""
+def verify_command(settings: Settings, anchor_text: str | None, signers_file: Path | None, fmt: str) -> None:
+    """Recompute the hash chain and check every record's signature; exit 1 naming the first bad record."""
+    from dataclasses import replace
+
+    from wardcloud.audit.authenticate import authenticate
+    from wardcloud.audit.signers import load as load_signers
+
     anchor = Anchor.parse(anchor_text) if anchor_text else None
+    signers = load_signers(signers_file) if signers_file is not None else None
     result = verify(_log(settings), anchor)
+    signed = unsigned = 0
+    if result.valid and result.records:
+        auth, problem = authenticate(read_records(_log(settings)), _log(settings), signers)
+        signed, unsigned = auth.signed, auth.unsigned
+        if problem is not None:
+            result = replace(result, problem=problem)
     if fmt == "json":
-        echo_json(result.to_json())
+        echo_json(result.to_json() | {"signed": signed, "unsigned": unsigned})
     elif result.valid:
         span = f", {result.first_time} .. {result.last_time}" if result.records else ""
         anchored = f", anchor {anchor.token()} found" if anchor else ""
         click.echo(f"audit log intact: {_count(result.records)}{span}, head {result.head_seq}:"
-                   f"{result.head_hash}{anchored}")
+                   f"{result.head_hash}{anchored}; {signed} signed (signatures verified), {unsigned} unsigned")
     else:
         assert result.problem is not None
         click.echo(result.problem.render(), err=True)
@@ -69,11 +83,13 @@ def _since(text: str | None) -> str | None:
                                   f"{text!r} is not a date (YYYY-MM-DD) or ISO time")]) from None
 
 
-def _brief(record: Record) -> str:
+def _brief(record: Record, unreviewed: frozenset[int] = frozenset()) -> str:
     summary = json.dumps(record.summary, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     if len(summary) > 120:
         summary = summary[:119] + "…"
     exit_code = "" if record.exit_code is None else f"({record.exit_code})"
+    if record.seq in unreviewed:
+        summary = "BREAK-GLASS UNREVIEWED " + summary
     return (f"{record.seq:>6} {record.time} {record.actor:<12} {record.outcome + exit_code:<11} "
             f"{record.command:<16} {_wards(record.wards)} {summary}")
 
@@ -91,15 +107,20 @@ def log_command(settings: Settings, ward: str | None, since: str | None, fmt: st
     """List records (does not verify the chain: use `audit verify`)."""
     if ward is not None and not (len(ward) == 6 and ward.isdigit()):
         raise click.BadParameter(f"{ward!r} is not a 6-digit ward code", param_hint="--ward")
+    from wardcloud.governance.breakglass import review
+
     start = _since(since)
+    breakglass = review(read_records(_log(settings))) if _log(settings).exists() else None
+    unreviewed = frozenset(r.seq for r in breakglass.unreviewed()) if breakglass else frozenset()
     selected = (r for r in read_records(_log(settings))
                 if (ward is None or ward in r.wards) and (start is None or r.time >= start))
     if fmt == "json":
-        echo_json({"log": str(_log(settings)), "records": [r.to_json() for r in selected]})
+        echo_json({"log": str(_log(settings)), "records": [r.to_json() for r in selected],
+                   "break_glass": breakglass.to_json() if breakglass else []})
         return
     count = 0
     for rec in selected:
-        click.echo(_brief(rec))
+        click.echo(_brief(rec, unreviewed))
         count += 1
     click.echo(f"{count} record(s)", err=True)
 
@@ -177,3 +198,29 @@ def ship_command(settings: Settings, container: str | None, ward: str | None, cl
                    f"{target}/{result.object_name}")
     else:
         click.echo(f"nothing new to ship to {target} (head {result.head_seq})")
+
+
+@audit.command("ack")
+@click.argument("seq", type=click.IntRange(1))
+@click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Your OpenSSH Ed25519 private key (a second signer: not who approved or applied).")
+@click.option("--governance", "governance_dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="WARDCTL_GOVERNANCE", default=Path("governance"), show_default=True,
+              help="Directory holding `signers`.")
+@_FORMAT
+@click.pass_obj
+def ack_command(settings: Settings, seq: int, key_path: Path, governance_dir: Path, fmt: str) -> None:
+    """Review a break-glass apply: append a signed record acknowledging record SEQ."""
+    from wardcloud.audit.keys import SigningKey
+    from wardcloud.cli.audited import command_argv
+    from wardcloud.governance.apply import Recorder
+    from wardcloud.governance.breakglass import ack
+
+    key = SigningKey.load(key_path)
+    recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())), key=key,
+                        audit_log=settings.audit_log)
+    written = ack(_log(settings), seq, governance_dir, recorder)
+    if fmt == "json":
+        echo_json({"ack": seq, "record": written.seq, "reviewer": key.fingerprint})
+    else:
+        click.echo(f"break-glass record {seq} reviewed by {key.fingerprint} (record {written.seq})")
