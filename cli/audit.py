@@ -35,9 +35,14 @@ def audit() -> None:
               help="A head printed earlier by `audit anchor`: the log must still contain it.")
 @click.option("--signers", "signers_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="allowed_signers file (e.g. governance/signers): every signed record's key must be in it.")
+@click.option("--checkpoints", is_flag=True,
+              help="Also check every saved checkpoint (signatures, and that the log still holds its head).")
+@click.option("--min-witnesses", type=click.IntRange(0), default=0, show_default=True,
+              help="With --checkpoints: co-signatures each checkpoint needs besides the platform's.")
 @_FORMAT
 @click.pass_obj
-def verify_command(settings: Settings, anchor_text: str | None, signers_file: Path | None, fmt: str) -> None:
+def verify_command(settings: Settings, anchor_text: str | None, signers_file: Path | None, checkpoints: bool,
+                   min_witnesses: int, fmt: str) -> None:
     """Recompute the hash chain and check every record's signature; exit 1 naming the first bad record."""
     from dataclasses import replace
 
@@ -53,13 +58,26 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
         signed, unsigned = auth.signed, auth.unsigned
         if problem is not None:
             result = replace(result, problem=problem)
+    checked: list[dict[str, object]] = []
+    if checkpoints and result.path.exists():
+        from wardcloud.audit.checkpoint import verify_checkpoints
+
+        report = verify_checkpoints(_log(settings), signers or load_signers(Path("governance/signers")),
+                                    min_witnesses)
+        checked = list(report.checked)
+        if report.problem is not None and result.problem is None:
+            result = replace(result, problem=report.problem)
     if fmt == "json":
-        echo_json(result.to_json() | {"signed": signed, "unsigned": unsigned})
+        echo_json(result.to_json() | {"signed": signed, "unsigned": unsigned}
+                  | ({"checkpoints": checked} if checkpoints else {}))
     elif result.valid:
         span = f", {result.first_time} .. {result.last_time}" if result.records else ""
         anchored = f", anchor {anchor.token()} found" if anchor else ""
         click.echo(f"audit log intact: {_count(result.records)}{span}, head {result.head_seq}:"
                    f"{result.head_hash}{anchored}; {signed} signed (signatures verified), {unsigned} unsigned")
+        if checkpoints:
+            click.echo(f"{len(checked)} checkpoint(s) consistent with the log, "
+                       f"{sum(1 for c in checked if c['witnesses'])} witnessed")
     else:
         assert result.problem is not None
         click.echo(result.problem.render(), err=True)
@@ -224,3 +242,52 @@ def ack_command(settings: Settings, seq: int, key_path: Path, governance_dir: Pa
         echo_json({"ack": seq, "record": written.seq, "reviewer": key.fingerprint})
     else:
         click.echo(f"break-glass record {seq} reviewed by {key.fingerprint} (record {written.seq})")
+
+
+_SIGNERS = click.option("--signers", "signers_file", type=click.Path(path_type=Path, dir_okay=False),
+                        default=Path("governance/signers"), show_default=True,
+                        help="allowed_signers file with roles.")
+
+
+@audit.command("checkpoint")
+@click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="A platform signer's OpenSSH Ed25519 private key.")
+@_SIGNERS
+@click.option("--origin", default=None, help="The log's name in the note (default: the log file's name).")
+@_FORMAT
+@click.pass_obj
+def checkpoint_command(settings: Settings, key_path: Path, signers_file: Path, origin: str | None,
+                       fmt: str) -> None:
+    """Sign the verified head (record count, head hash, time) as a signed note beside the log."""
+    from wardcloud.audit.checkpoint import make_checkpoint
+    from wardcloud.audit.keys import SigningKey
+    from wardcloud.audit.signers import load as load_signers
+
+    path, checkpoint = make_checkpoint(_log(settings), SigningKey.load(key_path), load_signers(signers_file),
+                                       origin)
+    if fmt == "json":
+        echo_json(checkpoint.to_json() | {"file": str(path)})
+    else:
+        click.echo(f"checkpoint {checkpoint.size}:{checkpoint.head} signed, saved to {path}")
+
+
+@audit.command("witness")
+@click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The witness's OpenSSH Ed25519 private key (an allowed signer, e.g. a ward's).")
+@_SIGNERS
+@click.option("--witness-state", "state_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The witness's own memory of the last checkpoint it co-signed (keep it off this machine's "
+                   "log writers' reach).")
+@_FORMAT
+@click.pass_obj
+def witness_command(settings: Settings, key_path: Path, signers_file: Path, state_file: Path, fmt: str) -> None:
+    """Check the log extends the last checkpoint this witness saw, then co-sign the latest checkpoint."""
+    from wardcloud.audit.checkpoint import witness
+    from wardcloud.audit.keys import SigningKey
+    from wardcloud.audit.signers import load as load_signers
+
+    path, checkpoint = witness(_log(settings), SigningKey.load(key_path), load_signers(signers_file), state_file)
+    if fmt == "json":
+        echo_json(checkpoint.to_json() | {"file": str(path)})
+    else:
+        click.echo(f"checkpoint {checkpoint.size} witnessed: the log extends what this witness saw ({path})")
