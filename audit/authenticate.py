@@ -24,7 +24,7 @@ from wardcloud.audit.record import Entry, Record, canonical, jsonable
 from wardcloud.audit.signers import Signers
 
 NAMESPACE = "wardcloud-audit"
-SIGNED_COMMANDS = frozenset({"approve", "apply", "destroy", "audit ack", "audit checkpoint"})
+SIGNED_COMMANDS = frozenset({"approve", "approve waiver", "apply", "audit ack"})
 
 
 def _payload(actor: str, command: str, argv: Iterable[str], inputs: Mapping[str, Any], outcome: str,

@@ -189,22 +189,46 @@ def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option(
+    "--waiver",
+    metavar="CODE6:POLICY",
+    default=None,
+    help="Sign that ward's waiver of POLICY instead (a security signer not of that ward).",
+)
 @key_option
 @governance_option
 @format_option
 @click.pass_obj
-def approve(settings: Settings, plan_file: Path, key_path: Path | None, governance_dir: Path, fmt: str) -> int:
-    """Sign a saved plan's digest with your key (an allowed signer in governance/signers).
+def approve(
+    settings: Settings,
+    plan_file: Path | None,
+    waiver: str | None,
+    key_path: Path | None,
+    governance_dir: Path,
+    fmt: str,
+) -> int:
+    """Sign a saved plan's digest (or, with --waiver, a ward's waiver) with your key.
 
     Exit 0 when the plan now has every approval governance/rules.yaml asks; 2 when more are needed.
     """
-    from wardcloud.governance.apply import Recorder, approve_plan
+    from wardcloud.governance.apply import Recorder, approve_plan, approve_waiver
 
     key = _key(key_path, "approving is signing")
     assert key is not None
     recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())), key=key,
                         audit_log=settings.audit_log)
+    if waiver is not None:
+        if plan_file is not None:
+            raise click.UsageError("give a PLAN_FILE or --waiver, not both")
+        path = approve_waiver(settings.tenants_dir, waiver, key, governance_dir, recorder)
+        if fmt == "json":
+            echo_json({"waiver": waiver, "signer": key.fingerprint, "file": str(path)})
+        else:
+            click.echo(f"waiver {waiver} signed by {key.fingerprint} ({path})")
+        return EXIT_NO_CHANGES
+    if plan_file is None:
+        raise click.UsageError("give the saved plan to approve (wardctl plan --out FILE), or --waiver")
     saved, verdict = approve_plan(plan_file, key, governance_dir, recorder)
     if fmt == "json":
         echo_json({"plan": saved.digest, "signer": key.fingerprint, **verdict.to_json()})

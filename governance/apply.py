@@ -254,3 +254,35 @@ def approve_plan(plan_path: Path, key: SigningKey, governance_dir: Path, recorde
                     sorted(code for code in (s.removeprefix("ward-") for s in saved.stacks
                                              if s.startswith("ward-"))))
     return saved, verdict
+
+
+def approve_waiver(tenants_dir: Path, which: str, key: SigningKey, governance_dir: Path,
+                   recorder: Recorder) -> Path:
+    """Sign ward CODE6's active waivers of POLICY (`which` = "CODE6:POLICY") into governance/waivers/; only
+    a security signer who is not of that ward may (GOV011 otherwise). Recorded, signed."""
+    from wardcloud.policies.waivers import WAIVER_NAMESPACE, load_trust, sign_waiver
+
+    code, _, policy = which.partition(":")
+    trust = load_trust(governance_dir)
+    signers = load_signers(governance_dir / SIGNERS_FILE)
+    signer = signers.by_fingerprint(key.fingerprint)
+
+    def refuse(message: str) -> GovernanceError:
+        return GovernanceError([problem(which, Code.WAIVER, message)])
+
+    if not (len(code) == 6 and code.isdigit() and policy):
+        raise refuse("expected CODE6:POLICY, e.g. 131130:NET-003")
+    if signer is None or "security" not in signer.roles:
+        raise refuse(f"key {key.fingerprint} is not a security signer in {signers.path}")
+    if code in signer.wards():
+        raise refuse(f"{signer.name} is of ward {code}: a ward cannot approve its own waiver")
+    tenant = next((t for t in load_tenants(tenants_dir) if t.code == code), None)
+    indexes = [i for i, w in enumerate(tenant.waivers) if w.policy == policy] if tenant else []
+    if tenant is None or not indexes:
+        raise refuse(f"ward {code} declares no waiver of {policy}")
+    path = governance_dir
+    for index in indexes:
+        path = sign_waiver(trust, tenant, index, lambda payload: key.sign(WAIVER_NAMESPACE, payload))
+    recorder.record("approve waiver", {"tenants": tenants_dir}, "success", 0,
+                    {"ward": code, "policy": policy, "signer": signer.name, "file": str(path)}, [code])
+    return path

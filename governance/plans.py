@@ -30,6 +30,7 @@ from wardcloud.infra.plan import Plan, make_plan
 from wardcloud.infra.state import state_path
 from wardcloud.policies.config import DEFAULT_CONFIG
 from wardcloud.policies.engine import PolicyReport, plan_report
+from wardcloud.policies.waivers import governance_dir as waiver_trust
 from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.validate import load_tenants
 
@@ -112,6 +113,8 @@ def plan_inputs(tenants_dir: Path, state_dir: Path, governance_dir: Path,
     }
     for stack in stacks:
         inputs[f"state:{stack}"] = state_path(state_dir, stack)
+    inputs["signers"] = governance_dir / SIGNERS_FILE
+    inputs["waiver_signatures"] = governance_dir / "waivers"
     return inputs
 
 
@@ -122,11 +125,13 @@ def _digests(inputs: Mapping[str, Path | None]) -> dict[str, dict[str, Any]]:
     return digests
 
 
-def render(tenants: Sequence[Tenant], state_dir: Path, wards: Sequence[str], *, jobs: int | None = None,
-           on_rendered: Callable[[str], None] | None = None) -> tuple[Plan, PolicyReport]:
-    """The plan (platform included while it was never applied: apply needs it first) and its verdicts."""
+def render(tenants: Sequence[Tenant], state_dir: Path, wards: Sequence[str], governance: Path, *,
+           jobs: int | None = None, on_rendered: Callable[[str], None] | None = None) -> tuple[Plan, PolicyReport]:
+    """The plan (platform included while it was never applied: apply needs it first) and its verdicts,
+    waivers judged against `governance`'s signers."""
     plan = make_plan(tenants, state_dir, wards, jobs=jobs, on_rendered=on_rendered, platform_if_unapplied=True)
-    return plan, plan_report(tenants, {stack: p.graph for stack, p in plan.stacks.items()})
+    with waiver_trust(governance):
+        return plan, plan_report(tenants, {stack: p.graph for stack, p in plan.stacks.items()})
 
 
 def make_saved_plan(tenants_dir: Path, state_dir: Path, governance_dir: Path, wards: Sequence[str] = (), *,
@@ -136,7 +141,7 @@ def make_saved_plan(tenants_dir: Path, state_dir: Path, governance_dir: Path, wa
     """Render, judge and describe a plan for saving; with `key` the author's fingerprint is in it."""
     rules = load_rules(governance_dir / RULES_FILE)
     tenants = load_tenants(tenants_dir)
-    plan, report = render(tenants, state_dir, wards, jobs=jobs, on_rendered=on_rendered)
+    plan, report = render(tenants, state_dir, wards, governance_dir, jobs=jobs, on_rendered=on_rendered)
     now = now or datetime.now(UTC)
     document = {
         "format": FORMAT,
@@ -222,7 +227,7 @@ def check_current(saved: SavedPlan, tenants_dir: Path, state_dir: Path, governan
                                        f"{tool_version()}: plan again with this version")])
     rules = load_rules(governance_dir / RULES_FILE)
     tenants = load_tenants(tenants_dir)
-    plan, report = render(tenants, state_dir, saved.wards, jobs=jobs)
+    plan, report = render(tenants, state_dir, saved.wards, governance_dir, jobs=jobs)
     rendered = {stack: _sha(p.to_json()) for stack, p in plan.stacks.items()}
     problems = []
     if rendered != saved.document["rendered"]:

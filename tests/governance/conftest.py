@@ -13,7 +13,7 @@ from wardcloud.audit.keys import generate
 from wardcloud.cli.main import cli
 
 ROLES = {"author": "platform", "sec": "security,platform", "plat": "platform", "shibuya": "ward:131130",
-         "chiyoda": "ward:131016", "outsider": None}
+         "chiyoda": "ward:131016", "chiyoda-sec": "security,ward:131016", "outsider": None}
 
 
 @pytest.fixture(autouse=True)
