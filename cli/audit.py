@@ -39,10 +39,17 @@ def audit() -> None:
               help="Also check every saved checkpoint (signatures, and that the log still holds its head).")
 @click.option("--min-witnesses", type=click.IntRange(0), default=0, show_default=True,
               help="With --checkpoints: co-signatures each checkpoint needs besides the platform's.")
+@click.option("--remote", is_flag=True,
+              help="Also compare the shipped Swift archive with the log and checkpoints (needs credentials).")
+@click.option("--cloud", envvar="OS_CLOUD", default=None, help="With --remote: clouds.yaml entry.")
+@click.option("--container", default=None, help="With --remote: the archive container (default: "
+              f"{CENTRAL_CONTAINER}, or the ward's with --ward).")
+@click.option("--ward", metavar="CODE6", default=None, help="With --remote: that ward's archive.")
 @_FORMAT
 @click.pass_obj
 def verify_command(settings: Settings, anchor_text: str | None, signers_file: Path | None, checkpoints: bool,
-                   min_witnesses: int, fmt: str) -> None:
+                   min_witnesses: int, remote: bool, cloud: str | None, container: str | None,
+                   ward: str | None, fmt: str) -> None:
     """Recompute the hash chain and check every record's signature; exit 1 naming the first bad record."""
     from dataclasses import replace
 
@@ -67,9 +74,18 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
         checked = list(report.checked)
         if report.problem is not None and result.problem is None:
             result = replace(result, problem=report.problem)
+    archive = None
+    if remote and result.valid:
+        from wardcloud.audit.remote import verify_remote
+
+        target = container or (ward_container(ward) if ward else CENTRAL_CONTAINER)
+        archive = verify_remote(_log(settings), connect_swift(cloud), target, ward)
+        if archive.problems and result.problem is None:
+            result = replace(result, problem=archive.problems[0])
     if fmt == "json":
         echo_json(result.to_json() | {"signed": signed, "unsigned": unsigned}
-                  | ({"checkpoints": checked} if checkpoints else {}))
+                  | ({"checkpoints": checked} if checkpoints else {})
+                  | ({"remote": archive.to_json() if archive else None} if remote else {}))
     elif result.valid:
         span = f", {result.first_time} .. {result.last_time}" if result.records else ""
         anchored = f", anchor {anchor.token()} found" if anchor else ""
@@ -78,9 +94,13 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
         if checkpoints:
             click.echo(f"{len(checked)} checkpoint(s) consistent with the log, "
                        f"{sum(1 for c in checked if c['witnesses'])} witnessed")
+        if archive is not None:
+            click.echo(f"archive {archive.container} matches: {archive.archived} records in "
+                       f"{archive.objects} object(s)")
     else:
         assert result.problem is not None
-        click.echo(result.problem.render(), err=True)
+        for problem in archive.problems if archive is not None and archive.problems else [result.problem]:
+            click.echo(problem.render(), err=True)
         click.echo(f"audit log NOT intact: {_count(result.records)} verified before the first bad record, "
                    f"record {result.problem.line}", err=True)
     if not result.valid:

@@ -27,7 +27,7 @@ def net010(payload):
     return violation
 
 
-def test_unsigned_waiver_does_not_count_and_check_says_why(ward_dir, enforced):
+def test_unsigned_waiver_does_not_count_and_check_says_why(ward_dir, enforced):  # noqa: F811
     directory = ward_dir(waived(WAIVER))
     code, payload = check_json(directory, "--date", "2026-12-01")
     assert code == 1
@@ -38,7 +38,7 @@ def test_unsigned_waiver_does_not_count_and_check_says_why(ward_dir, enforced):
     assert "waiver by CISO Tanaka does NOT count: unsigned" in text
 
 
-def test_security_signer_from_another_ward_makes_it_count(ward_dir, enforced):
+def test_security_signer_from_another_ward_makes_it_count(ward_dir, enforced):  # noqa: F811
     directory = ward_dir(waived(WAIVER))
     signed = sign(directory, enforced, "sec")
     assert signed.exit_code == 0, signed.output
@@ -47,7 +47,7 @@ def test_security_signer_from_another_ward_makes_it_count(ward_dir, enforced):
     assert code == 0 and net010(payload)["waived"] is True
 
 
-def test_wrong_signers_are_refused_and_a_planted_signature_does_not_count(ward_dir, enforced, tmp_path):
+def test_wrong_signers_are_refused_and_a_planted_signature_does_not_count(ward_dir, enforced, tmp_path):  # noqa: F811
     directory = ward_dir(waived(WAIVER))
     for who in ("plat", "chiyoda", "chiyoda-sec"):  # not security; the benefiting ward's own people
         assert sign(directory, enforced, who).exit_code == 1
@@ -67,7 +67,7 @@ def test_wrong_signers_are_refused_and_a_planted_signature_does_not_count(ward_d
     assert "chiyoda-sec@test of ward 131016 itself" in reason
 
 
-def test_editing_a_signed_waiver_voids_it(ward_dir, enforced):
+def test_editing_a_signed_waiver_voids_it(ward_dir, enforced):  # noqa: F811
     directory = ward_dir(waived(WAIVER))
     assert sign(directory, enforced, "sec").exit_code == 0
     later = ward_dir(waived({**WAIVER, "expires": "2027-12-31"}))  # the ward extends its own waiver

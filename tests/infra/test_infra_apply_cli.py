@@ -155,7 +155,8 @@ def test_apply_honours_pulumi_backend_url(
 ) -> None:
     monkeypatch.setenv("PULUMI_BACKEND_URL", "s3://wardcloud-state?endpoint=swift.example:8080")
     state = tmp_path / "state"
-    assert wardctl(two_wards, state, "apply", *approve_plan(two_wards, state, "--ward", "131016"), "--yes").exit_code == 0
+    signed = approve_plan(two_wards, state, "--ward", "131016")
+    assert wardctl(two_wards, state, "apply", *signed, "--yes").exit_code == 0
     assert {c["backend"] for c in calls(fake_pulumi) if c["args"][0] == "up"} == {
         "s3://wardcloud-state?endpoint=swift.example:8080"
     }
@@ -232,7 +233,8 @@ def test_destroy_wiring_with_fake_pulumi_forgets_the_state(
     fake_pulumi: Path, two_wards: Path, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    assert wardctl(two_wards, state, "apply", *approve_plan(two_wards, state, "--ward", "131130"), "--yes").exit_code == 0
+    signed = approve_plan(two_wards, state, "--ward", "131130")
+    assert wardctl(two_wards, state, "apply", *signed, "--yes").exit_code == 0
     set_left(two_wards, "2024-03-31")
     result = wardctl(two_wards, state, "destroy", "--ward", "131130", "--yes")
     assert result.exit_code == 0, result.output
