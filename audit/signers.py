@@ -140,7 +140,10 @@ def parse_line(text: str, where: str, number: int) -> Signer | None:
         rest = rest[1:]
     if len(rest) < 2 or rest[0] != KEY_TYPE:
         raise bad(f"only {KEY_TYPE} keys are accepted")
-    key = PublicKey.parse(f"{rest[0]} {rest[1]}", f"{where}:{number}")
+    try:
+        key = PublicKey.parse(f"{rest[0]} {rest[1]}", where)
+    except AuditError as exc:
+        raise bad(exc.problems[0].message) from None
     roles = frozenset(r.strip() for r in (options.get(ROLES_OPTION) or "").split(",") if r.strip())
     wrong = sorted(r for r in roles if not ROLE.match(r))
     if wrong:

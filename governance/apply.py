@@ -185,6 +185,10 @@ def apply_saved_plan(plan_path: Path, *, tenants_dir: Path, state_dir: Path, gov
     """Verify (`check_saved_plan`), find pulumi and credentials, then `pulumi up` the plan's changed stacks,
     platform first; records signed by `key`. Nothing is recorded or changed when any check fails, when
     `confirm(plan)` says no, or when there is nothing to apply."""
+    if load_signers(governance_dir / SIGNERS_FILE).by_fingerprint(key.fingerprint) is None:
+        raise GovernanceError([problem(str(governance_dir / SIGNERS_FILE), Code.BAD_APPROVAL,
+                                       f"key {key.fingerprint} is not an allowed signer: it cannot sign "
+                                       "the apply's records")])
     approved = check_saved_plan(plan_path, tenants_dir, state_dir, governance_dir, break_glass=break_glass,
                                 now=now, jobs=jobs)
     environment = preflight(state_dir, environ)  # the Automation API boundary: nothing changed before it

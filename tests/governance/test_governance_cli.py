@@ -205,3 +205,34 @@ def test_keys_made_by_ssh_keygen_sign_too(two_wards, tmp_path, gov):
     make_plan(two_wards, state, gov, out)
     result = approve(two_wards, state, gov, out, "ops")
     assert result.exit_code == 2 and fingerprint in result.output
+
+
+def test_bad_inputs_are_one_line_errors(two_wards, tmp_path, gov):
+    out, state = tmp_path / "plan.json", tmp_path / "state"
+    make_plan(two_wards, state, gov, out)
+    signers = (gov / "signers").read_text()
+    (gov / "signers").write_text(signers + 'x wardcloud-roles="root" ' + signers.split()[-2:][0] + " AAAA\n")
+    broken = approve(two_wards, state, gov, out, "sec")
+    line = len(signers.splitlines()) + 1
+    assert broken.exit_code == 1 and f"signers:{line}:1: AUD014 the public key's base64 is damaged" in broken.output
+    (gov / "signers").write_text(signers)
+    not_a_key = tmp_path / "not-a-key"
+    not_a_key.write_text("hello")
+    result = wardctl(two_wards, state, "approve", str(out), "--governance", str(gov), "--key", str(not_a_key))
+    assert result.exit_code == 1 and "AUD013 not an OpenSSH private key" in result.output
+    assert "Traceback" not in result.output
+    (gov / "rules.yaml").write_text("signers: 0\n")
+    rules = apply(two_wards, state, gov, out)
+    assert rules.exit_code == 1 and "GOV008 signers must be a whole number, 1 or more" in rules.output
+    no_key = wardctl(two_wards, state, "apply", str(out), "--governance", str(gov))
+    assert no_key.exit_code == 1 and "--key KEY is required" in no_key.output
+
+
+def test_an_applier_outside_the_signers_is_refused(two_wards, tmp_path, gov, fake_pulumi):
+    out, state = tmp_path / "plan.json", tmp_path / "state"
+    make_plan(two_wards, state, gov, out)
+    approve(two_wards, state, gov, out, "sec")
+    approve(two_wards, state, gov, out, "shibuya")
+    result = wardctl(two_wards, state, "apply", str(out), "--yes", "--governance", str(gov),
+                     "--key", key(gov, "outsider"))
+    assert result.exit_code == 1 and "GOV007" in result.output and calls(fake_pulumi) == []
