@@ -24,6 +24,11 @@ class Code(StrEnum):
     NO_CREDENTIALS = "AUD010"  # `audit ship` without OpenStack credentials
     SHIP = "AUD011"           # the object store refused an upload
     BAD_OPTION = "AUD012"     # e.g. an unparsable --since
+    BAD_KEY = "AUD013"        # a signing key or public key that cannot be used
+    BAD_SIGNERS = "AUD014"    # the allowed_signers file is missing or malformed
+    SIGNATURE = "AUD015"      # a signed record's signature is missing, invalid or not an allowed signer's
+    CHECKPOINT = "AUD016"     # a checkpoint is malformed, badly signed or inconsistent with the log
+    REMOTE = "AUD017"         # the shipped archive lacks or alters what the local log holds
 
 
 class AuditError(WardcloudError):

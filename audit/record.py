@@ -29,6 +29,9 @@ FIELDS: dict[str, tuple[type, ...]] = {
     "inputs": (dict,), "outcome": (str,), "exit_code": (int, type(None)), "wards": (list,),
     "summary": (dict,), "prev": (str,), "hash": (str,),
 }
+# Optional fields, present only when set (a record without them hashes as it always did).
+# `sig`: the signer's signature over the record's content (audit/authenticate.py).
+OPTIONAL_FIELDS: dict[str, tuple[type, ...]] = {"sig": (dict,)}
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Entry:
     exit_code: int | None
     summary: Mapping[str, Any] = field(default_factory=dict)
     wards: tuple[str, ...] = ()
+    sig: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,13 +66,15 @@ class Record:
     prev: str
     hash: str
     v: int = FORMAT_VERSION
+    sig: Mapping[str, Any] | None = None
 
     def body(self) -> dict[str, Any]:
-        """Every field but `hash`: what the hash covers."""
-        return {"v": self.v, "seq": self.seq, "time": self.time, "actor": self.actor, "command": self.command,
+        """Every field but `hash`: what the hash covers (`sig` only when the record is signed)."""
+        body = {"v": self.v, "seq": self.seq, "time": self.time, "actor": self.actor, "command": self.command,
                 "argv": list(self.argv), "inputs": dict(self.inputs), "outcome": self.outcome,
                 "exit_code": self.exit_code, "wards": list(self.wards), "summary": dict(self.summary),
                 "prev": self.prev}
+        return body | ({"sig": dict(self.sig)} if self.sig is not None else {})
 
     def to_json(self) -> dict[str, Any]:
         """The stored object, `hash` included."""
@@ -84,7 +90,7 @@ class Record:
         return cls(seq=data["seq"], time=data["time"], actor=data["actor"], command=data["command"],
                    argv=tuple(data["argv"]), inputs=data["inputs"], outcome=data["outcome"],
                    exit_code=data["exit_code"], wards=tuple(data["wards"]), summary=data["summary"],
-                   prev=data["prev"], hash=data["hash"], v=data["v"])
+                   prev=data["prev"], hash=data["hash"], v=data["v"], sig=data.get("sig"))
 
 
 def canonical(value: Any) -> bytes:
@@ -125,7 +131,8 @@ def sealed_line(entry: Entry, seq: int, time: str, prev: str) -> tuple[Record, b
     unsealed = Record(seq=seq, time=time, actor=entry.actor, command=entry.command,
                       argv=tuple(str(a) for a in entry.argv), inputs=jsonable(entry.inputs),
                       outcome=entry.outcome, exit_code=entry.exit_code, wards=tuple(entry.wards),
-                      summary=jsonable(entry.summary), prev=prev, hash="")
+                      summary=jsonable(entry.summary), prev=prev, hash="",
+                      sig=jsonable(entry.sig) if entry.sig is not None else None)
     body = canonical(unsealed.body())
     record = replace(unsealed, hash=hashlib.sha256(body).hexdigest())
     # `hash` sorts between `exit_code` and `inputs`; the first `,"inputs":` is the top-level one
@@ -155,12 +162,13 @@ def check_shape(data: Any) -> str | None:
     if not isinstance(data, dict):
         return "not a JSON object"
     missing = [name for name in FIELDS if name not in data]
-    extra = sorted(set(data) - set(FIELDS))
+    extra = sorted(set(data) - set(FIELDS) - set(OPTIONAL_FIELDS))
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
             [f"unexpected {', '.join(extra)}"] if extra else [])
         return "; ".join(parts)
-    for name, types in FIELDS.items():
+    present = {**FIELDS, **{k: v for k, v in OPTIONAL_FIELDS.items() if k in data}}
+    for name, types in present.items():
         value = data[name]
         if isinstance(value, bool) or not isinstance(value, types):
             return f"field {name} has the wrong type"

@@ -115,6 +115,26 @@ class SwiftStore:
                                       f"upload of {name} failed: {cause.code} {cause.message}")]) from None
 
 
+    def list_objects(self, container: str) -> list[str]:
+        """Every object name in `container` (AUD017 if it cannot be listed)."""
+        from openstack import exceptions
+
+        try:
+            return [obj.name for obj in self._connection.object_store.objects(container)]
+        except exceptions.SDKException as exc:
+            raise AuditError([Problem(container, 0, 0, Code.REMOTE,
+                                      f"cannot list the archive: {str(exc).splitlines()[0]}")]) from None
+
+    def read_object(self, container: str, name: str) -> bytes:
+        from openstack import exceptions
+
+        try:
+            return bytes(self._connection.object_store.download_object(name, container=container))
+        except exceptions.SDKException as exc:
+            raise AuditError([Problem(container, 0, 0, Code.REMOTE,
+                                      f"cannot read {name}: {str(exc).splitlines()[0]}")]) from None
+
+
 _CREDENTIALS_HELP = ("no OpenStack credentials: set OS_CLOUD (or --cloud) to an entry of clouds.yaml, "
                      "or OS_AUTH_URL and the other OS_* variables")
 

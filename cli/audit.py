@@ -34,22 +34,74 @@ def audit() -> None:
 @audit.command("verify")
 @click.option("--anchor", "anchor_text", metavar="SEQ:HASH",
               help="A head printed earlier by `audit anchor`: the log must still contain it.")
+@click.option("--signers", "signers_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="allowed_signers file (e.g. governance/signers): every signed record's key must be in it.")
+@click.option("--checkpoints", is_flag=True,
+              help="Also check every saved checkpoint (signatures, and that the log still holds its head).")
+@click.option("--min-witnesses", type=click.IntRange(0), default=0, show_default=True,
+              help="With --checkpoints: co-signatures each checkpoint needs besides the platform's.")
+@click.option("--remote", is_flag=True,
+              help="Also compare the shipped Swift archive with the log and checkpoints (needs credentials).")
+@click.option("--cloud", envvar="OS_CLOUD", default=None, help="With --remote: clouds.yaml entry.")
+@click.option("--container", default=None, help="With --remote: the archive container (default: "
+              f"{CENTRAL_CONTAINER}, or the ward's with --ward).")
+@click.option("--ward", metavar="CODE6", default=None, help="With --remote: that ward's archive.")
 @_FORMAT
 @click.pass_obj
-def verify_command(settings: Settings, anchor_text: str | None, fmt: str) -> None:
-    """Recompute the hash chain; exit 1 naming the first bad record."""
+def verify_command(settings: Settings, anchor_text: str | None, signers_file: Path | None, checkpoints: bool,
+                   min_witnesses: int, remote: bool, cloud: str | None, container: str | None,
+                   ward: str | None, fmt: str) -> None:
+    """Recompute the hash chain and check every record's signature; exit 1 naming the first bad record."""
+    from dataclasses import replace
+
+    from wardcloud.audit.authenticate import authenticate
+    from wardcloud.audit.signers import load as load_signers
+
     anchor = Anchor.parse(anchor_text) if anchor_text else None
+    signers = load_signers(signers_file) if signers_file is not None else None
     result = verify(_log(settings), anchor)
+    signed = unsigned = 0
+    if result.valid and result.records:
+        auth, problem = authenticate(read_records(_log(settings)), _log(settings), signers)
+        signed, unsigned = auth.signed, auth.unsigned
+        if problem is not None:
+            result = replace(result, problem=problem)
+    checked: list[dict[str, object]] = []
+    if checkpoints and result.path.exists():
+        from wardcloud.audit.checkpoint import verify_checkpoints
+
+        report = verify_checkpoints(_log(settings), signers or load_signers(Path("governance/signers")),
+                                    min_witnesses)
+        checked = list(report.checked)
+        if report.problem is not None and result.problem is None:
+            result = replace(result, problem=report.problem)
+    archive = None
+    if remote and result.valid:
+        from wardcloud.audit.remote import verify_remote
+
+        target = container or (ward_container(ward) if ward else CENTRAL_CONTAINER)
+        archive = verify_remote(_log(settings), connect_swift(cloud), target, ward)
+        if archive.problems and result.problem is None:
+            result = replace(result, problem=archive.problems[0])
     if fmt == "json":
-        echo_json(result.to_json())
+        echo_json(result.to_json() | {"signed": signed, "unsigned": unsigned}
+                  | ({"checkpoints": checked} if checkpoints else {})
+                  | ({"remote": archive.to_json() if archive else None} if remote else {}))
     elif result.valid:
         span = f", {result.first_time} .. {result.last_time}" if result.records else ""
         anchored = f", anchor {anchor.token()} found" if anchor else ""
         click.echo(f"audit log intact: {_count(result.records)}{span}, head {result.head_seq}:"
-                   f"{result.head_hash}{anchored}")
+                   f"{result.head_hash}{anchored}; {signed} signed (signatures verified), {unsigned} unsigned")
+        if checkpoints:
+            click.echo(f"{len(checked)} checkpoint(s) consistent with the log, "
+                       f"{sum(1 for c in checked if c['witnesses'])} witnessed")
+        if archive is not None:
+            click.echo(f"archive {archive.container} matches: {archive.archived} records in "
+                       f"{archive.objects} object(s)")
     else:
         assert result.problem is not None
-        click.echo(result.problem.render(), err=True)
+        for problem in archive.problems if archive is not None and archive.problems else [result.problem]:
+            click.echo(problem.render(), err=True)
         click.echo(f"audit log NOT intact: {_count(result.records)} verified before the first bad record, "
                    f"record {result.problem.line}", err=True)
     if not result.valid:
@@ -70,11 +122,13 @@ def _since(text: str | None) -> str | None:
                                   f"{text!r} is not a date (YYYY-MM-DD) or ISO time")]) from None
 
 
-def _brief(record: Record) -> str:
+def _brief(record: Record, unreviewed: frozenset[int] = frozenset()) -> str:
     summary = json.dumps(record.summary, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     if len(summary) > 120:
         summary = summary[:119] + "…"
     exit_code = "" if record.exit_code is None else f"({record.exit_code})"
+    if record.seq in unreviewed:
+        summary = "BREAK-GLASS UNREVIEWED " + summary
     return (f"{record.seq:>6} {record.time} {record.actor:<12} {record.outcome + exit_code:<11} "
             f"{record.command:<16} {_wards(record.wards)} {summary}")
 
@@ -91,15 +145,20 @@ def _wards(codes: tuple[str, ...]) -> str:
 @click.pass_obj
 def log_command(settings: Settings, ward: str | None, since: str | None, fmt: str) -> None:
     """List records (does not verify the chain: use `audit verify`)."""
+    from wardcloud.governance.breakglass import review
+
     start = _since(since)
+    breakglass = review(read_records(_log(settings))) if _log(settings).exists() else None
+    unreviewed = frozenset(r.seq for r in breakglass.unreviewed()) if breakglass else frozenset()
     selected = (r for r in read_records(_log(settings))
                 if (ward is None or ward in r.wards) and (start is None or r.time >= start))
     if fmt == "json":
-        echo_json({"log": str(_log(settings)), "records": [r.to_json() for r in selected]})
+        echo_json({"log": str(_log(settings)), "records": [r.to_json() for r in selected],
+                   "break_glass": breakglass.to_json() if breakglass else []})
         return
     count = 0
     for rec in selected:
-        click.echo(_brief(rec))
+        click.echo(_brief(rec, unreviewed))
         count += 1
     click.echo(f"{count} record(s)", err=True)
 
@@ -175,3 +234,78 @@ def ship_command(settings: Settings, container: str | None, ward: str | None, cl
                    f"{target}/{result.object_name}")
     else:
         click.echo(f"nothing new to ship to {target} (head {result.head_seq})")
+
+
+@audit.command("ack")
+@click.argument("seq", type=click.IntRange(1))
+@click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Your OpenSSH Ed25519 private key (a second signer: not who approved or applied).")
+@click.option("--governance", "governance_dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="WARDCTL_GOVERNANCE", default=Path("governance"), show_default=True,
+              help="Directory holding `signers`.")
+@_FORMAT
+@click.pass_obj
+def ack_command(settings: Settings, seq: int, key_path: Path, governance_dir: Path, fmt: str) -> None:
+    """Review a break-glass apply: append a signed record acknowledging record SEQ."""
+    from wardcloud.audit.keys import SigningKey
+    from wardcloud.cli.audited import command_argv
+    from wardcloud.governance.apply import Recorder
+    from wardcloud.governance.breakglass import ack
+
+    key = SigningKey.load(key_path)
+    recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())), key=key,
+                        audit_log=settings.audit_log)
+    written = ack(_log(settings), seq, governance_dir, recorder)
+    if fmt == "json":
+        echo_json({"ack": seq, "record": written.seq, "reviewer": key.fingerprint})
+    else:
+        click.echo(f"break-glass record {seq} reviewed by {key.fingerprint} (record {written.seq})")
+
+
+_SIGNERS = click.option("--signers", "signers_file", type=click.Path(path_type=Path, dir_okay=False),
+                        default=Path("governance/signers"), show_default=True,
+                        help="allowed_signers file with roles.")
+
+
+@audit.command("checkpoint")
+@click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="A platform signer's OpenSSH Ed25519 private key.")
+@_SIGNERS
+@click.option("--origin", default=None, help="The log's name in the note (default: the log file's name).")
+@_FORMAT
+@click.pass_obj
+def checkpoint_command(settings: Settings, key_path: Path, signers_file: Path, origin: str | None,
+                       fmt: str) -> None:
+    """Sign the verified head (record count, head hash, time) as a signed note beside the log."""
+    from wardcloud.audit.checkpoint import make_checkpoint
+    from wardcloud.audit.keys import SigningKey
+    from wardcloud.audit.signers import load as load_signers
+
+    path, checkpoint = make_checkpoint(_log(settings), SigningKey.load(key_path), load_signers(signers_file),
+                                       origin)
+    if fmt == "json":
+        echo_json(checkpoint.to_json() | {"file": str(path)})
+    else:
+        click.echo(f"checkpoint {checkpoint.size}:{checkpoint.head} signed, saved to {path}")
+
+
+@audit.command("witness")
+@click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The witness's OpenSSH Ed25519 private key (an allowed signer, e.g. a ward's).")
+@_SIGNERS
+@click.option("--witness-state", "state_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The witness's own memory of the last checkpoint it co-signed (keep it off this machine's "
+                   "log writers' reach).")
+@_FORMAT
+@click.pass_obj
+def witness_command(settings: Settings, key_path: Path, signers_file: Path, state_file: Path, fmt: str) -> None:
+    """Check the log extends the last checkpoint this witness saw, then co-sign the latest checkpoint."""
+    from wardcloud.audit.checkpoint import witness
+    from wardcloud.audit.keys import SigningKey
+    from wardcloud.audit.signers import load as load_signers
+
+    path, checkpoint = witness(_log(settings), SigningKey.load(key_path), load_signers(signers_file), state_file)
+    if fmt == "json":
+        echo_json(checkpoint.to_json() | {"file": str(path)})
+    else:
+        click.echo(f"checkpoint {checkpoint.size} witnessed: the log extends what this witness saw ({path})")

@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from wardcloud.cli.audited import audited_stacks, waivers_used
+from wardcloud.cli.audited import command_argv
 from wardcloud.cli.context import Settings
 from wardcloud.cli.options import check_ward_codes, yes_option
 from wardcloud.cli.output import echo_json
 from wardcloud.core.files import write_atomic
-from wardcloud.infra.errors import InfraError
-from wardcloud.infra.gate import apply_checks
 from wardcloud.tenants.validate import load_tenants
 
 if TYPE_CHECKING:
+    from wardcloud.audit.keys import SigningKey
     from wardcloud.infra.plan import Plan
     from wardcloud.policies.engine import PolicyReport
-    from wardcloud.tenants.model import Tenant
 
 # The infra library loads the Pulumi SDK (about a second): commands import it when they run, so
 # `wardctl validate` and `--help` stay fast.
@@ -38,6 +35,22 @@ ward_option = click.option(
     metavar="CODE6",
     callback=check_ward_codes,
     help="Only this ward's stack (repeatable). Default: platform and every ward.",
+)
+governance_option = click.option(
+    "--governance",
+    "governance_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="WARDCTL_GOVERNANCE",
+    default=Path("governance"),
+    show_default=True,
+    show_envvar=True,
+    help="Directory holding `signers` (allowed_signers with roles) and `rules.yaml`.",
+)
+key_option = click.option(
+    "--key",
+    "key_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Your OpenSSH Ed25519 private key (ssh-keygen -t ed25519); $WARDCTL_KEY_PASSPHRASE if encrypted.",
 )
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -129,11 +142,25 @@ def emit_plan(
             click.echo("\nPolicy:\n" + policy_text(policy), nl=False)
 
 
+def _key(path: Path | None, required: str | None = None) -> SigningKey | None:
+    """The signing key at `path`; a usage error naming what needs it when it is required and absent."""
+    from wardcloud.audit.keys import SigningKey
+
+    if path is None:
+        if required:
+            raise click.UsageError(f"--key KEY is required: {required}")
+        return None
+    return SigningKey.load(path)
+
+
 @click.command()
 @ward_option
 @format_option
 @click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the plan as JSON here."
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the plan for `approve` and `apply` (inputs named by SHA-256, expiry); includes a "
+    "never-applied platform.",
 )
 @click.option(
     "--jobs",
@@ -142,23 +169,52 @@ def emit_plan(
     help="Render processes (default: 2 for 4+ stacks, else 1).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every resource to create (default: counts per stack).")
+@key_option
+@governance_option
 @click.pass_obj
 def plan(
-    settings: Settings, wards: tuple[str, ...], fmt: str, out: Path | None, jobs: int | None, verbose: bool
+    settings: Settings,
+    wards: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    jobs: int | None,
+    verbose: bool,
+    key_path: Path | None,
+    governance_dir: Path,
 ) -> int:
     """Render stacks offline (Pulumi mocks) and diff against applied state.
 
     Prints a summary: per changed stack its counts, updates and deletes; --verbose lists every resource.
+    With --out, save the plan for `wardctl approve` and `wardctl apply PLAN` (--key names you its author).
     Exit 0: no changes; 2: changes; 1: error.
     """
+    if out is not None:
+        from wardcloud.governance.plans import make_saved_plan
+
+        with rendering_progress() as on_rendered:
+            result, report, saved = make_saved_plan(
+                settings.tenants_dir,
+                settings.state_dir,
+                governance_dir,
+                wards,
+                actor=settings.actor,
+                key=_key(key_path),
+                jobs=jobs,
+                on_rendered=on_rendered,
+            )
+        saved.save(out)
+        emit_plan(result, fmt, None, report, verbose=verbose)
+        if fmt == "text":
+            click.echo(f"Saved plan {saved.digest} to {out} (expires {saved.document['expires']}).")
+        return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
     from wardcloud.infra.plan import make_plan
     from wardcloud.policies.engine import plan_report
 
     tenants = load_tenants(settings.tenants_dir, settings.verdicts)
     with rendering_progress() as on_rendered:
         result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, on_rendered=on_rendered)
-    policy = plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()})
-    emit_plan(result, fmt, out, policy, verbose=verbose)
+    emit_plan(result, fmt, None, plan_report(tenants, {stack: p.graph for stack, p in result.stacks.items()}),
+              verbose=verbose)
     return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
 
 
@@ -184,69 +240,121 @@ def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
 
 
 @click.command()
-@ward_option
-@yes_option()
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False), required=False)
 @click.option(
-    "--jobs", type=click.IntRange(1, 64), default=None, help="Render processes and parallel ward updates."
+    "--waiver",
+    metavar="CODE6:POLICY",
+    default=None,
+    help="Sign that ward's waiver of POLICY instead (a security signer not of that ward).",
 )
+@key_option
+@governance_option
+@format_option
 @click.pass_obj
-def apply(settings: Settings, wards: tuple[str, ...], yes: bool, jobs: int | None) -> int:
-    """Validate, check policies, show the plan, confirm, then `pulumi up` changed stacks (platform first)."""
-    from wardcloud.infra.deploy import blocking_problems, preflight, run_apply
-    from wardcloud.infra.plan import make_plan
+def approve(
+    settings: Settings,
+    plan_file: Path | None,
+    waiver: str | None,
+    key_path: Path | None,
+    governance_dir: Path,
+    fmt: str,
+) -> int:
+    """Sign a saved plan's digest (or, with --waiver, a ward's waiver) with your key.
 
-    tenants = load_tenants(settings.tenants_dir)
-    environment = preflight(settings.state_dir)  # before anything: missing CLI/credentials change nothing
-    # ward stacks read the platform's outputs: a never-applied platform is applied first
-    result = make_plan(tenants, settings.state_dir, wards, jobs=jobs, platform_if_unapplied=True)
-    blocking = blocking_problems(tenants, result, apply_checks())
-    if blocking:
-        raise InfraError(blocking)
-    click.echo(result.to_text(), nl=False)
-    if not result.has_changes:
+    Exit 0 when the plan now has every approval governance/rules.yaml asks; 2 when more are needed.
+    """
+    from wardcloud.governance.apply import Recorder, approve_plan, approve_waiver
+
+    key = _key(key_path, "approving is signing")
+    assert key is not None
+    recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())), key=key,
+                        audit_log=settings.audit_log)
+    if waiver is not None:
+        if plan_file is not None:
+            raise click.UsageError("give a PLAN_FILE or --waiver, not both")
+        path = approve_waiver(settings.tenants_dir, waiver, key, governance_dir, recorder)
+        if fmt == "json":
+            echo_json({"waiver": waiver, "signer": key.fingerprint, "file": str(path)})
+        else:
+            click.echo(f"waiver {waiver} signed by {key.fingerprint} ({path})")
+        return EXIT_NO_CHANGES
+    if plan_file is None:
+        raise click.UsageError("give the saved plan to approve (wardctl plan --out FILE), or --waiver")
+    saved, verdict = approve_plan(plan_file, key, governance_dir, recorder)
+    if fmt == "json":
+        echo_json({"plan": saved.digest, "signer": key.fingerprint, **verdict.to_json()})
+    else:
+        click.echo(f"{plan_file}: approved by {key.fingerprint} (plan {saved.digest[:16]}…)")
+        click.echo(
+            "Ready to apply."
+            if verdict.approved
+            else "Still needs: " + "; ".join(verdict.missing)
+        )
+    return EXIT_NO_CHANGES if verdict.approved else EXIT_CHANGES
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@key_option
+@governance_option
+@click.option("--break-glass", is_flag=True, help="Apply with one approval (needs --reason); recorded as unreviewed.")
+@click.option("--reason", default=None, help="Why break-glass is needed (recorded).")
+@yes_option()
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Render processes and parallel ward updates.")
+@click.pass_obj
+def apply(
+    settings: Settings,
+    plan_file: Path,
+    key_path: Path | None,
+    governance_dir: Path,
+    break_glass: bool,
+    reason: str | None,
+    yes: bool,
+    jobs: int | None,
+) -> int:
+    """Apply exactly a saved, approved plan: `pulumi up` its changed stacks (platform first).
+
+    Refuses, changing nothing, if the plan was edited or expired, lacks approvals, any input changed,
+    or the policy gate fails; then needs the pulumi CLI and OpenStack credentials.
+    """
+    from wardcloud.governance.apply import apply_saved_plan
+
+    if break_glass and not reason:
+        raise click.UsageError("--break-glass needs --reason TEXT")
+    key = _key(key_path, "the audit records of an apply are signed by whoever applies it")
+    assert key is not None
+
+    def confirm(result: Plan) -> bool:
+        click.echo(result.to_text(), nl=False)
+        if not yes:
+            click.confirm("Apply these changes?", abort=True)
+        return True
+
+    outcome = apply_saved_plan(
+        plan_file,
+        tenants_dir=settings.tenants_dir,
+        state_dir=settings.state_dir,
+        governance_dir=governance_dir,
+        key=key,
+        break_glass=reason if break_glass else None,
+        audit_log=settings.audit_log,
+        argv=command_argv(click.get_current_context()),
+        jobs=jobs or 2,
+        log=lambda line: click.echo(line, err=True),
+        confirm=confirm,
+    )
+    if not outcome.approved.plan.has_changes:
         click.echo("Nothing to apply.")
         return EXIT_NO_CHANGES
-    if not yes:
-        click.confirm("Apply these changes?", abort=True)
-    outcomes = audited_stacks(
-        "apply",
-        {"tenants": settings.tenants_dir},
-        _apply_summaries(tenants, result),
-        lambda: run_apply(
-            result,
-            environment,
-            settings.state_dir,
-            settings.tenants_dir,
-            log=lambda line: click.echo(line, err=True),
-            jobs=jobs or 2,
-        ),
-    )
-    for outcome in outcomes:
+    if break_glass:
+        click.echo("BREAK-GLASS apply: unreviewed until a second signer runs `wardctl audit ack`.", err=True)
+    for stack_outcome in outcome.outcomes:
         click.echo(
-            f"{outcome.stack}: applied" if outcome.ok else f"{outcome.stack}: FAILED {outcome.message}"
+            f"{stack_outcome.stack}: applied"
+            if stack_outcome.ok
+            else f"{stack_outcome.stack}: FAILED {stack_outcome.message}"
         )
-    return EXIT_NO_CHANGES if all(o.ok for o in outcomes) else EXIT_ERROR
-
-
-def _apply_summaries(tenants: Sequence[Tenant], plan: Plan) -> dict[str, dict[str, Any]]:
-    """Per changed stack, what its audit records say: change counts and the waivers its ward used."""
-    from wardcloud.policies.engine import plan_report
-
-    used = waivers_used(plan_report(tenants, {s: p.graph for s, p in plan.stacks.items()}).violations)
-    summaries: dict[str, dict[str, Any]] = {}
-    for stack in plan.changed_stacks():
-        summaries[stack] = dict(_change_counts(plan, stack))
-        waivers = [w for w in used if f"ward-{w['ward']}" == stack]
-        if waivers:  # any use of a waiver is on record
-            summaries[stack]["waivers_used"] = waivers
-    return summaries
-
-
-def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
-    """What the audit record of one stack's apply or destroy says it changes."""
-    changes = plan.stacks[stack].changes
-    counts = {"create": len(changes.create), "update": len(changes.update), "delete": len(changes.delete)}
-    return counts | {"retained": len(plan.stacks[stack].retained)} if changes.delete else counts
+    return EXIT_NO_CHANGES if outcome.ok else EXIT_ERROR
 
 
 @click.command()
@@ -254,35 +362,34 @@ def _change_counts(plan: Plan, stack: str) -> dict[str, int]:
               help="The departed ward whose stack goes.")
 @yes_option()
 @click.option("--dry-run", is_flag=True, help="Show what would be destroyed (and retained), change nothing.")
+@key_option
 @format_option
 @click.pass_obj
-def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, fmt: str) -> int:
+def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, key_path: Path | None, fmt: str) -> int:
     """Destroy the stack of a ward whose membership has ended; its audit-log container is retained."""
-    from wardcloud.infra.deploy import destroy_plan, preflight, run_destroy
+    from wardcloud.governance.apply import Recorder, destroy_ward
 
-    tenants = load_tenants(settings.tenants_dir)
-    result = destroy_plan(tenants, settings.state_dir, code, date.today())
-    environment = None if dry_run else preflight(settings.state_dir)
-    emit_plan(result, fmt, None)
-    if dry_run:
+    recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())),
+                        actor=settings.actor, key=_key(key_path), audit_log=settings.audit_log)
+
+    def confirm(result: Plan) -> bool:
+        emit_plan(result, fmt, None)
+        if not yes:
+            click.confirm(f"Destroy ward-{code}?", abort=True)
+        return True
+
+    result, outcome = destroy_ward(
+        code,
+        tenants_dir=settings.tenants_dir,
+        state_dir=settings.state_dir,
+        recorder=recorder,
+        dry_run=dry_run,
+        log=lambda line: click.echo(line, err=True),
+        confirm=confirm,
+    )
+    if outcome is None:
+        emit_plan(result, fmt, None)
         return EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES
-    assert environment is not None
-    if not yes:
-        click.confirm(f"Destroy ward-{code}?", abort=True)
-    outcome = audited_stacks(
-        "destroy",
-        {"tenants": settings.tenants_dir},
-        {f"ward-{code}": _change_counts(result, f"ward-{code}")},
-        lambda: [
-            run_destroy(
-                f"ward-{code}",
-                environment,
-                settings.state_dir,
-                settings.tenants_dir,
-                log=lambda line: click.echo(line, err=True),
-            )
-        ],
-    )[0]
     click.echo(
         f"{outcome.stack}: destroyed (audit log retained)"
         if outcome.ok

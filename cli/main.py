@@ -22,6 +22,7 @@ COMMANDS = {  # name → where it lives; a command's module is imported only whe
     "policy": "wardcloud.cli.policy:policy",
     "plan": "wardcloud.cli.infra:plan",
     "state": "wardcloud.cli.infra:state",
+    "approve": "wardcloud.cli.infra:approve",
     "apply": "wardcloud.cli.infra:apply",
     "destroy": "wardcloud.cli.infra:destroy",
     "cost": "wardcloud.cli.cost:cost",

@@ -21,7 +21,7 @@ import yaml
 from wardcloud.core.errors import Problem, single
 from wardcloud.infra.diff import diff_graphs
 from wardcloud.infra.errors import InfraError
-from wardcloud.infra.gate import ApplyCheck
+from wardcloud.infra.gate import ApplyCheck, run_checks
 from wardcloud.infra.graph import Graph
 from wardcloud.infra.plan import Plan, StackPlan
 from wardcloud.infra.platform import PLATFORM_STACK
@@ -167,8 +167,8 @@ class StackOutcome:
 
 
 def blocking_problems(tenants: Sequence[Tenant], plan: Plan, checks: Sequence[ApplyCheck]) -> list[Problem]:
-    """Every problem the checks (policies) raise against this plan; apply stops on any."""
-    return [problem for check in checks for problem in check(tenants, plan)]
+    """Every problem the checks the caller passes in (policies) raise against this plan; apply stops on any."""
+    return run_checks(tenants, plan, checks)
 
 
 def run_apply(

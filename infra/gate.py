@@ -1,8 +1,8 @@
-"""The hook where policies block `apply`: checks run on the tenants and the plan before anything else.
+"""The hook where checks block `apply`: they run on the tenants and the plan before anything else.
 
-A check returns the problems that must stop the apply (mandatory policy violations, without an
-active waiver); an empty list lets it go on. `apply_checks()` is what `wardctl apply` runs; the
-policies package registers its mandatory-rule check here.
+A check returns the problems that must stop the apply (e.g. mandatory policy violations without an active
+waiver); an empty list lets it go on. infra knows nothing of policies: the caller (wardcloud.governance)
+passes the checks in, so the dependency runs one way (policies → infra) and the policies are evaluated once.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 ApplyCheck = Callable[[Sequence[Tenant], "Plan"], list[Problem]]
 
 
-def apply_checks() -> list[ApplyCheck]:
-    """The checks `wardctl apply` runs before it touches anything: the policies' mandatory-rule gate."""
-    from wardcloud.policies.engine import apply_check  # imported late: policies imports infra.graph
-
-    return [apply_check]
+def run_checks(tenants: Sequence[Tenant], plan: Plan, checks: Sequence[ApplyCheck]) -> list[Problem]:
+    """Every problem the checks raise against this plan; apply stops on any."""
+    return [problem for check in checks for problem in check(tenants, plan)]

@@ -360,7 +360,13 @@ def plan_report(
 
 def apply_check(tenants: Sequence[Tenant], plan: Any) -> list[Problem]:
     """The apply gate (infra.gate): one problem per unwaived mandatory violation of the plan's graphs."""
-    report = plan_report(tenants, {stack: stack_plan.graph for stack, stack_plan in plan.stacks.items()})
+    return blocking_problems(
+        plan_report(tenants, {stack: stack_plan.graph for stack, stack_plan in plan.stacks.items()})
+    )
+
+
+def blocking_problems(report: PolicyReport) -> list[Problem]:
+    """One problem per unwaived mandatory violation of an evaluated report (the apply gate's answer)."""
     return [
         Problem(
             v.file,

@@ -34,7 +34,7 @@ def test_readme_tour_runs_in_order(tmp_path, monkeypatch):
     examples = EXAMPLE.findall(README)
     assert len(examples) >= 8
     # run from a scratch directory that sees the project's data, so outputs land in tmp_path
-    for name in ("tenants", "cost_allocation", "policies", "infra"):
+    for name in ("tenants", "cost_allocation", "policies", "infra", "governance"):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
     env = {"WARDCTL_STATE": str(tmp_path / "state"), "WARDCTL_AUDIT_LOG": str(tmp_path / "state" / "audit.jsonl")}

@@ -24,11 +24,17 @@ def render(report: PolicyReport) -> str:
                 lines.append(f"         waived by {w.approver} until {w.expires}: {w.justification}")
             elif w.status == "expired":
                 lines.append(f"         waiver by {w.approver} EXPIRED on {w.expires}: no longer applies")
+            elif w.status == "unsigned":
+                lines.append(f"         waiver by {w.approver} does NOT count: {w.reason}")
             else:
                 lines.append(f"         waiver by {w.approver} ignored: {v.policy} is not waivable")
         if not v.waived:
             lines.append(f"         fix: {v.remediation}")
     for note in report.waiver_notes:
+        if note.status == "unsigned":
+            lines.append(f"WAIVER   {note.policy} for ward {note.ward} does NOT count: {note.reason} "
+                         f"({note.file}:{note.line})")
+            continue
         what = "expired on" if note.status == "expired" else "is ignored (rule not waivable), expires"
         lines.append(
             f"WAIVER   {note.policy} for ward {note.ward} approved by {note.approver} {what} "

@@ -1,8 +1,8 @@
 """A loopback stand-in for Keystone v3 and Swift: just enough HTTP for openstacksdk to log in and PUT.
 
-It lets `wardctl audit ship` run its real openstacksdk path (clouds config, Keystone password auth,
-catalog lookup, the object PUT) without a cloud. It is not Swift: it stores what is PUT, and answers
-403 for containers listed in `forbidden`.
+It lets `wardctl audit ship` and `audit verify --remote` run their real openstacksdk path (clouds config,
+Keystone password auth, catalog lookup, object PUT, container listing, object GET) without a cloud. It is
+not Swift: it stores what is PUT, lists and returns it, and answers 403 for containers in `forbidden`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 PROJECT = "AUTH_platform-audit"
 
@@ -50,6 +51,24 @@ def _handler(cloud: FakeCloud) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            prefix = f"/swift/v1/{PROJECT}/"
+            if self.path.startswith(prefix):
+                if self.headers.get("X-Auth-Token") != "fake-token":
+                    self._reply(401)
+                    return
+                path, _, query = self.path[len(prefix):].partition("?")
+                if "/" not in path:  # a container listing (JSON, paged by `marker`)
+                    marker = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("marker", "")
+                    names = sorted(k.split("/", 1)[1] for k in cloud.objects if k.split("/", 1)[0] == path)
+                    listing = [{"name": n, "bytes": len(cloud.objects[f"{path}/{n}"]), "hash": "0",
+                                "last_modified": "2026-01-01T00:00:00.000000", "content_type": "text/plain"}
+                               for n in names if n > unquote(marker)]
+                    self._reply(200, json.dumps(listing).encode(), {"Content-Type": "application/json"})
+                elif unquote(path) in cloud.objects:
+                    self._reply(200, cloud.objects[unquote(path)], {"Content-Type": "text/plain", "Etag": "0"})
+                else:
+                    self._reply(404)
+                return
             if self.path.rstrip("/") == "/identity/v3":
                 version = {"version": {"id": "v3.14", "status": "stable", "media-types": [],
                                        "links": [{"rel": "self", "href": f"{cloud.url}/identity/v3/"}]}}

@@ -157,3 +157,28 @@ def test_a_refused_upload_is_one_line_and_ships_nothing(state: Path, wardctl, cl
     assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
     assert "AUD011 upload of audit/000000000001-000000000002.jsonl failed" in result.stderr
     assert not marker_path(state / "audit.jsonl", CENTRAL_CONTAINER).exists()
+
+
+def test_verify_remote_reports_every_missing_or_altered_object(state: Path, wardctl, cloud) -> None:
+    write_records(state, 2)
+    assert wardctl("audit", "ship").exit_code == 0
+    write_records(state, 2)
+    assert wardctl("audit", "ship").exit_code == 0
+    write_records(state, 1)
+    assert wardctl("audit", "ship").exit_code == 0
+    intact = wardctl("audit", "verify", "--remote")
+    assert intact.exit_code == 0, intact.output
+    assert "archive platform-audit-archive matches: 5 records in 3 object(s)" in intact.stdout
+
+    del cloud.objects["platform-audit-archive/audit/000000000003-000000000004.jsonl"]  # deleted in Swift
+    key = "platform-audit-archive/audit/000000000005-000000000005.jsonl"
+    cloud.objects[key] = cloud.objects[key].replace(b'"outcome":"success"', b'"outcome":"failure"')
+    result = wardctl("audit", "verify", "--remote", "--format", "json")
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["remote"]["problems"]
+    assert [p["code"] for p in problems] == ["AUD017", "AUD017"]
+    messages = " | ".join(p["message"] for p in problems)
+    assert "records 3..4 missing from the archive (object deleted?)" in messages
+    assert "audit/000000000005-000000000005.jsonl: altered: record 5 differs from the local log" in messages
+    text = wardctl("audit", "verify", "--remote")
+    assert text.exit_code == 1 and len([line for line in text.stderr.splitlines() if "AUD017" in line]) == 2

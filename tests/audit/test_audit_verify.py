@@ -37,7 +37,8 @@ def test_verify_json_has_a_stable_shape(state: Path, wardctl) -> None:
     data = json.loads(wardctl("audit", "verify", "--format", "json").stdout)
 
     assert set(data) == {"valid", "log", "records", "first_time", "last_time", "head", "anchor", "problems",
-                         "torn"}
+                         "torn", "signed", "unsigned"}
+    assert data["signed"] == 0 and data["unsigned"] == 2
     assert data["valid"] is True and data["records"] == 2 and data["head"]["seq"] == 2
 
 

@@ -76,3 +76,43 @@ def deployment_from_graph(graph, ids=None, outputs=None) -> dict:
             "resources": resources,
         },
     }
+
+
+def approve_plan(tenants: Path, state: Path, *plan_args: str, waivers: tuple[str, ...] = ()) -> list[str]:
+    """`plan --out` and approve it as the shipped governance/rules.yaml asks (a security signer, a platform
+    signer, each changed ward's own signer), with keys made here; returns `apply`'s arguments. `waivers`
+    (CODE6:POLICY) are signed by the security signer first."""
+    import json
+
+    from click.testing import CliRunner
+
+    from wardcloud.audit.keys import generate
+    from wardcloud.cli.main import cli
+
+    work = state.parent / "governance-fixture"
+    gov, keys = work / "governance", work / "keys"
+    if not gov.exists():
+        gov.mkdir(parents=True)
+        keys.mkdir()
+        roles = {"sec": "security", "plat": "platform"} | {
+            path.name[:6]: f"ward:{path.name[:6]}" for path in tenants.glob("*.yaml")
+        }
+        lines = [f'{name} wardcloud-roles="{role}" {generate(keys / name).public.openssh()}'
+                 for name, role in roles.items()]
+        (gov / "signers").write_text("\n".join(lines) + "\n")
+        (gov / "rules.yaml").write_text((REPO / "governance" / "rules.yaml").read_text())
+    plan = work / f"plan-{len(list(work.glob('plan-*.json')))}.json"
+    base = ["--tenants", str(tenants), "--state", str(state)]
+    for waiver in waivers:
+        signed = CliRunner().invoke(cli, [*base, "approve", "--waiver", waiver, "--governance", str(gov),
+                                          "--key", str(keys / "sec")])
+        assert signed.exit_code == 0, signed.output
+    made = CliRunner().invoke(cli, [*base, "plan", *plan_args, "--out", str(plan), "--governance", str(gov)])
+    assert made.exit_code in (0, 2), made.output
+    stacks = json.loads(plan.read_text())["plan"]["stacks"]
+    wards = [s[5:] for s, body in stacks.items() if s.startswith("ward-") and any(body["changes"].values())]
+    for name in ["sec", "plat", *wards]:
+        signed = CliRunner().invoke(cli, [*base, "approve", str(plan), "--governance", str(gov),
+                                          "--key", str(keys / name)])
+        assert signed.exit_code in (0, 2), signed.output
+    return [str(plan), "--governance", str(gov), "--key", str(keys / "plat")]

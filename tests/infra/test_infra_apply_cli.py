@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from tests.infra.conftest import REPO, SHIBUYA, deployment_from_graph
+from tests.infra.conftest import REPO, SHIBUYA, approve_plan, deployment_from_graph
 from wardcloud.cli.main import cli
 from wardcloud.core.errors import Problem
 from wardcloud.infra.render import render_stacks
@@ -86,7 +86,7 @@ def test_apply_without_pulumi_cli_stops_and_writes_nothing(
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     state = tmp_path / "state"
-    result = wardctl(two_wards, state, "apply", "--yes")
+    result = wardctl(two_wards, state, "apply", *approve_plan(two_wards, state), "--yes")
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         "pulumi: INFRA030 the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/ — "
@@ -101,7 +101,7 @@ def test_apply_without_credentials_says_what_is_missing(
     monkeypatch.delenv("OS_AUTH_URL")
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE")
     state = tmp_path / "state"
-    result = wardctl(two_wards, state, "apply", "--yes")
+    result = wardctl(two_wards, state, "apply", *approve_plan(two_wards, state), "--yes")
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert [line.split(" ")[1] for line in lines] == ["INFRA031", "INFRA032"]
@@ -127,7 +127,7 @@ def test_apply_wiring_with_fake_pulumi_records_state(
     fake_pulumi: Path, two_wards: Path, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    result = wardctl(two_wards, state, "apply", "--ward", "131130", "--yes")
+    result = wardctl(two_wards, state, "apply", *approve_plan(two_wards, state, "--ward", "131130"), "--yes")
     assert result.exit_code == 0, result.output
     # the platform was never applied: it goes first, the ward reads its outputs
     assert result.output.strip().splitlines()[-2:] == ["platform: applied", "ward-131130: applied"]
@@ -145,7 +145,7 @@ def test_apply_wiring_with_fake_pulumi_records_state(
     assert Path(settings["main"]) == REPO / "infra" and settings["runtime"]["name"] == "python"
     assert (state / "stacks" / "ward-131130.json").is_file()
     assert wardctl(two_wards, state, "plan", "--ward", "131130").exit_code == 0
-    again = wardctl(two_wards, state, "apply", "--ward", "131016", "--yes")
+    again = wardctl(two_wards, state, "apply", *approve_plan(two_wards, state, "--ward", "131016"), "--yes")
     assert again.output.strip().splitlines()[-1] == "ward-131016: applied"
     assert "platform" not in again.output  # applied once, not planned again for a --ward apply
 
@@ -154,7 +154,9 @@ def test_apply_honours_pulumi_backend_url(
     fake_pulumi: Path, two_wards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PULUMI_BACKEND_URL", "s3://wardcloud-state?endpoint=swift.example:8080")
-    assert wardctl(two_wards, tmp_path / "state", "apply", "--ward", "131016", "--yes").exit_code == 0
+    state = tmp_path / "state"
+    signed = approve_plan(two_wards, state, "--ward", "131016")
+    assert wardctl(two_wards, state, "apply", *signed, "--yes").exit_code == 0
     assert {c["backend"] for c in calls(fake_pulumi) if c["args"][0] == "up"} == {
         "s3://wardcloud-state?endpoint=swift.example:8080"
     }
@@ -163,7 +165,8 @@ def test_apply_honours_pulumi_backend_url(
 def test_apply_updates_the_platform_before_the_wards(
     fake_pulumi: Path, two_wards: Path, tmp_path: Path
 ) -> None:
-    result = wardctl(two_wards, tmp_path / "state", "apply", "--yes")
+    state = tmp_path / "state"
+    result = wardctl(two_wards, state, "apply", *approve_plan(two_wards, state), "--yes")
     assert result.exit_code == 0, result.output
     ups = [c["args"][-1] for c in calls(fake_pulumi) if c["args"][0] == "up"]
     assert ups[0] == "platform" and sorted(ups[1:]) == ["ward-131016", "ward-131130"]
@@ -175,7 +178,8 @@ def test_apply_updates_the_platform_before_the_wards(
 
 
 def test_apply_declined_changes_nothing(fake_pulumi: Path, two_wards: Path, tmp_path: Path) -> None:
-    result = wardctl(two_wards, tmp_path / "state", "apply", "--ward", "131130", input="n\n")
+    state = tmp_path / "state"
+    result = wardctl(two_wards, state, "apply", *approve_plan(two_wards, state, "--ward", "131130"), input="n\n")
     assert result.exit_code == 1 and "Apply these changes?" in result.output
     assert [c for c in calls(fake_pulumi) if c["args"][0] == "up"] == []
     assert not (tmp_path / "state" / "stacks").exists()
@@ -184,13 +188,14 @@ def test_apply_declined_changes_nothing(fake_pulumi: Path, two_wards: Path, tmp_
 def test_a_blocking_check_stops_apply_before_pulumi(
     fake_pulumi: Path, two_wards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import wardcloud.cli.infra
+    import wardcloud.governance.apply
 
-    def no_shared_networks(tenants, plan):  # what a mandatory policy returns
+    def no_shared_networks(report):  # what a mandatory policy returns
         return [Problem("131130-shibuya.yaml", 1, 1, "NET001", "mandatory: network shared")]
 
-    monkeypatch.setattr(wardcloud.cli.infra, "apply_checks", lambda: [no_shared_networks])
-    result = wardctl(two_wards, tmp_path / "state", "apply", "--yes")
+    monkeypatch.setattr(wardcloud.governance.apply, "policy_problems", no_shared_networks)
+    state = tmp_path / "state"
+    result = wardctl(two_wards, state, "apply", *approve_plan(two_wards, state), "--yes")
     assert result.exit_code == 1
     assert result.output.strip() == "131130-shibuya.yaml:1:1: NET001 mandatory: network shared"
     assert [c for c in calls(fake_pulumi) if c["args"][0] == "up"] == []
@@ -228,7 +233,8 @@ def test_destroy_wiring_with_fake_pulumi_forgets_the_state(
     fake_pulumi: Path, two_wards: Path, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    assert wardctl(two_wards, state, "apply", "--ward", "131130", "--yes").exit_code == 0
+    signed = approve_plan(two_wards, state, "--ward", "131130")
+    assert wardctl(two_wards, state, "apply", *signed, "--yes").exit_code == 0
     set_left(two_wards, "2024-03-31")
     result = wardctl(two_wards, state, "destroy", "--ward", "131130", "--yes")
     assert result.exit_code == 0, result.output

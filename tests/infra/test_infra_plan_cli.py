@@ -141,12 +141,17 @@ def test_json_plan_shape_and_out_file(two_wards: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     payload = json.loads(result.output)
-    assert json.loads(out.read_text(encoding="utf-8")) == payload
+    saved = json.loads(out.read_text(encoding="utf-8"))  # the saved plan holds what was printed
+    assert saved["plan"] == {"stacks": payload["stacks"], "summary": payload["summary"]}
+    assert saved["policy"]["report"]["violations"] == payload["policy"]["violations"]
     stack = payload["stacks"]["ward-131016"]
     assert set(stack) == {"resources", "changes", "retained"}
     assert set(stack["resources"][0]) == {"urn", "type", "name", "parent", "dependencies", "inputs"}
     assert stack["changes"]["create"] == [r["urn"] for r in stack["resources"]]
-    assert payload["summary"] == {"create": len(stack["resources"]), "update": 0, "delete": 0}
+    # --out includes the never-applied platform: apply needs it first
+    platform = payload["stacks"]["platform"]
+    assert payload["summary"] == {"create": len(stack["resources"]) + len(platform["resources"]), "update": 0,
+                                  "delete": 0}
 
 
 def test_unknown_ward_is_an_error(two_wards: Path, tmp_path: Path) -> None:

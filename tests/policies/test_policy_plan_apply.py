@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.infra.conftest import approve_plan
 from wardcloud.cli.main import cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +71,8 @@ def fake_cloud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_apply_refuses_an_unwaived_mandatory_violation(
     ward_dir: Callable[..., Path], tmp_path: Path, fake_cloud: Path
 ) -> None:
-    result = wardctl(ward_dir(world_8080), tmp_path / "state", "apply", "--yes")
+    directory = ward_dir(world_8080)
+    result = wardctl(directory, tmp_path / "state", "apply", *approve_plan(directory, tmp_path / "state"), "--yes")
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()
     assert "131016-chiyoda.yaml:" in line and "NET-010" in line and "mandatory" in line
@@ -93,6 +95,8 @@ def test_apply_goes_on_when_the_violation_is_waived(
             }
         ]
 
-    result = wardctl(ward_dir(waived), tmp_path / "state", "apply", "--yes")
+    directory = ward_dir(waived)
+    signed = approve_plan(directory, tmp_path / "state", waivers=("131016:NET-010",))
+    result = wardctl(directory, tmp_path / "state", "apply", *signed, "--yes")
     assert "NET-010" not in result.output  # the gate let it through; what happens next is infra's business
     assert fake_cloud.exists()
