@@ -228,9 +228,8 @@ def test_a_cloud_without_nova_or_cinder_leaves_their_types_not_compared_with_the
     no_cinder = "block-storage (Cinder) is not in the service catalog of cloud dev"
     not_read = {**dict.fromkeys(inv.COMPUTE_TYPES, no_nova), **dict.fromkeys(inv.VOLUME_TYPES, no_cinder)}
     read = tuple(r for r in declared if r.type in inv.COVERED_TYPES and r.type not in not_read)
-    live = inv.Inventory(
-        "dev", {f"ward-{WARD}": Graph(f"ward-{WARD}", read)}, {f"ward-{WARD}": {r.name: f"{r.name}-id" for r in read}}, not_read
-    )
+    ids = {f"ward-{WARD}": {r.name: f"{r.name}-id" for r in read}}
+    live = inv.Inventory("dev", {f"ward-{WARD}": Graph(f"ward-{WARD}", read)}, ids, not_read)
     report = drift(live, tenants, [WARD])
     assert report.clean, report.findings
     assert report.not_compared[inv.COMPUTE_QUOTA_TYPE] == 1
