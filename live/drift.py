@@ -248,9 +248,7 @@ def expected_encryption(declared: Sequence[Resource], stack: str) -> list[Resour
 
 def _not_compared_live(resource: Resource, declared_types: set[str], external_ids: set[str]) -> bool:
     """What the cloud holds that no stack declares by design: Neutron's own objects, ward admins' workloads."""
-    if resource.type in inv.WORKLOAD_TYPES and resource.type not in declared_types:
-        return True
-    if resource.type == inv.SECGROUP_TYPE and resource.name.endswith("-neutron-default-sg"):
+    if inv.made_by_hand_or_neutron(resource) and resource.type not in declared_types - {inv.SECGROUP_TYPE}:
         return True
     return _neutron_owned(resource, external_ids)
 

@@ -662,6 +662,13 @@ def _neutron_default_group(builder: _Builder, raw: Mapping[str, Any], wards: Map
     builder.add(stack, SECGROUP_TYPE, f"{ward}-neutron-default-sg", raw["id"], inputs, key=DEFAULT_GROUP_KEY)
 
 
+def made_by_hand_or_neutron(resource: Resource) -> bool:
+    """A workload a ward admin made, or Neutron's own `default` group: what no stack declares by design."""
+    return resource.type in WORKLOAD_TYPES or (
+        resource.type == SECGROUP_TYPE and resource.name.endswith(f"-{DEFAULT_GROUP_KEY}")
+    )
+
+
 def rule_slug(inputs: Mapping[str, Any]) -> str:
     """`in-tcp-22-0.0.0.0_0`: direction, protocol, ports, remote — the content that identifies a rule."""
     direction = "in" if inputs.get("direction") == "ingress" else "out"

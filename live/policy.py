@@ -10,7 +10,7 @@ from typing import Any
 
 from wardcloud.infra.graph import Graph
 from wardcloud.live.drift import PolicyCheck, PolicyResult, Violation
-from wardcloud.live.inventory import COVERED_TYPES, WORKLOAD_TYPES
+from wardcloud.live.inventory import COVERED_TYPES, made_by_hand_or_neutron
 from wardcloud.tenants.model import Tenant
 
 # Config fields naming platform objects by rendered id (`<logical name>-id`); live, they have real ids.
@@ -64,14 +64,14 @@ def resource_policy_check(
         report = evaluate(
             tenants, graphs, live_config(config, platform_ids), today or date.today(), registry=registry
         )
-        workloads = {r.name for graph in graphs.values() for r in graph if r.type in WORKLOAD_TYPES}
+        workloads = {r.name for graph in graphs.values() for r in graph if made_by_hand_or_neutron(r)}
         violations = tuple(
             Violation(v.policy, v.severity, v.enforcement, v.ward, v.resource, v.message, v.waived)
             for v in report.violations
             # spec rules judge the files, not the cloud; rules that cannot see the cloud stay quiet
             if registry[v.policy].kind != "tenant" and v.policy not in not_run
             # tagging and naming rules judge what stacks declare, not the servers, ports, floating IPs and
-            # volumes ward admins make (untagged by nature); the security rules judge those
+            # volumes ward admins make (untagged by nature) nor Neutron's default groups; security rules do
             and not (registry[v.policy].area == "TAG" and v.resource in workloads)
         )
         return PolicyResult(violations, not_run)

@@ -20,7 +20,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ COLUMNS = (
     "x_MeasuredAt",
 )
 INTERVAL, GAUGE = "interval", "gauge"
+MICROSECOND = timedelta(microseconds=1)
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 # (service type, name, category): the services usage is read from, in output order.
@@ -71,10 +72,6 @@ class Period:
     @property
     def label(self) -> str:
         return self.start.strftime("%Y-%m")
-
-    @property
-    def hours(self) -> Decimal:
-        return Decimal((self.end - self.start).total_seconds()) / 3600
 
 
 def parse_period(text: str, where: str = "--period") -> Period:
@@ -317,8 +314,10 @@ def gb_months(size_gb: Any, created: datetime | None, period: Period, now: datet
     end = min(now, period.end)
     if end <= start:
         return Decimal(0)
-    hours = Decimal((end - start).total_seconds()) / 3600
-    return _number(size_gb) * hours / period.hours
+    # whole microseconds, not float seconds: the parts of a split period add up to the whole exactly
+    return (
+        _number(size_gb) * Decimal((end - start) // MICROSECOND) / Decimal((period.end - period.start) // MICROSECOND)
+    )
 
 
 def _cinder_rows(
