@@ -114,7 +114,7 @@ def _server_ports(resources: Sequence[Resource]) -> dict[str, list[Resource]]:
     severity="critical",
     source=THREE_LAYER,
     kind="graph",
-    types=(PORT, NETWORK, INSTANCE),
+    types=(PORT, NETWORK),  # servers only name the finding: judged from the ports, with or without Nova
     waivable=False,
     remediation="Detach the port on the other segment: a server in two segments bridges them.",
 )

@@ -29,7 +29,7 @@ def caught(dev_cloud: DevCloud, rule_id: str, *wards: str) -> dict[str, Any]:
     """Drift's JSON report, after checking the text run exits 2 naming `rule_id` too."""
     text = wardctl(dev_cloud, "drift", "--cloud", CLOUD, *[a for w in wards or SEEDED_WARDS for a in ("--ward", w)])
     assert text.exit_code == 2, text.output
-    assert rule_id in text.stdout
+    assert any(f"violation  {rule_id}" in line for line in text.stdout.splitlines()), text.stdout
     code, report = drift_json(dev_cloud, *wards)
     assert code == 2 and rule_id in violations(report), report["violations"]
     return report
