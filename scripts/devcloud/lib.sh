@@ -87,7 +87,6 @@ user_domain_name = Default
 project_name = admin
 username = admin
 password = $ADMIN_PASS
-service_token_roles_required = true
 EOC
 }
 
