@@ -73,7 +73,7 @@ check_ports() {
     case "$seen" in *" $port "*) die "port $port is given twice (DEVCLOUD_*_PORT): $var";; esac
     seen="$seen$port "
     # anything on our ports would answer our health checks: refuse to start
-    port_busy "$port" && die "127.0.0.1:$port ($var, $name) is already in use (another dev cloud? give this one other ports, or stop it with its own DEVCLOUD_HOME)"
+    port_taken "$port" && die "127.0.0.1:$port ($var, $name) is already in use (another dev cloud? give this one other ports, or stop it with its own DEVCLOUD_HOME)"
     if [ "$name" = ceph-daemons ]; then
       for ((p = port + 1; p <= CEPH_PORT_MAX; p++)); do
         port_busy "$p" && die "127.0.0.1:$p is in use: $var=$port reserves $port..$CEPH_PORT_MAX for Ceph's OSD and mgr"
