@@ -775,13 +775,14 @@ def _volume_type(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, 
         )
 
 
-def _workload_stack(raw: Mapping[str, Any], wards: Mapping[str, str], fallback: str | None = None) -> str:
-    """A workload's stack: its own `ward:` tag, else its project's ward, else `fallback`, else unowned."""
+def _workload_stack(raw: Mapping[str, Any], wards: Mapping[str, str], fallback: str | None = None) -> str | None:
+    """A workload's stack: its own `ward:` tag, else its project's ward, else `fallback`; None when it is in
+    no ward project and on nothing of the consortium's (another tenant's server: not the consortium's)."""
     if ward := _ward_of(raw):
         return f"{WARD_STACK_PREFIX}{ward}"
     if ward := wards.get(str(raw.get("project_id") or raw.get("tenant_id") or "")):
         return f"{WARD_STACK_PREFIX}{ward}"
-    return fallback or UNOWNED_STACK
+    return fallback
 
 
 def _short(raw: Mapping[str, Any]) -> str:
@@ -791,7 +792,12 @@ def _short(raw: Mapping[str, Any]) -> str:
 def _port(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, str]) -> None:
     """A workload or hand-made port, named after the network it is on (`131130-mynumber-port-web1`)."""
     network_stack, network_name = builder.logical.get(f"{NETWORK_TYPE}:{raw.get('network_id')}", (None, ""))
-    stack = _workload_stack(raw, {}, network_stack) if network_stack != UNOWNED_STACK else _workload_stack(raw, wards)
+    if network_stack and network_stack != UNOWNED_STACK:
+        stack = _workload_stack(raw, {}, network_stack)
+    else:  # on a hand-made (unowned) network or one not read: the ward of its project, else left out
+        stack = _workload_stack(raw, wards, network_stack)
+    if stack is None:
+        return
     base = network_name.removesuffix("-network") if network_name else f"network-{raw.get('network_id')}"
     name = f"{base}-port-{_short(raw)}"
     if stack == UNOWNED_STACK and not name.startswith("unowned-"):
@@ -823,8 +829,10 @@ def _server(
 ) -> None:
     """A Nova server with the networks of its ports (Instance's `networks`: uuid, port, fixed IP)."""
     stack = _workload_stack(raw, wards)
-    ward = stack.removeprefix(WARD_STACK_PREFIX) if stack.startswith(WARD_STACK_PREFIX) else None
-    name = f"{ward}-server-{_short(raw)}" if ward else f"unowned-server-{_short(raw)}"
+    if stack is None:
+        return
+    ward = stack.removeprefix(WARD_STACK_PREFIX)
+    name = f"{ward}-server-{_short(raw)}"
     flavor = raw.get("flavor") or {}
     inputs: dict[str, Any] = {}
     _set(inputs, "name", raw.get("name"))
@@ -856,6 +864,8 @@ def _floating_ip(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, 
     a planned one."""
     port_stack, port_name = builder.logical.get(f"{PORT_TYPE}:{raw.get('port_id')}", (None, ""))
     stack = port_stack or _workload_stack(raw, wards)
+    if stack is None:
+        return
     address = str(raw.get("floating_ip_address") or raw["id"])
     if port_name:
         name = f"{port_name.split('-port-')[0]}-network-fip-{address}"
@@ -883,13 +893,15 @@ def _volume(
 ) -> None:
     """A Cinder volume: its segment from its metadata, else from the one segment of the servers it is on."""
     stack = _workload_stack(raw, wards)
-    ward = stack.removeprefix(WARD_STACK_PREFIX) if stack.startswith(WARD_STACK_PREFIX) else None
+    if stack is None:
+        return
+    ward = stack.removeprefix(WARD_STACK_PREFIX)
     metadata = {str(k): str(v) for k, v in (raw.get("metadata") or {}).items()}
     servers = [str(a.get("server_id")) for a in raw.get("attachments") or () if a.get("server_id")]
     segments = set().union(*(server_segments.get(s, set()) for s in servers)) if servers else set()
     segment = metadata.get("segment") or (next(iter(segments)) if len(segments) == 1 else None)
     middle = f"{segment}-" if segment else ""
-    name = f"{ward}-{middle}volume-{_short(raw)}" if ward else f"unowned-volume-{_short(raw)}"
+    name = f"{ward}-{middle}volume-{_short(raw)}"
     inputs: dict[str, Any] = {}
     _set(inputs, "name", raw.get("name"))
     _set(inputs, "size", raw.get("size"))
