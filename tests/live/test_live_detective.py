@@ -166,15 +166,24 @@ def boot(dev_cloud: DevCloud, ward: str, name: str, networks: tuple[str, ...] = 
     """A server of the 2-vCPU / 2 GB test flavor in `ward`'s project (the fake driver runs nothing)."""
     connection = dev_cloud.connection
     image = next(iter(connection.image.images()), None) if connection.has_service("image") else None
-    project = connection.identity.get_project(dev_cloud.ids[f"{ward}-project"])
-    scoped = connection.connect_as_project(project)  # the server must be the ward's, not the admin's
-    server = scoped.compute.create_server(
-        name=name,
-        flavor_id=flavor(dev_cloud).id,
-        networks=[{"uuid": dev_cloud.ids[f"{ward}-{segment}-network"]} for segment in networks],
-        **({"image_id": image.id} if image else {}),
-    )
-    return scoped.compute.wait_for_server(server, wait=120)
+    identity = connection.identity
+    project = identity.get_project(dev_cloud.ids[f"{ward}-project"])
+    # the server must be the ward's, not the admin's: a token scoped to the ward's project, through a role
+    # held only while creating (a lasting one would be drift: an assignment no tenant file declares)
+    role = identity.find_role("member") or identity.find_role("admin")
+    user = connection.current_user_id
+    identity.assign_project_role_to_user(project, user, role)
+    try:
+        scoped = connection.connect_as_project(project)
+        server = scoped.compute.create_server(
+            name=name,
+            flavor_id=flavor(dev_cloud).id,
+            networks=[{"uuid": dev_cloud.ids[f"{ward}-{segment}-network"]} for segment in networks],
+            **({"image_id": image.id} if image else {}),
+        )
+        return scoped.compute.wait_for_server(server, wait=120)
+    finally:
+        identity.unassign_project_role_from_user(project, user, role)
 
 
 def test_a_compute_quota_changed_by_hand_is_drift(dev_cloud: DevCloud) -> None:
