@@ -23,7 +23,8 @@ from wardcloud.cli.output import echo_json
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def usage(cloud: str, timeout: float, period: str, out: Path, fmt: str) -> None:
-    """Read Neutron counts (always), Nova and Swift usage (when in the catalog) per ward; write FOCUS rows."""
+    """Per-ward usage as FOCUS rows: Nova hours over the period; Neutron counts, Cinder GB-months and Swift
+    bytes as gauges read now, for the current month only (a past month: skipped, named)."""
     # imported here: the OpenStack SDK loads only when a live-cloud command runs
     from wardcloud.live.connect import connect
     from wardcloud.live.usage import parse_period, read_usage, write_usage

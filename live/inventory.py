@@ -26,6 +26,7 @@ from wardcloud.infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Res
 from wardcloud.infra.platform import (
     AUDIT_PROJECT,
     DOMAIN,
+    ENCRYPTED_VOLUME_TYPE,
     PLATFORM_STACK,
     PLATFORM_TYPE,
     SERVICE_PROJECT,
@@ -53,7 +54,41 @@ ROLE_TYPE = "openstack:identity/role:Role"
 GROUP_TYPE = "openstack:identity/groupV3:GroupV3"
 ROLE_ASSIGNMENT_TYPE = "openstack:identity/roleAssignment:RoleAssignment"
 CONTAINER_TYPE = "openstack:objectstorage/container:Container"
+COMPUTE_QUOTA_TYPE = "openstack:compute/quotaSetV2:QuotaSetV2"
+VOLUME_QUOTA_TYPE = "openstack:blockstorage/quoteSetV3:QuoteSetV3"
+VOLUME_TYPE_TYPE = "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"
+VOLUME_TYPE_ACCESS_TYPE = "openstack:blockstorage/volumeTypeAccessV3:VolumeTypeAccessV3"
+# pulumi-openstack has no Cinder encryption resource: the platform declares it through a Pulumi dynamic
+# provider (issue 13.3), and every dynamic resource has this one type token; the logical name tells them apart.
+VOLUME_ENCRYPTION_TYPE = "pulumi-python:dynamic:Resource"
+INSTANCE_TYPE = "openstack:compute/instance:Instance"
+PORT_TYPE = "openstack:networking/port:Port"
+FLOATING_IP_TYPE = "openstack:networking/floatingIp:FloatingIp"
+VOLUME_TYPE = "openstack:blockstorage/volume:Volume"
 OBJECT_STORE = "object-store"
+COMPUTE = "compute"
+BLOCK_STORAGE = ("block-storage", "volumev3", "volume")  # the catalog types Cinder's v3 API goes by
+
+# What ward admins make themselves (servers, their ports, floating IPs, volumes): no stack declares them, so
+# they are never "unexpected"; they are read so the detective policies can judge them.
+WORKLOAD_TYPES = frozenset({INSTANCE_TYPE, PORT_TYPE, FLOATING_IP_TYPE, VOLUME_TYPE})
+# Ports Neutron gives a router for an interface, however it was attached (by subnet or a hand-made port).
+ROUTER_INTERFACE_OWNERS = (
+    "network:router_interface",
+    "network:router_interface_distributed",
+    "network:ha_router_replicated_interface",
+)
+# Ports Neutron owns for its own services: never a workload's (a router's gateway is the router's input).
+NEUTRON_PORT_OWNERS = (
+    "network:dhcp",
+    "network:router_gateway",
+    "network:floatingip",
+    "network:router_centralized_snat",
+)
+# The platform's Cinder volume types by OpenStack name (infra/platform.py), and the extra spec marking a type
+# as the consortium's: types without a `wardcloud:` extra spec are the operator's backend types, not read.
+VOLUME_TYPE_NAMES = {"encrypted-luks": ENCRYPTED_VOLUME_TYPE}
+WARDCLOUD_SPEC = "wardcloud:"
 
 # The types an inventory can read: drift compares only these (less what one read could not) and says
 # so about the rest.
@@ -72,8 +107,33 @@ COVERED_TYPES = frozenset(
         SECGROUP_RULE_TYPE,
         RBAC_TYPE,
         NETWORK_QUOTA_TYPE,
+        COMPUTE_QUOTA_TYPE,
+        VOLUME_QUOTA_TYPE,
+        VOLUME_TYPE_TYPE,
+        VOLUME_TYPE_ACCESS_TYPE,
+        VOLUME_ENCRYPTION_TYPE,
+        *WORKLOAD_TYPES,
     }
 )
+COMPUTE_TYPES = (COMPUTE_QUOTA_TYPE, INSTANCE_TYPE)
+VOLUME_TYPES = (VOLUME_QUOTA_TYPE, VOLUME_TYPE_TYPE, VOLUME_TYPE_ACCESS_TYPE, VOLUME_ENCRYPTION_TYPE, VOLUME_TYPE)
+
+# Nova quota field → QuotaSetV2 input, Cinder quota field → QuoteSetV3 input (Pulumi wire names).
+COMPUTE_QUOTA_FIELDS = {"instances": "instances", "cores": "cores", "ram": "ram"}
+VOLUME_QUOTA_FIELDS = {
+    "volumes": "volumes",
+    "gigabytes": "gigabytes",
+    "snapshots": "snapshots",
+    "backups": "backups",
+    "backup_gigabytes": "backupGigabytes",
+}
+# Cinder encryption spec field → the encryption resource's input.
+ENCRYPTION_FIELDS = {
+    "provider": "provider",
+    "cipher": "cipher",
+    "key_size": "keySize",
+    "control_location": "controlLocation",
+}
 
 # Neutron quota field (openstacksdk attribute) → QuotaV2 input (Pulumi wire name).
 QUOTA_FIELDS = {
@@ -87,12 +147,7 @@ QUOTA_FIELDS = {
 }
 
 # Declared types no inventory reads, and why: drift lists them as not compared with this reason.
-NEVER_READ = {
-    "openstack:compute/quotaSetV2:QuotaSetV2": "Nova quotas are not read: no Nova to test against",
-    "openstack:blockstorage/quoteSetV3:QuoteSetV3": "Cinder quotas are not read: no Cinder to test against",
-    "openstack:blockstorage/volumeTypeV3:VolumeTypeV3": "Cinder volume types are not read: no Cinder",
-    "openstack:blockstorage/volumeTypeAccessV3:VolumeTypeAccessV3": "Cinder volume type access is not read: no Cinder",
-}
+NEVER_READ: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -115,6 +170,15 @@ class RawCloud:
     # project id → that project's Swift containers: {"name", "headers"} (the container HEAD's headers)
     containers: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     not_read: Mapping[str, str] = field(default_factory=dict)  # type → why this read could not read it
+    ports: Sequence[Mapping[str, Any]] = ()  # every port (router interfaces among them)
+    floating_ips: Sequence[Mapping[str, Any]] = ()
+    servers: Sequence[Mapping[str, Any]] = ()  # Nova, every project
+    compute_quotas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # project id → Nova quota
+    volume_quotas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # project id → Cinder quota
+    # Cinder volume types carrying a `wardcloud:` extra spec, each with "access" (project ids of a private
+    # type) and "encryption" (the type's encryption spec, None when it has none)
+    volume_types: Sequence[Mapping[str, Any]] = ()
+    volumes: Sequence[Mapping[str, Any]] = ()  # Cinder, every project
 
 
 @dataclass(frozen=True)
@@ -139,8 +203,7 @@ class Inventory:
         return {
             "cloud": self.cloud,
             "stacks": {
-                stack: {**graph.to_json(), "ids": dict(self.ids.get(stack, {}))}
-                for stack, graph in self.graphs.items()
+                stack: {**graph.to_json(), "ids": dict(self.ids.get(stack, {}))} for stack, graph in self.graphs.items()
             },
             "notRead": dict(self.not_read),
         }
@@ -154,15 +217,10 @@ def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
     """Read the consortium domain and what touches it, every Neutron object, and (with Swift) containers."""
     connection = cloud.connection
     identity, network = connection.identity, connection.network
-    domains = cloud.call(
-        "identity", "list projects (is_domain)", identity.projects, is_domain=True, name=domain_name
-    )
+    domains = cloud.call("identity", "list projects (is_domain)", identity.projects, is_domain=True, name=domain_name)
     domain = _plain(domains[0]) if domains else None
     projects = (
-        [
-            _plain(p)
-            for p in cloud.call("identity", "list projects", identity.projects, domain_id=domain["id"])
-        ]
+        [_plain(p) for p in cloud.call("identity", "list projects", identity.projects, domain_id=domain["id"])]
         if domain
         else []
     )
@@ -176,9 +234,8 @@ def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
         networks=listing("list networks", network.networks),
         subnets=listing("list subnets", network.subnets),
         routers=listing("list routers", network.routers),
-        router_ports=listing(
-            "list ports (router interfaces)", network.ports, device_owner="network:router_interface"
-        ),
+        ports=listing("list ports", network.ports),
+        floating_ips=listing("list floating ips", network.ips),
         security_groups=listing("list security groups", network.security_groups),
         security_group_rules=listing("list security group rules", network.security_group_rules),
         rbac_policies=listing("list rbac policies", network.rbac_policies),
@@ -191,10 +248,81 @@ def fetch(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> RawCloud:
     raw = replace(raw, quotas=quotas)
     if domain:
         raw = replace(raw, **_fetch_keystone(cloud, domain["id"], {p["id"] for p in projects}))
+    not_read: dict[str, str] = {}
+    wards = [p for p in projects if _ward_of(p)]
+    if cloud.has_service(COMPUTE):
+        raw = replace(raw, **_fetch_nova(cloud, wards))
+    else:
+        why = f"compute (Nova) is not in the service catalog of cloud {cloud.name}"
+        not_read.update(dict.fromkeys(COMPUTE_TYPES, why))
+    if any(cloud.has_service(kind) for kind in BLOCK_STORAGE):
+        raw = replace(raw, **_fetch_cinder(cloud, wards))
+    else:
+        why = f"block-storage (Cinder) is not in the service catalog of cloud {cloud.name}"
+        not_read.update(dict.fromkeys(VOLUME_TYPES, why))
     if cloud.has_service(OBJECT_STORE):
-        return replace(raw, containers=_fetch_containers(cloud, projects))
-    why = f"object-store (Swift) is not in the service catalog of cloud {cloud.name}"
-    return replace(raw, not_read={CONTAINER_TYPE: why})
+        raw = replace(raw, containers=_fetch_containers(cloud, projects))
+    else:
+        not_read[CONTAINER_TYPE] = f"object-store (Swift) is not in the service catalog of cloud {cloud.name}"
+    return replace(raw, not_read=not_read)
+
+
+def _fetch_nova(cloud: Cloud, wards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Every project's servers, and the Nova quota of each ward project."""
+    compute = cloud.connection.compute
+    servers = [
+        _plain(s) for s in cloud.call("compute", "list servers (all projects)", compute.servers, all_projects=True)
+    ]
+    quotas = {
+        p["id"]: _plain(cloud.call("compute", f"get quota {p['name']}", compute.get_quota_set, p["id"])) for p in wards
+    }
+    return {"servers": servers, "compute_quotas": quotas}
+
+
+def _fetch_cinder(cloud: Cloud, wards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Ward projects' Cinder quotas, the consortium's volume types (access, encryption), every volume."""
+    storage = cloud.connection.block_storage
+    quotas = {
+        p["id"]: _plain(cloud.call("block-storage", f"get quota {p['name']}", storage.get_quota_set, p["id"]))
+        for p in wards
+    }
+    types = []
+    # `is_public=None` is Cinder's "public and private alike" for an admin; absent, only public ones come
+    for raw_type in cloud.call("block-storage", "list volume types", storage.types, is_public="None"):
+        volume_type = _plain(raw_type)
+        if not any(str(k).startswith(WARDCLOUD_SPEC) for k in volume_type.get("extra_specs") or {}):
+            continue  # the operator's backend type, not the consortium's
+        name = volume_type.get("name")
+        access = (
+            []
+            if volume_type.get("is_public")
+            else cloud.call("block-storage", f"list access {name}", storage.get_type_access, volume_type["id"])
+        )
+        volume_type["access"] = sorted(str(a.get("project_id")) for a in access or ())
+        volume_type["encryption"] = _encryption(cloud, volume_type)
+        types.append(volume_type)
+    volumes = [
+        _plain(v)
+        for v in cloud.call("block-storage", "list volumes (all projects)", storage.volumes, all_projects=True)
+    ]
+    return {"volume_quotas": quotas, "volume_types": types, "volumes": volumes}
+
+
+def _encryption(cloud: Cloud, volume_type: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A type's encryption spec, or None: Cinder answers `{}` (some releases 404) for a type without one."""
+    from openstack import exceptions as sdk
+
+    storage = cloud.connection.block_storage
+
+    def get() -> Any:
+        try:
+            return storage.get_type_encryption(volume_type["id"])
+        except sdk.NotFoundException:
+            return None
+
+    found = cloud.call("block-storage", f"get encryption {volume_type.get('name')}", get)
+    spec = _plain(found) if found is not None else {}
+    return spec if spec.get("provider") else None
 
 
 def _fetch_keystone(cloud: Cloud, domain_id: str, project_ids: set[str]) -> dict[str, Any]:
@@ -205,9 +333,7 @@ def _fetch_keystone(cloud: Cloud, domain_id: str, project_ids: set[str]) -> dict
     ours = {r["id"] for r in roles} | {g["id"] for g in groups}
     assignments = [
         _plain(a)
-        for a in cloud.call(
-            "identity", "list role assignments", identity.role_assignments, include_names=True
-        )
+        for a in cloud.call("identity", "list role assignments", identity.role_assignments, include_names=True)
     ]
 
     def touches_domain(assignment: Mapping[str, Any]) -> bool:
@@ -304,6 +430,16 @@ class _Builder:
         self.resources: dict[str, list[Resource]] = {}
         self.ids: dict[str, dict[str, str]] = {}
         self.logical: dict[str, tuple[str, str]] = {}  # live id (per kind) → (stack, logical name)
+        self.urns: dict[str, str] = {}  # live id (per kind) → URN, for the dependencies of what refers to it
+
+    def urn(self, type_: str, live_id: Any) -> str | None:
+        """The URN of the resource of `type_` read with `live_id`, when it was read."""
+        return self.urns.get(f"{type_}:{live_id}")
+
+    def deps(self, *refs: tuple[str, Any]) -> tuple[str, ...]:
+        """The URNs of the (type, live id) pairs that were read: a live resource's dependencies, as Pulumi
+        records those of a rendered one (a router interface on its router and subnet …)."""
+        return tuple(sorted({u for type_, live_id in refs if (u := self.urn(type_, live_id))}))
 
     def component(self, stack: str) -> str:
         """The component every resource of `stack` hangs under, as in the rendered program."""
@@ -321,7 +457,14 @@ class _Builder:
         return urn
 
     def add(
-        self, stack: str, type_: str, name: str, live_id: str, inputs: dict[str, Any], key: str = ""
+        self,
+        stack: str,
+        type_: str,
+        name: str,
+        live_id: str,
+        inputs: dict[str, Any],
+        key: str = "",
+        deps: tuple[str, ...] = (),
     ) -> str:
         parent = self.component(stack)
         self.resources.setdefault(stack, [])
@@ -331,9 +474,10 @@ class _Builder:
         # as Pulumi builds URNs: the parent's own type, `$`, this type
         chain = f"{parent.split('::')[2].split('$')[-1]}${type_}" if parent else type_
         urn = f"urn:pulumi:{stack}::{PROJECT}::{chain}::{name}"
-        self.resources[stack].append(Resource(urn, type_, name, parent or None, (), inputs))
+        self.resources[stack].append(Resource(urn, type_, name, parent or None, deps, inputs))
         ids[name] = live_id
         self.logical[f"{key or type_}:{live_id}"] = (stack, name)
+        self.urns[f"{key or type_}:{live_id}"] = urn
         return name
 
     def graphs(self) -> dict[str, Graph]:
@@ -419,7 +563,8 @@ def _subnet(builder: _Builder, raw: Mapping[str, Any]) -> None:
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
     name = _neutron_name(stack, "subnet", raw)
-    builder.add(stack, SUBNET_TYPE, name, raw["id"], inputs)
+    deps = builder.deps((NETWORK_TYPE, raw.get("network_id")))
+    builder.add(stack, SUBNET_TYPE, name, raw["id"], inputs, deps=deps)
 
 
 def _router(builder: _Builder, raw: Mapping[str, Any]) -> None:
@@ -432,14 +577,14 @@ def _router(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "enableSnat", gateway.get("enable_snat"))
     if gateway.get("external_fixed_ips"):
         inputs["externalFixedIps"] = [
-            {"ipAddress": ip.get("ip_address"), "subnetId": ip.get("subnet_id")}
-            for ip in gateway["external_fixed_ips"]
+            {"ipAddress": ip.get("ip_address"), "subnetId": ip.get("subnet_id")} for ip in gateway["external_fixed_ips"]
         ]
     _set(inputs, "tenantId", raw.get("project_id"))
     inputs["tags"] = list(raw.get("tags") or [])
     stack = _owner(raw)
     name = _neutron_name(stack, "router", raw)
-    builder.add(stack, ROUTER_TYPE, name, raw["id"], inputs)
+    deps = builder.deps((NETWORK_TYPE, gateway.get("network_id")))
+    builder.add(stack, ROUTER_TYPE, name, raw["id"], inputs, deps=deps)
 
 
 def _router_interface(
@@ -452,12 +597,9 @@ def _router_interface(
     stack, router_name = builder.logical.get(f"{ROUTER_TYPE}:{router_id}", (UNOWNED_STACK, router_id))
     for fixed in port.get("fixed_ips") or ():
         subnet_id = fixed.get("subnet_id") or ""
-        subnet_stack, subnet_name = builder.logical.get(
-            f"{SUBNET_TYPE}:{subnet_id}", (UNOWNED_STACK, subnet_id)
-        )
+        subnet_stack, subnet_name = builder.logical.get(f"{SUBNET_TYPE}:{subnet_id}", (UNOWNED_STACK, subnet_id))
         same_segment = (
-            _segment_of(subnets.get(subnet_id, {})) == _segment_of(routers.get(router_id, {}))
-            and subnet_stack == stack
+            _segment_of(subnets.get(subnet_id, {})) == _segment_of(routers.get(router_id, {})) and subnet_stack == stack
         )
         name = f"{router_name}-interface" if same_segment else f"{router_name}-interface-{subnet_name}"
         builder.add(
@@ -466,6 +608,7 @@ def _router_interface(
             name,
             f"{port['id']}:{subnet_id}",
             {"routerId": router_id, "subnetId": subnet_id, "portId": port["id"]},
+            deps=builder.deps((ROUTER_TYPE, router_id), (SUBNET_TYPE, subnet_id)),
         )
 
 
@@ -499,6 +642,33 @@ def _security_group(builder: _Builder, raw: Mapping[str, Any], rules: Sequence[M
     builder.add(stack, SECGROUP_TYPE, name, raw["id"], inputs)
 
 
+DEFAULT_GROUP_KEY = "neutron-default-sg"  # builder key of Neutron's `default` groups: not a declared SecGroup
+
+
+def is_neutron_default_group(raw: Mapping[str, Any]) -> bool:
+    """Neutron's own per-project `default` group (untagged: no stack declares a group by that name)."""
+    return raw.get("name") == "default" and not raw.get("tags")
+
+
+def _neutron_default_group(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, str]) -> None:
+    """A ward project's `default` group: in the graph (so a port in it can be judged), never compared."""
+    ward = wards.get(str(raw.get("project_id")))
+    if not ward:
+        return  # another project's (the admin's): outside the consortium
+    inputs: dict[str, Any] = {"name": "default", "tags": []}
+    _set(inputs, "description", raw.get("description"))
+    _set(inputs, "tenantId", raw.get("project_id"))
+    stack = f"{WARD_STACK_PREFIX}{ward}"
+    builder.add(stack, SECGROUP_TYPE, f"{ward}-neutron-default-sg", raw["id"], inputs, key=DEFAULT_GROUP_KEY)
+
+
+def made_by_hand_or_neutron(resource: Resource) -> bool:
+    """A workload a ward admin made, or Neutron's own `default` group: what no stack declares by design."""
+    return resource.type in WORKLOAD_TYPES or (
+        resource.type == SECGROUP_TYPE and resource.name.endswith(f"-{DEFAULT_GROUP_KEY}")
+    )
+
+
 def rule_slug(inputs: Mapping[str, Any]) -> str:
     """`in-tcp-22-0.0.0.0_0`: direction, protocol, ports, remote — the content that identifies a rule."""
     direction = "in" if inputs.get("direction") == "ingress" else "out"
@@ -523,7 +693,8 @@ def _security_group_rule(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "remoteGroupId", raw.get("remote_group_id"))
     _set(inputs, "description", raw.get("description"))
     _set(inputs, "tenantId", raw.get("project_id"))
-    builder.add(stack, SECGROUP_RULE_TYPE, f"{group}-{rule_slug(inputs)}", raw["id"], inputs)
+    deps = builder.deps((SECGROUP_TYPE, raw.get("security_group_id")))
+    builder.add(stack, SECGROUP_RULE_TYPE, f"{group}-{rule_slug(inputs)}", raw["id"], inputs, deps=deps)
 
 
 def _rbac_policy(builder: _Builder, raw: Mapping[str, Any], project_names: Mapping[str, str]) -> None:
@@ -540,7 +711,7 @@ def _rbac_policy(builder: _Builder, raw: Mapping[str, Any], project_names: Mappi
         "targetTenant": target,
     }
     name = f"{object_name}-rbac-{raw.get('action')}-{project_names.get(target, target)}"
-    builder.add(stack, RBAC_TYPE, name, raw["id"], inputs)
+    builder.add(stack, RBAC_TYPE, name, raw["id"], inputs, deps=builder.deps((kind, raw.get("object_id"))))
 
 
 def _quota(builder: _Builder, project: Mapping[str, Any], quota: Mapping[str, Any]) -> None:
@@ -548,9 +719,201 @@ def _quota(builder: _Builder, project: Mapping[str, Any], quota: Mapping[str, An
     inputs: dict[str, Any] = {"projectId": project["id"]}
     for sdk_name, wire in QUOTA_FIELDS.items():
         _set(inputs, wire, quota.get(sdk_name))
-    builder.add(
-        f"{WARD_STACK_PREFIX}{ward}", NETWORK_QUOTA_TYPE, f"{ward}-network-quota", project["id"], inputs
+    builder.add(f"{WARD_STACK_PREFIX}{ward}", NETWORK_QUOTA_TYPE, f"{ward}-network-quota", project["id"], inputs)
+
+
+def _quota_set(
+    builder: _Builder,
+    project: Mapping[str, Any],
+    quota: Mapping[str, Any],
+    type_: str,
+    kind: str,
+    fields: Mapping[str, str],
+) -> None:
+    """A ward project's Nova (`<code6>-compute-quota`) or Cinder (`<code6>-volume-quota`) quota set."""
+    ward = _ward_of(project)
+    inputs: dict[str, Any] = {"projectId": project["id"]}
+    for sdk_name, wire in fields.items():
+        _set(inputs, wire, quota.get(sdk_name))
+    builder.add(f"{WARD_STACK_PREFIX}{ward}", type_, f"{ward}-{kind}-quota", project["id"], inputs, key=type_)
+
+
+def _volume_type(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, str]) -> None:
+    """A consortium volume type (platform stack), the wards granted a private one, its encryption spec."""
+    os_name = str(raw.get("name"))
+    name = VOLUME_TYPE_NAMES.get(os_name, f"platform-{os_name}-volume-type")
+    inputs: dict[str, Any] = {"name": os_name}
+    _set(inputs, "description", raw.get("description"))
+    inputs["isPublic"] = bool(raw.get("is_public"))
+    inputs["extraSpecs"] = {str(k): str(v) for k, v in (raw.get("extra_specs") or {}).items()}
+    builder.add(PLATFORM_STACK, VOLUME_TYPE_TYPE, name, raw["id"], inputs)
+    type_dep = builder.deps((VOLUME_TYPE_TYPE, raw["id"]))
+    for project_id in raw.get("access") or ():
+        ward = wards.get(project_id)
+        stack = f"{WARD_STACK_PREFIX}{ward}" if ward else UNOWNED_STACK
+        prefix = ward or f"unowned-{project_id}"
+        builder.add(
+            stack,
+            VOLUME_TYPE_ACCESS_TYPE,
+            f"{prefix}-{name.removeprefix('platform-')}-access",
+            f"{raw['id']}/{project_id}",
+            {"projectId": project_id, "volumeTypeId": raw["id"]},
+            deps=type_dep,
+        )
+    encryption = raw.get("encryption")
+    if encryption:
+        spec: dict[str, Any] = {"volumeTypeId": raw["id"]}
+        for sdk_name, wire in ENCRYPTION_FIELDS.items():
+            _set(spec, wire, encryption.get(sdk_name))
+        builder.add(
+            PLATFORM_STACK,
+            VOLUME_ENCRYPTION_TYPE,
+            f"{name}-encryption",
+            str(encryption.get("encryption_id") or raw["id"]),
+            spec,
+            deps=type_dep,
+        )
+
+
+def _workload_stack(raw: Mapping[str, Any], wards: Mapping[str, str], fallback: str | None = None) -> str | None:
+    """A workload's stack: its own `ward:` tag, else its project's ward, else `fallback`; None when it is in
+    no ward project and on nothing of the consortium's (another tenant's server: not the consortium's)."""
+    if ward := _ward_of(raw):
+        return f"{WARD_STACK_PREFIX}{ward}"
+    if ward := wards.get(str(raw.get("project_id") or raw.get("tenant_id") or "")):
+        return f"{WARD_STACK_PREFIX}{ward}"
+    return fallback
+
+
+def _short(raw: Mapping[str, Any]) -> str:
+    return str(raw.get("name") or str(raw["id"])[:8])
+
+
+def _port(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, str]) -> None:
+    """A workload or hand-made port, named after the network it is on (`131130-mynumber-port-web1`)."""
+    network_stack, network_name = builder.logical.get(f"{NETWORK_TYPE}:{raw.get('network_id')}", (None, ""))
+    if network_stack and network_stack != UNOWNED_STACK:
+        stack = _workload_stack(raw, {}, network_stack)
+    else:  # on a hand-made (unowned) network or one not read: the ward of its project, else left out
+        stack = _workload_stack(raw, wards, network_stack)
+    if stack is None:
+        return
+    base = network_name.removesuffix("-network") if network_name else f"network-{raw.get('network_id')}"
+    name = f"{base}-port-{_short(raw)}"
+    if stack == UNOWNED_STACK and not name.startswith("unowned-"):
+        name = f"unowned-{name}"
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "networkId", raw.get("network_id"))
+    inputs["fixedIps"] = [
+        {"subnetId": f.get("subnet_id"), "ipAddress": f.get("ip_address")} for f in raw.get("fixed_ips") or ()
+    ]
+    _set(inputs, "deviceId", raw.get("device_id"))
+    _set(inputs, "deviceOwner", raw.get("device_owner"))
+    inputs["securityGroupIds"] = sorted(raw.get("security_group_ids") or [])
+    _set(inputs, "adminStateUp", raw.get("is_admin_state_up"))
+    _set(inputs, "portSecurityEnabled", raw.get("is_port_security_enabled"))
+    _set(inputs, "tenantId", raw.get("project_id"))
+    inputs["tags"] = list(raw.get("tags") or [])
+    deps = builder.deps(
+        (NETWORK_TYPE, raw.get("network_id")),
+        *((SUBNET_TYPE, f.get("subnet_id")) for f in raw.get("fixed_ips") or ()),
+        *((SECGROUP_TYPE, g) for g in raw.get("security_group_ids") or ()),
+        *((DEFAULT_GROUP_KEY, g) for g in raw.get("security_group_ids") or ()),
     )
+    builder.add(stack, PORT_TYPE, name, raw["id"], inputs, deps=deps)
+
+
+def _server(
+    builder: _Builder, raw: Mapping[str, Any], ports: Sequence[Mapping[str, Any]], wards: Mapping[str, str]
+) -> None:
+    """A Nova server with the networks of its ports (Instance's `networks`: uuid, port, fixed IP)."""
+    stack = _workload_stack(raw, wards)
+    if stack is None:
+        return
+    ward = stack.removeprefix(WARD_STACK_PREFIX)
+    name = f"{ward}-server-{_short(raw)}"
+    flavor = raw.get("flavor") or {}
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "flavorName", flavor.get("original_name") or flavor.get("name"))
+    _set(inputs, "flavorId", flavor.get("id"))
+    _set(inputs, "imageId", (raw.get("image") or {}).get("id"))
+    _set(inputs, "availabilityZone", raw.get("availability_zone"))
+    own = sorted((p for p in ports if p.get("device_id") == raw["id"]), key=lambda p: str(p["id"]))
+    inputs["networks"] = [
+        {
+            "uuid": p.get("network_id"),
+            "port": p["id"],
+            **({"fixedIpV4": p["fixed_ips"][0].get("ip_address")} if p.get("fixed_ips") else {}),
+        }
+        for p in own
+    ]
+    inputs["securityGroups"] = sorted({str(g.get("name")) for g in raw.get("security_groups") or ()})
+    if raw.get("metadata"):
+        inputs["metadata"] = {str(k): str(v) for k, v in raw["metadata"].items()}
+    inputs["tags"] = list(raw.get("tags") or [])
+    deps = builder.deps(*((PORT_TYPE, p["id"]) for p in own), *((NETWORK_TYPE, p.get("network_id")) for p in own))
+    builder.add(stack, INSTANCE_TYPE, name, raw["id"], inputs, deps=deps)
+
+
+def _floating_ip(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, str]) -> None:
+    """A floating IP, in the stack of the port it is on (else its project's), named after that port's network.
+
+    The name carries the segment (`131130-mynumber-network-fip-…`), so NET-003 judges a live one as it does
+    a planned one."""
+    port_stack, port_name = builder.logical.get(f"{PORT_TYPE}:{raw.get('port_id')}", (None, ""))
+    stack = port_stack or _workload_stack(raw, wards)
+    if stack is None:
+        return
+    address = str(raw.get("floating_ip_address") or raw["id"])
+    if port_name:
+        name = f"{port_name.split('-port-')[0]}-network-fip-{address}"
+    elif stack.startswith(WARD_STACK_PREFIX):
+        name = f"{stack.removeprefix(WARD_STACK_PREFIX)}-fip-{address}"
+    else:
+        name = f"unowned-fip-{address}"
+    inputs: dict[str, Any] = {}
+    _set(inputs, "address", raw.get("floating_ip_address"))
+    _set(inputs, "portId", raw.get("port_id"))
+    _set(inputs, "fixedIp", raw.get("fixed_ip_address"))
+    _set(inputs, "description", raw.get("description"))
+    _set(inputs, "tenantId", raw.get("project_id"))
+    inputs["tags"] = list(raw.get("tags") or [])
+    deps = builder.deps((PORT_TYPE, raw.get("port_id")), (NETWORK_TYPE, raw.get("floating_network_id")))
+    builder.add(stack, FLOATING_IP_TYPE, name, raw["id"], inputs, deps=deps)
+
+
+def _volume(
+    builder: _Builder,
+    raw: Mapping[str, Any],
+    wards: Mapping[str, str],
+    type_ids: Mapping[str, str],
+    server_segments: Mapping[str, set[str]],
+) -> None:
+    """A Cinder volume: its segment from its metadata, else from the one segment of the servers it is on."""
+    stack = _workload_stack(raw, wards)
+    if stack is None:
+        return
+    ward = stack.removeprefix(WARD_STACK_PREFIX)
+    metadata = {str(k): str(v) for k, v in (raw.get("metadata") or {}).items()}
+    servers = [str(a.get("server_id")) for a in raw.get("attachments") or () if a.get("server_id")]
+    segments = set().union(*(server_segments.get(s, set()) for s in servers)) if servers else set()
+    segment = metadata.get("segment") or (next(iter(segments)) if len(segments) == 1 else None)
+    middle = f"{segment}-" if segment else ""
+    name = f"{ward}-{middle}volume-{_short(raw)}"
+    inputs: dict[str, Any] = {}
+    _set(inputs, "name", raw.get("name"))
+    _set(inputs, "size", raw.get("size"))
+    # Pulumi's volumeType takes a name or an id; the id is what the policy config and drift name it by
+    volume_type = raw.get("volume_type")
+    _set(inputs, "volumeType", type_ids.get(str(volume_type), volume_type))
+    _set(inputs, "availabilityZone", raw.get("availability_zone"))
+    _set(inputs, "description", raw.get("description"))
+    if metadata:
+        inputs["metadata"] = metadata
+    deps = builder.deps((VOLUME_TYPE_TYPE, type_ids.get(str(volume_type))), *((INSTANCE_TYPE, s) for s in servers))
+    builder.add(stack, VOLUME_TYPE, name, raw["id"], inputs, deps=deps)
 
 
 def _role(builder: _Builder, raw: Mapping[str, Any]) -> None:
@@ -633,9 +996,7 @@ def _role_assignment(builder: _Builder, raw: Mapping[str, Any]) -> None:
 def container_metadata(headers: Mapping[str, str]) -> dict[str, str]:
     """`X-Container-Meta-Retention-Days: 35` → `{"retention-days": "35"}`: header names are case-blind."""
     prefix = "x-container-meta-"
-    metadata = {
-        key[len(prefix) :].lower(): value for key, value in headers.items() if key.lower().startswith(prefix)
-    }
+    metadata = {key[len(prefix) :].lower(): value for key, value in headers.items() if key.lower().startswith(prefix)}
     # a temp-URL key signs download links: drift prints metadata, so it must not carry the key itself
     return {key: SECRET if key.startswith("temp-url-key") else value for key, value in metadata.items()}
 
@@ -683,15 +1044,19 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
         _router(builder, router)
     subnets = {s["id"]: s for s in raw.subnets}
     routers = {r["id"]: r for r in raw.routers}
-    for port in sorted(raw.router_ports, key=lambda p: p["id"]):
-        _router_interface(builder, port, subnets, routers)
+    router_ports = {p["id"]: p for p in raw.router_ports}
+    router_ports.update({p["id"]: p for p in raw.ports if p.get("device_owner") in ROUTER_INTERFACE_OWNERS})
+    for port_id in sorted(router_ports):
+        _router_interface(builder, router_ports[port_id], subnets, routers)
+    wards = {str(p["id"]): ward for p in raw.projects if (ward := _ward_of(p))}
     rules_of: dict[str, list[Mapping[str, Any]]] = {}
     for rule in raw.security_group_rules:
         rules_of.setdefault(str(rule.get("security_group_id")), []).append(rule)
     for group in _by_name(raw.security_groups):
-        if group.get("name") == "default" and not group.get("tags"):
-            continue  # Neutron's own per-project group (module docstring)
-        _security_group(builder, group, rules_of.get(str(group["id"]), []))
+        if is_neutron_default_group(group):
+            _neutron_default_group(builder, group, wards)  # Neutron's own (module docstring)
+        else:
+            _security_group(builder, group, rules_of.get(str(group["id"]), []))
     for rule in sorted(raw.security_group_rules, key=lambda r: r["id"]):
         _security_group_rule(builder, rule)
     project_names = {p["id"]: str(p.get("name")) for p in raw.projects}
@@ -700,6 +1065,33 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
     for project in _by_name(raw.projects):
         if _ward_of(project) and project["id"] in raw.quotas:
             _quota(builder, project, raw.quotas[project["id"]])
+        if _ward_of(project) and project["id"] in raw.compute_quotas:
+            quota = raw.compute_quotas[project["id"]]
+            _quota_set(builder, project, quota, COMPUTE_QUOTA_TYPE, "compute", COMPUTE_QUOTA_FIELDS)
+        if _ward_of(project) and project["id"] in raw.volume_quotas:
+            quota = raw.volume_quotas[project["id"]]
+            _quota_set(builder, project, quota, VOLUME_QUOTA_TYPE, "volume", VOLUME_QUOTA_FIELDS)
+    for volume_type in _by_name(raw.volume_types):
+        _volume_type(builder, volume_type, wards)
+    workload_ports = [
+        p
+        for p in raw.ports
+        if p.get("device_owner") not in ROUTER_INTERFACE_OWNERS and p.get("device_owner") not in NEUTRON_PORT_OWNERS
+    ]
+    for port in sorted(workload_ports, key=lambda p: str(p["id"])):
+        _port(builder, port, wards)
+    for server in _by_name(raw.servers):
+        _server(builder, server, workload_ports, wards)
+    for address in sorted(raw.floating_ips, key=lambda f: str(f["id"])):
+        _floating_ip(builder, address, wards)
+    type_ids = {str(t.get("name")): str(t["id"]) for t in raw.volume_types}
+    server_segments: dict[str, set[str]] = {}
+    for port in workload_ports:
+        segment = _network_segment(port, raw.networks)
+        if segment and port.get("device_id"):
+            server_segments.setdefault(str(port["device_id"]), set()).add(segment)
+    for volume in _by_name(raw.volumes):
+        _volume(builder, volume, wards, type_ids, server_segments)
     for role in _by_name(raw.roles):
         _role(builder, role)
     for group in _by_name(raw.groups):
@@ -710,6 +1102,11 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
         for container in sorted(raw.containers[project["id"]], key=lambda c: str(c["name"])):
             _container(builder, project, container)
     return Inventory(cloud, builder.graphs(), builder.ids, dict(raw.not_read))
+
+
+def _network_segment(port: Mapping[str, Any], networks: Sequence[Mapping[str, Any]]) -> str | None:
+    network = next((n for n in networks if n["id"] == port.get("network_id")), {})
+    return _segment_of(network)
 
 
 def _assignment_key(raw: Mapping[str, Any]) -> tuple[str, ...]:

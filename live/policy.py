@@ -10,7 +10,7 @@ from typing import Any
 
 from wardcloud.infra.graph import Graph
 from wardcloud.live.drift import PolicyCheck, PolicyResult, Violation
-from wardcloud.live.inventory import COVERED_TYPES
+from wardcloud.live.inventory import COVERED_TYPES, made_by_hand_or_neutron
 from wardcloud.tenants.model import Tenant
 
 # Config fields naming platform objects by rendered id (`<logical name>-id`); live, they have real ids.
@@ -19,6 +19,7 @@ PLATFORM_ID_FIELDS = (
     "lgwan_network_ids",
     "shared_service_project_ids",
     "encrypted_volume_types",
+    "audit_project_ids",
 )
 
 
@@ -63,11 +64,15 @@ def resource_policy_check(
         report = evaluate(
             tenants, graphs, live_config(config, platform_ids), today or date.today(), registry=registry
         )
+        workloads = {r.name for graph in graphs.values() for r in graph if made_by_hand_or_neutron(r)}
         violations = tuple(
             Violation(v.policy, v.severity, v.enforcement, v.ward, v.resource, v.message, v.waived)
             for v in report.violations
             # spec rules judge the files, not the cloud; rules that cannot see the cloud stay quiet
             if registry[v.policy].kind != "tenant" and v.policy not in not_run
+            # tagging and naming rules judge what stacks declare, not the servers, ports, floating IPs and
+            # volumes ward admins make (untagged by nature) nor Neutron's default groups; security rules do
+            and not (registry[v.policy].area == "TAG" and v.resource in workloads)
         )
         return PolicyResult(violations, not_run)
 

@@ -1,9 +1,16 @@
 """Metered usage per ward from the live cloud, as FOCUS usage rows `cost allocate --usage` reads.
 
-Neutron-derived counts (ports, floating IPs, routers) always: they are what the cloud holds when read,
-a count, not hours. Nova's `os-simple-tenant-usage` (vCPU-, RAM GB-, disk GB-hours over the period) and
-Swift's account bytes only when the service is in the catalog; a missing service is reported as
-skipped, never written as zero.
+Two kinds of quantity, and every row says which (`x_Kind`):
+- `interval`: metered over the period by the cloud itself — Nova's `os-simple-tenant-usage` (vCPU-,
+  RAM GB-, disk GB- and instance-hours), for exactly the period asked (the current month up to the moment
+  read, `x_MeasuredAt`). Valid for any period that has begun.
+- `gauge`: what the cloud holds at the moment read (`x_MeasuredAt`) — Neutron's counts of ports, floating
+  IPs and routers, Swift's bytes, and Cinder's volume and backup GB-months (each volume or backup that
+  exists now, from its creation or the period's start up to now: one deleted or resized since is not
+  seen). The cloud keeps no history of these, so they are written only for the current period; for a
+  past period each is reported as skipped naming the metric, never stamped onto that month, and when no
+  row at all remains the run fails (LIVE031) naming them. A period that has not begun fails (LIVE031).
+A service missing from the catalog is reported as skipped, never written as zero.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,13 +43,19 @@ COLUMNS = (
     "ConsumedUnit",
     "x_ProjectId",
     "x_Source",
+    "x_Kind",
+    "x_MeasuredAt",
 )
+INTERVAL, GAUGE = "interval", "gauge"
+MICROSECOND = timedelta(microseconds=1)
 PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 # (service type, name, category): the services usage is read from, in output order.
 NEUTRON = ("network", "Neutron", "Networking")
 NOVA = ("compute", "Nova", "Compute")
+CINDER = ("block-storage", "Cinder", "Storage")
 SWIFT = ("object-store", "Swift", "Storage")
+NOT_NOW = "LIVE031"  # a period usage cannot be read for (not begun; only gauges, and it is past)
 
 
 class UsageError(WardcloudError):
@@ -85,6 +98,8 @@ class UsageRow:
     quantity: Decimal
     unit: str
     source: str
+    kind: str = INTERVAL  # interval: metered over the period; gauge: what the cloud held at measured_at
+    measured_at: datetime | None = None  # when read: gauges, and an interval cut at "now"
 
     def to_json(self, period: Period) -> dict[str, Any]:
         return dict(zip(COLUMNS, self.cells(period), strict=True))
@@ -102,6 +117,8 @@ class UsageRow:
             self.unit,
             self.project_id,
             self.source,
+            self.kind,
+            _iso(self.measured_at) if self.measured_at else "",
         )
 
 
@@ -151,20 +168,23 @@ def _decimal(value: Decimal) -> str:
     return text
 
 
-def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME) -> Usage:
-    """Every ward project's metered usage over `period`, from the services the catalog lists."""
+def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME, now: datetime | None = None) -> Usage:
+    """Every ward project's usage over `period`, from the services the catalog lists (module docstring)."""
+    now = now or datetime.now(UTC)
+    if period.start > now:
+        raise UsageError(
+            [Problem("--period", 0, 0, NOT_NOW, f"period {period.label} has not begun: no usage to read yet")]
+        )
+    current = period.end > now
     connection = cloud.connection
     identity, network = connection.identity, connection.network
-    domains = cloud.call(
-        "identity", "list projects (is_domain)", identity.projects, is_domain=True, name=domain_name
-    )
-    projects = (
-        cloud.call("identity", "list projects", identity.projects, domain_id=domains[0].id) if domains else []
-    )
+    domains = cloud.call("identity", "list projects (is_domain)", identity.projects, is_domain=True, name=domain_name)
+    projects = cloud.call("identity", "list projects", identity.projects, domain_id=domains[0].id) if domains else []
     tagged = ((_ward_of({"tags": p.tags}), p) for p in projects)
     wards = sorted(((ward, p) for ward, p in tagged if ward), key=lambda pair: pair[0])
     rows: list[UsageRow] = []
     skipped: list[Skipped] = []
+    past: list[str] = []  # gauge metrics not written because the period is over
 
     def row(
         ward: str,
@@ -174,6 +194,7 @@ def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME) -> 
         quantity: Decimal | int,
         unit: str,
         source: str,
+        gauge: bool = True,
     ) -> UsageRow:
         return UsageRow(
             ward,
@@ -185,69 +206,153 @@ def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME) -> 
             Decimal(quantity),
             unit,
             source,
+            GAUGE if gauge else INTERVAL,
+            now if gauge or current else None,
+        )
+
+    def not_for_past(service: str, metrics: str) -> None:
+        past.append(metrics)
+        skipped.append(
+            Skipped(
+                service,
+                f"{metrics}: a gauge (what the cloud holds now), not written for past period {period.label}",
+            )
         )
 
     # Neutron: always (the dev cloud and every real one run it). One listing per kind, grouped locally.
-    ports = cloud.call("network", "list ports", network.ports)
-    ips = cloud.call("network", "list floating ips", network.ips)
-    routers = cloud.call("network", "list routers", network.routers)
-    for ward, project in wards:
-        for kind, items, unit in (
-            ("Port", ports, "Ports"),
-            ("FloatingIP", ips, "Floating IPs"),
-            ("Router", routers, "Routers"),
-        ):
-            count = sum(1 for item in items if item.project_id == project.id)
-            rows.append(row(ward, project, NEUTRON, kind, count, unit, f"neutron list {kind.lower()}s"))
+    if current:
+        ports = cloud.call("network", "list ports", network.ports)
+        ips = cloud.call("network", "list floating ips", network.ips)
+        routers = cloud.call("network", "list routers", network.routers)
+        for ward, project in wards:
+            for kind, items, unit in (
+                ("Port", ports, "Ports"),
+                ("FloatingIP", ips, "Floating IPs"),
+                ("Router", routers, "Routers"),
+            ):
+                count = sum(1 for item in items if item.project_id == project.id)
+                rows.append(row(ward, project, NEUTRON, kind, count, unit, f"neutron list {kind.lower()}s"))
+    else:
+        not_for_past("network (Neutron)", "Ports, Floating IPs, Routers")
 
     if cloud.has_service(NOVA[0]):
-        compute = connection.compute
-        for ward, project in wards:
-            usage = cloud.call(
-                "compute",
-                f"os-simple-tenant-usage {project.name}",
-                compute.get_usage,
-                project.id,
-                start=period.start.replace(tzinfo=None),
-                end=period.end.replace(tzinfo=None),
-            )
-            rows += [
-                row(
-                    ward,
-                    project,
-                    NOVA,
-                    "vCPU",
-                    Decimal(str(usage.total_vcpus_usage or 0)),
-                    "vCPU-Hours",
-                    "nova os-simple-tenant-usage",
-                ),
-                row(
-                    ward,
-                    project,
-                    NOVA,
-                    "RAM",
-                    Decimal(str(usage.total_memory_mb_usage or 0)) / 1024,
-                    "RAM-GB-Hours",
-                    "nova os-simple-tenant-usage",
-                ),
-                row(
-                    ward,
-                    project,
-                    NOVA,
-                    "Disk",
-                    Decimal(str(usage.total_local_gb_usage or 0)),
-                    "Disk-GB-Hours",
-                    "nova os-simple-tenant-usage",
-                ),
-            ]
+        rows += _nova_rows(cloud, wards, period, min(period.end, now), row)
     else:
         skipped.append(Skipped("compute (Nova)", f"not in the service catalog of cloud {cloud.name}"))
 
-    if cloud.has_service(SWIFT[0]):
+    if not any(cloud.has_service(kind) for kind in ("block-storage", "volumev3", "volume")):
+        skipped.append(Skipped("block-storage (Cinder)", f"not in the service catalog of cloud {cloud.name}"))
+    elif current:
+        rows += _cinder_rows(cloud, wards, period, now, row)
+    else:
+        not_for_past("block-storage (Cinder)", "Volume-GB-Months, Backup-GB-Months")
+
+    if not cloud.has_service(SWIFT[0]):
+        skipped.append(Skipped("object-store (Swift)", f"not in the service catalog of cloud {cloud.name}"))
+    elif current:
         rows += _swift_rows(cloud, wards, row)
     else:
-        skipped.append(Skipped("object-store (Swift)", f"not in the service catalog of cloud {cloud.name}"))
+        not_for_past("object-store (Swift)", "Bytes")
+    if past and not rows:
+        raise UsageError(
+            [
+                Problem(
+                    "--period",
+                    0,
+                    0,
+                    NOT_NOW,
+                    f"period {period.label} is over and the cloud {cloud.name} meters none of it over time: "
+                    f"{', '.join(past)} are gauges of what it holds now, never written for a past period",
+                )
+            ]
+        )
     return Usage(cloud.name, period, tuple(rows), tuple(skipped))
+
+
+def _nova_rows(
+    cloud: Cloud, wards: Sequence[tuple[str, Any]], period: Period, end: datetime, row: Any
+) -> list[UsageRow]:
+    """os-simple-tenant-usage over [period start, `end`): `end` is now for the current month, as Nova
+    counts a running server's hours up to the end asked, future included."""
+    compute = cloud.connection.compute
+    rows: list[UsageRow] = []
+    source = f"nova os-simple-tenant-usage {_iso(period.start)}..{_iso(end)}"
+    for ward, project in wards:
+        usage = cloud.call(
+            "compute",
+            f"os-simple-tenant-usage {project.name}",
+            compute.get_usage,
+            project.id,
+            start=period.start.replace(tzinfo=None),
+            end=end.replace(tzinfo=None),
+        )
+        rows += [
+            row(ward, project, NOVA, "vCPU", _number(usage.total_vcpus_usage), "vCPU-Hours", source, False),
+            row(ward, project, NOVA, "RAM", _number(usage.total_memory_mb_usage) / 1024, "RAM-GB-Hours", source, False),
+            row(ward, project, NOVA, "Instance", _number(usage.total_hours), "Instance-Hours", source, False),
+            row(ward, project, NOVA, "Disk", _number(usage.total_local_gb_usage), "Disk-GB-Hours", source, False),
+        ]
+    return rows
+
+
+def _number(value: Any) -> Decimal:
+    """A JSON number as Decimal, through its text (no binary-float digits), absent as 0."""
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def parse_time(text: Any) -> datetime | None:
+    """Cinder's `created_at` (`2026-12-02T01:02:03.000000`, no zone: UTC) as an aware datetime."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def gb_months(size_gb: Any, created: datetime | None, period: Period, now: datetime) -> Decimal:
+    """GB-months of one volume or backup of `size_gb` that exists at `now`, over the period up to `now`."""
+    start = max(created or period.start, period.start)
+    end = min(now, period.end)
+    if end <= start:
+        return Decimal(0)
+    # whole microseconds, not float seconds: the parts of a split period add up to the whole exactly
+    return (
+        _number(size_gb) * Decimal((end - start) // MICROSECOND) / Decimal((period.end - period.start) // MICROSECOND)
+    )
+
+
+def _cinder_rows(
+    cloud: Cloud, wards: Sequence[tuple[str, Any]], period: Period, now: datetime, row: Any
+) -> list[UsageRow]:
+    """Volume and backup GB-months per ward project, from the volumes and backups that exist now."""
+    storage = cloud.connection.block_storage
+    volumes = cloud.call("block-storage", "list volumes (all projects)", storage.volumes, all_projects=True)
+    backups = cloud.call("block-storage", "list backups (all projects)", storage.backups, all_projects=True)
+    project_of_volume = {str(v.id): str(v.project_id) for v in volumes}
+    rows: list[UsageRow] = []
+    for ward, project in wards:
+        volume_gbm = sum(
+            (gb_months(v.size, parse_time(v.created_at), period, now) for v in volumes if v.project_id == project.id),
+            Decimal(0),
+        )
+        backup_gbm = sum(
+            (
+                gb_months(b.size, parse_time(b.created_at), period, now)
+                for b in backups
+                # a backup names its project from microversion 3.18 on; before, its volume's project
+                if (getattr(b, "project_id", None) or project_of_volume.get(str(b.volume_id))) == project.id
+            ),
+            Decimal(0),
+        )
+        source = "cinder volumes/backups existing at x_MeasuredAt, from created_at"
+        rows += [
+            row(ward, project, CINDER, "Volume", _round(volume_gbm), "Volume-GB-Months", source),
+            row(ward, project, CINDER, "Backup", _round(backup_gbm), "Backup-GB-Months", source),
+        ]
+    return rows
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.000001"))
 
 
 def _swift_rows(cloud: Cloud, wards: Sequence[tuple[str, Any]], row: Any) -> list[UsageRow]:
@@ -274,7 +379,7 @@ def _swift_rows(cloud: Cloud, wards: Sequence[tuple[str, Any]], row: Any) -> lis
                 cloud.call("object-store", call, store.head, f"{account}/{quote(container['name'])}"),
             )
             used += int(head.headers.get("X-Container-Bytes-Used", 0))
-        rows.append(row(ward, project, SWIFT, "Account", used, "Bytes", "swift container HEADs"))
+        rows.append(row(ward, project, SWIFT, "Account", used, "Bytes", "swift container HEADs at x_MeasuredAt"))
     return rows
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,14 @@ def _stack_policy(
     rule: Rule, config: PolicyConfig, tenants: Mapping[str, Tenant], today: date
 ) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        resources = [_resource(r.resource_type, r.props, r.urn, r.name) for r in args.resources]
+        # with each resource's dependencies (URNs), which the detective graph rules follow
+        resources = [
+            replace(
+                _resource(r.resource_type, r.props, r.urn, r.name),
+                dependencies=tuple(d.urn for d in r.dependencies or ()),
+            )
+            for r in args.resources
+        ]
         by_name = {r.name: r for r in resources}
         for finding in rule.check(resources, config):
             resource = by_name.get(finding.resource or "")

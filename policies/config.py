@@ -54,6 +54,8 @@ class PolicyConfig:
     )
     quota_ceilings: Mapping[str, int] = field(default_factory=dict)
     source: str = "<defaults>"
+    # the platform audit project (log shipper): the only writer AUD-021 lets into an audit container
+    audit_project_ids: frozenset[str] = frozenset({"platform-audit-project-id"})
 
     def enforcement_of(self, rule_id: str, default: Enforcement) -> Enforcement:
         """The configured enforcement of a rule, else its default."""

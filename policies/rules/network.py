@@ -283,6 +283,8 @@ def any_protocol_wide(resource: Resource, config: PolicyConfig) -> Iterator[Find
     remediation="Create security groups with delete_default_rules so only declared rules admit traffic.",
 )
 def default_deny(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
+    if resource.inputs.get("name") == "default" and not resource.tags:
+        return  # Neutron's own per-project group (a live read): no port may use it, NET-023 judges that
     if resource.inputs.get("deleteDefaultRules") is not True:
         yield Finding(
             f"security group {resource.name} keeps OpenStack's default rules",

@@ -27,12 +27,55 @@ ORDER = [
     inv.SECGROUP_RULE_TYPE,
     inv.NETWORK_QUOTA_TYPE,
     inv.CONTAINER_TYPE,  # only when the dev cloud runs Swift (DEVCLOUD_SWIFT=1)
+    inv.COMPUTE_QUOTA_TYPE,  # only with Nova
+    inv.VOLUME_QUOTA_TYPE,  # only with Cinder, as the next two
+    inv.VOLUME_TYPE_TYPE,  # with the LUKS encryption spec its `wardcloud:encryption` extra spec asks for
+    inv.VOLUME_TYPE_ACCESS_TYPE,
 ]
+
+
+def served(connection: Any) -> set[str]:
+    """The ORDER types this dev cloud can hold (Swift, Nova and Cinder are optional)."""
+    absent: set[str] = set()
+    if not connection.has_service("object-store"):
+        absent.add(inv.CONTAINER_TYPE)
+    if not connection.has_service("compute"):
+        absent.update(inv.COMPUTE_TYPES)
+    if not any(connection.has_service(kind) for kind in inv.BLOCK_STORAGE):
+        absent.update(inv.VOLUME_TYPES)
+    return set(ORDER) - absent
+
+
+def wipe_workloads(connection: Any) -> None:
+    """Servers, volumes and floating IPs (before the networks and projects they live in)."""
+    network = connection.network
+    for address in list(network.ips()):
+        network.delete_ip(address, ignore_missing=True)
+    if connection.has_service("compute"):
+        servers = list(connection.compute.servers(all_projects=True))
+        for server in servers:
+            connection.compute.delete_server(server, ignore_missing=True, force=True)
+        for server in servers:
+            connection.compute.wait_for_delete(server, wait=60)
+    if any(connection.has_service(kind) for kind in inv.BLOCK_STORAGE):
+        storage = connection.block_storage
+        for volume in list(storage.volumes(all_projects=True)):
+            storage.delete_volume(volume, ignore_missing=True, force=True)
+        for volume_type in list(storage.types(is_public="None")):
+            if any(str(k).startswith(inv.WARDCLOUD_SPEC) for k in volume_type.extra_specs or {}):
+                try:
+                    encryption = storage.get_type_encryption(volume_type.id)
+                except Exception:  # some releases answer 404 for a type without one
+                    encryption = None
+                if getattr(encryption, "encryption_id", None):
+                    storage.delete_type_encryption(encryption=encryption, volume_type=volume_type.id)
+                storage.delete_type(volume_type, ignore_missing=True)
 
 
 def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
     """Delete every Neutron object but Neutron's own, and the consortium domain with its projects."""
     network = connection.network
+    wipe_workloads(connection)
     for router in list(network.routers()):
         for port in network.ports(device_id=router.id, device_owner="network:router_interface"):
             for fixed in port.fixed_ips:
@@ -102,9 +145,9 @@ def container_account(stack: str, ids: Mapping[str, str]) -> str:
 def seed(connection: Any, graphs: Mapping[str, Graph]) -> dict[str, str]:
     """Create the covered resources of `graphs` (platform first); returns logical name → live id."""
     ids: dict[str, str] = {}
-    swift = connection.has_service("object-store")
+    types = served(connection)
     for stack in sorted(graphs, key=lambda s: s != "platform"):
-        resources = [r for r in graphs[stack] if r.type in ORDER and (swift or r.type != inv.CONTAINER_TYPE)]
+        resources = [r for r in graphs[stack] if r.type in types]
         for resource in sorted(resources, key=lambda r: ORDER.index(r.type)):
             ids[resource.name] = create(connection, resource, ids, stack)
     return ids
@@ -258,4 +301,36 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
         wire_to_sdk = {wire: sdk for sdk, wire in inv.QUOTA_FIELDS.items()}
         network.update_quota(i["projectId"], **{wire_to_sdk[k]: v for k, v in i.items() if k in wire_to_sdk})
         return str(i["projectId"])
+    if resource.type == inv.COMPUTE_QUOTA_TYPE:
+        fields = {wire: sdk for sdk, wire in inv.COMPUTE_QUOTA_FIELDS.items()}
+        connection.compute.update_quota_set(
+            i["projectId"], **{fields[k]: v for k, v in i.items() if k in fields}
+        )
+        return str(i["projectId"])
+    if resource.type == inv.VOLUME_QUOTA_TYPE:
+        fields = {wire: sdk for sdk, wire in inv.VOLUME_QUOTA_FIELDS.items()}
+        connection.block_storage.update_quota_set(
+            i["projectId"], **{fields[k]: v for k, v in i.items() if k in fields}
+        )
+        return str(i["projectId"])
+    if resource.type == inv.VOLUME_TYPE_TYPE:
+        storage = connection.block_storage
+        created = storage.create_type(
+            name=i["name"],
+            description=i.get("description"),
+            is_public=i.get("isPublic", True),
+            extra_specs=i.get("extraSpecs") or {},
+        )
+        if (i.get("extraSpecs") or {}).get("wardcloud:encryption") == "luks":
+            storage.create_type_encryption(
+                created, provider="luks", cipher="aes-xts-plain64", key_size=256, control_location="front-end"
+            )
+        return str(created.id)
+    if resource.type == inv.VOLUME_TYPE_ACCESS_TYPE:
+        try:
+            connection.block_storage.add_type_access(i["volumeTypeId"], i["projectId"])
+        except Exception as exc:  # the same grant, declared once per encrypted segment: Cinder says 409
+            if getattr(exc, "status_code", None) != 409:
+                raise
+        return f"{i['volumeTypeId']}/{i['projectId']}"
     raise AssertionError(f"seed does not create {resource.type}")

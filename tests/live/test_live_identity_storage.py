@@ -181,6 +181,24 @@ def test_drift_reports_a_public_read_acl_and_short_retention_on_a_backup_contain
     assert by_field["containerRead"] == (None, ".r:*")
     assert by_field["metadata"][0]["retention-days"] == before and by_field["metadata"][1]["retention-days"] == "1"
     assert ("BAK-004", name) in violations(report)  # a container policy judging the live container
+    assert ("BAK-021", name) in violations(report)  # public read on a backup container
+
+
+def test_drift_reports_a_cross_project_read_acl_on_an_audit_container_with_aud_021(dev_cloud: DevCloud) -> None:
+    needs_swift(dev_cloud)
+    store = dev_cloud.connection.object_store
+    name = f"{SHIBUYA}-audit-log"
+    url = container_url(dev_cloud, name)
+    other = dev_cloud.ids["platform-renkei-project"]  # a shared-service project: still another project
+    store.post(url, headers={"X-Container-Read": f"{other}:*"})
+    try:
+        code, report = drift_json(dev_cloud)
+        text = wardctl(dev_cloud, "drift", "--cloud", CLOUD, "--ward", SHIBUYA)
+    finally:
+        store.post(url, headers={"X-Remove-Container-Read": "1"})
+    assert code == 2 and text.exit_code == 2
+    assert ("AUD-021", name) in violations(report)
+    assert "AUD-021" in text.stdout
 
 
 def test_a_cloud_without_object_store_in_its_catalog_leaves_containers_not_compared(dev_cloud: DevCloud) -> None:

@@ -139,11 +139,15 @@ def test_an_rbac_share_to_any_project_marks_the_network_shared() -> None:
     assert rbac.type == inv.RBAC_TYPE and rbac.inputs["targetTenant"] == "p2"
 
 
-def test_untagged_resources_are_unowned_and_neutron_default_groups_left_out() -> None:
+def test_untagged_resources_are_unowned_and_neutron_default_groups_kept_but_never_compared() -> None:
     inventory = normalise("dev", raw_cloud())
     assert [r.name for r in inventory.graphs["unowned"]] == ["unowned-network-handmade"]
-    every = [r for graph in inventory.graphs.values() for r in graph]
-    assert not any(r.inputs.get("name") == "default" for r in every)
+    ward = names(inventory.graphs[f"ward-{WARD}"])
+    # the ward project's `default` group is read (a port in it is a violation), its rules are not
+    assert ward[f"{WARD}-neutron-default-sg"].inputs == {"name": "default", "tags": [], "tenantId": "p1"}
+    assert not any(r.inputs.get("securityGroupId") == "g0" for r in inventory.graphs[f"ward-{WARD}"])
+    findings, _ = compare(f"ward-{WARD}", Graph(f"ward-{WARD}", ()), inventory.graphs[f"ward-{WARD}"])
+    assert f"{WARD}-neutron-default-sg" not in {f.name for f in findings}
     assert names(inventory.graphs["platform"])["consortium-domain"].inputs["isDomain"] is True
 
 
@@ -212,9 +216,25 @@ def test_a_declared_ward_normalised_back_is_clean_and_types_not_read_are_listed(
     )
     report = drift(live, tenants, [WARD])
     assert report.clean, report.findings
-    assert inv.CONTAINER_TYPE not in report.not_compared
-    assert report.not_compared["openstack:compute/quotaSetV2:QuotaSetV2"] == 1
-    assert "Nova" in report.not_compared_why["openstack:compute/quotaSetV2:QuotaSetV2"]
+    # everything a ward stack declares is compared now: Nova and Cinder quotas, volume type access included
+    assert report.not_compared == {}
+    assert {inv.COMPUTE_QUOTA_TYPE, inv.VOLUME_QUOTA_TYPE, inv.VOLUME_TYPE_ACCESS_TYPE} <= {r.type for r in covered}
+
+
+def test_a_cloud_without_nova_or_cinder_leaves_their_types_not_compared_with_the_reason() -> None:
+    tenants = load_tenants(TENANTS)
+    declared = render_stacks(tenants, [f"ward-{WARD}"])[f"ward-{WARD}"]
+    no_nova = "compute (Nova) is not in the service catalog of cloud dev"
+    no_cinder = "block-storage (Cinder) is not in the service catalog of cloud dev"
+    not_read = {**dict.fromkeys(inv.COMPUTE_TYPES, no_nova), **dict.fromkeys(inv.VOLUME_TYPES, no_cinder)}
+    read = tuple(r for r in declared if r.type in inv.COVERED_TYPES and r.type not in not_read)
+    ids = {f"ward-{WARD}": {r.name: f"{r.name}-id" for r in read}}
+    live = inv.Inventory("dev", {f"ward-{WARD}": Graph(f"ward-{WARD}", read)}, ids, not_read)
+    report = drift(live, tenants, [WARD])
+    assert report.clean, report.findings
+    assert report.not_compared[inv.COMPUTE_QUOTA_TYPE] == 1
+    assert report.not_compared_why[inv.COMPUTE_QUOTA_TYPE] == no_nova
+    assert report.not_compared_why[inv.VOLUME_QUOTA_TYPE] == no_cinder
 
 
 def test_containers_of_a_cloud_without_swift_are_not_compared_never_missing() -> None:

@@ -49,12 +49,13 @@ def _args(resource: Resource) -> ResourceValidationArgs:
 
 
 def _stack_args(resources: list[Resource]) -> StackValidationArgs:
-    return StackValidationArgs(
-        [
-            PolicyResource(r.type, dict(r.inputs), r.urn, r.name, _opts(), None, None, [], {})
-            for r in resources
-        ]
-    )
+    built = {
+        r.urn: PolicyResource(r.type, dict(r.inputs), r.urn, r.name, _opts(), None, None, [], {})
+        for r in resources
+    }
+    for r in resources:  # the dependencies, as the Pulumi engine hands them to a stack policy
+        built[r.urn].dependencies = [built[urn] for urn in r.dependencies if urn in built]
+    return StackValidationArgs(list(built.values()))
 
 
 def _policies(tenants: dict[str, Tenant] | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.policies.detective_cases import DETECTIVE_GRAPH_CASES
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.policies.config import PolicyConfig
 from wardcloud.policies.engine import evaluate
@@ -298,6 +299,9 @@ TENANT_CASES: dict[str, Callable[[Tenant], Tenant]] = {
 
 def _ids(report: Any) -> set[str]:
     return {v.policy for v in report.violations}
+
+
+GRAPH_CASES.update(DETECTIVE_GRAPH_CASES)  # policies/rules/detective.py
 
 
 def test_catalogue_has_at_least_25_rules_with_stable_ids() -> None:
