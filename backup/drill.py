@@ -1,9 +1,9 @@
 """`wardctl backup restore-drill`: prove a ward's backups restore, by restoring one into a scratch volume.
 
 The drill takes the newest good backup of one volume (named, or sampled at random), restores it into a new
-volume in the ward's own project, checks the result (status and size; the content's SHA-256 against the
-source when a `reader` can read volume bytes), deletes the scratch volume whatever happened, and leaves
-one audit record with the result: `backup verify` reads the last successful one (BAK-105).
+volume in the ward's own project, checks the result (status and size; with `RbdReader`, every block of the
+restored bytes against the hashes cinder-backup stored), deletes the scratch volume whatever happened, and
+leaves one audit record with the result: `backup verify` reads the last successful one (BAK-105).
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from typing import Any
 
 from wardcloud.backup import cloud as ops
 from wardcloud.backup.audit import DRILL, AuditTrail
+from wardcloud.backup.content import RbdReader, backup_hashes, compare
 from wardcloud.backup.errors import Code
 from wardcloud.backup.model import Backup, Volume
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.live.connect import Cloud
 from wardcloud.tenants.model import Tenant
-
-# Reads a volume's bytes and returns their SHA-256, or None where the backend cannot be read from here.
-VolumeReader = Callable[[str, int], str | None]
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class Drill:
 
 def restore_drill(cloud: Cloud, tenant: Tenant, now: datetime, trail: AuditTrail, *, volume_id: str | None = None,
                   sample: random.Random | None = None, timeout: float = 600.0,
-                  reader: VolumeReader | None = None) -> Drill:
+                  rbd: RbdReader | None = None) -> Drill:
     """Restore the newest good backup of one volume of `tenant` into a scratch volume, check it, remove it."""
     projects = ops.ward_projects(cloud)
     if tenant.code not in projects:
@@ -73,10 +71,14 @@ def restore_drill(cloud: Cloud, tenant: Tenant, now: datetime, trail: AuditTrail
         checks["size_gb"] = restored.size_gb
         checks["status_ok"] = restored.status == "available"
         checks["size_ok"] = restored.size_gb >= backup.size_gb
-        if reader is not None and checks["status_ok"]:
-            restored_sum = reader(scratch, backup.size_gb)
-            checks["sha256"] = restored_sum
-            checks["content_ok"] = restored_sum is not None and restored_sum == reader(volume.id, backup.size_gb)
+        if rbd is not None and checks["status_ok"]:
+            expected = backup_hashes(ward, backup.container, volume.id, backup.id)
+            if expected is None:
+                checks["content"] = "the backup stored no block hashes"
+            else:
+                differ, total = compare(expected, rbd.blocks(scratch, expected.block_size))
+                checks["blocks"], checks["blocks_differ"] = total, differ
+                checks["content_ok"] = differ == 0
         passed = all(v for k, v in checks.items() if k.endswith("_ok"))
     except WardcloudError as exc:
         drill = Drill(tenant.code, volume.id, backup.id, scratch, {**checks, "error": exc.problems[0].message})

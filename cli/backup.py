@@ -139,12 +139,18 @@ def verify(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...
 @click.option("--seed", type=int, default=None, help="Seed of the random sample (repeatable drills).")
 @click.option("--wait", "wait", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds to wait for the scratch volume and the restore.")
+@click.option("--rbd-conf", "rbd_conf", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help="ceph.conf of Cinder's RBD backend: also compare the restored bytes, block by block, with the "
+                   "hashes cinder-backup stored.")
+@click.option("--rbd-pool", "rbd_pool", default="volumes", show_default=True, help="Cinder's rbd_pool.")
 @NOW
 @FORMAT
 @click.pass_obj
 def restore_drill(settings: Settings, cloud: str, timeout: float, ward: str, volume_id: str | None,
-                  seed: int | None, wait: float, now_text: str | None, fmt: str) -> int:
+                  seed: int | None, wait: float, rbd_conf: Path | None, rbd_pool: str, now_text: str | None,
+                  fmt: str) -> int:
     """Restore the newest backup of a volume into a scratch volume, check it, delete it, record the result."""
+    from wardcloud.backup.content import RbdReader
     from wardcloud.backup.drill import restore_drill as drill
     from wardcloud.backup.errors import Code
     from wardcloud.backup.run import select_wards
@@ -155,7 +161,8 @@ def restore_drill(settings: Settings, cloud: str, timeout: float, ward: str, vol
     now = _now(now_text)
     (tenant,) = select_wards(load_tenants(settings.tenants_dir, settings.verdicts), [ward])
     result = drill(connect(cloud, timeout=timeout), tenant, now, _trail(settings), volume_id=volume_id,
-                   sample=random.Random(seed), timeout=wait)
+                   sample=random.Random(seed), timeout=wait,
+                   rbd=RbdReader(rbd_conf, rbd_pool) if rbd_conf else None)
     if fmt == "json":
         echo_json(result.to_json())
     else:
