@@ -73,7 +73,7 @@ check_ports() {
     case "$seen" in *" $port "*) die "port $port is given twice (DEVCLOUD_*_PORT): $var";; esac
     seen="$seen$port "
     # anything on our ports would answer our health checks: refuse to start
-    port_busy "$port" && die "127.0.0.1:$port ($var, $name) is already in use (another dev cloud? give this one other ports, or stop it with its own DEVCLOUD_HOME)"
+    port_taken "$port" && die "127.0.0.1:$port ($var, $name) is already in use (another dev cloud? give this one other ports, or stop it with its own DEVCLOUD_HOME)"
     if [ "$name" = ceph-daemons ]; then
       for ((p = port + 1; p <= CEPH_PORT_MAX; p++)); do
         port_busy "$p" && die "127.0.0.1:$p is in use: $var=$port reserves $port..$CEPH_PORT_MAX for Ceph's OSD and mgr"
@@ -133,17 +133,29 @@ EOC
   mv "$tmp" "$HOME_DIR/clouds.yaml"
 }
 
+# Each recorded process was started with setsid: it leads its own process group, which holds exactly it
+# and its children (oslo.service workers, uwsgi workers). SIGTERM the groups, wait, then SIGKILL what is left.
 stop() {
-  local f pid name
+  local f pid name left=() i
   [ -d "$PIDS" ] || return 0
   for f in "$PIDS"/*.pid; do
     [ -e "$f" ] || continue
     name="$(basename "$f" .pid)"; pid="$(cat "$f")"
     [ "$name" = postgres ] && continue  # last: the others hold connections to it
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; log "stopped $name ($pid)"; fi
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      left+=("$pid"); log "stopping $name ($pid)"
+    fi
     rm -f "$f" "$PIDS/$name.port"
   done
-  sleep 1
+  for ((i = 0; i < 20; i++)); do  # oslo services wait for RPC to drain; 10 s is plenty here
+    local alive=()
+    for pid in "${left[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive+=("$pid"); done
+    left=("${alive[@]}")
+    [ ${#left[@]} -eq 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${left[@]}"; do log "killing process group $pid"; kill -KILL -- "-$pid" 2>/dev/null || true; done
   stop_postgres
 }
 
@@ -258,7 +270,7 @@ start() {
   if [ "$COMPUTE_ON" = 1 ]; then start_glance; start_placement; start_nova; start_cinder; fi
   wait_apis;       log "APIs answer ($((SECONDS - t1))s)"
   if [ "$COMPUTE_ON" = 1 ]; then
-    finish_compute > "$RUN/finish.log" 2>&1 || { cat "$RUN/finish.log" >&2; die "compute/volume set-up failed"; }
+    ( finish_compute ) > "$RUN/finish.log" 2>&1 || { cat "$RUN/finish.log" >&2; die "compute/volume set-up failed"; }
     log "compute host, volume services, image ready ($((SECONDS - t1))s)"
   fi
   write_clouds_yaml

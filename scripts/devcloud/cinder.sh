@@ -77,7 +77,8 @@ conn = openstack.connect(auth_url=os.environ["KS_URL"], username="admin", passwo
 want = {"cinder-scheduler", "cinder-volume"} | ({"cinder-backup"} if os.environ["SWIFT_ON"] == "1" else set())
 deadline = time.time() + 120
 while time.time() < deadline:
-    up = {s.binary for s in conn.block_storage.services() if s.state == "up"}
+    # Debian's openstacksdk 0.101 has no block_storage.services(): the REST call
+    up = {s["binary"] for s in conn.block_storage.get("/os-services").json()["services"] if s["state"] == "up"}
     if want <= up:
         break
     time.sleep(1)

@@ -63,6 +63,8 @@ wait_http() {  # URL SECONDS
 }
 
 port_busy() { (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
+# busy for 5 s on end: a process `stop` just killed may take a moment to let its port go
+port_taken() { local i; for ((i = 0; i < 10; i++)); do port_busy "$1" || return 1; sleep 0.5; done; return 0; }
 
 record_pid() {  # NAME PID [PORT]
   mkdir -p "$PIDS"; echo "$2" > "$PIDS/$1.pid"
@@ -87,7 +89,6 @@ user_domain_name = Default
 project_name = admin
 username = admin
 password = $ADMIN_PASS
-service_token_roles_required = true
 EOC
 }
 

@@ -30,6 +30,9 @@ $(oslo_policy neutron)
 lock_path = $N/lock
 [agent]
 root_helper =
+[experimental]
+# Zed marks the linuxbridge driver experimental; it is what binds Nova's ports here
+linuxbridge = true
 EOC
   cat > "$N/ml2_conf.ini" <<EOC
 [ml2]
