@@ -61,7 +61,19 @@ start_cinder() {
     spawn "cinder-$svc" - "$CI/$svc.out" "cinder-$svc" --config-file "$CI/cinder.conf" --log-file "$CI/cinder-$svc.log"
   done
   if [ "$SWIFT_ON" = 1 ]; then  # backups go to Swift: no Swift, no cinder-backup
-    spawn cinder-backup - "$CI/backup.out" cinder-backup --config-file "$CI/cinder.conf" --log-file "$CI/cinder-backup.log"
+    local run=(cinder-backup --config-file "$CI/cinder.conf" --log-file "$CI/cinder-backup.log")
+    if [ "$CINDER_BACKEND" = ceph ]; then
+      # cinder-backup reads an RBD volume through os-brick, which insists on reading the keyring
+      # /etc/ceph/ceph.client.<rbd_user>.keyring (the driver cannot hand it one, OSSN-0085), even with
+      # auth none. Not the host's /etc/ceph: cinder-backup gets its own mount namespace, with the dev
+      # cloud's run/ceph/etc bind-mounted over /etc/ceph (private propagation: no one else sees it).
+      mkdir -p "$RUN/ceph/etc"
+      ceph-authtool --create-keyring "$RUN/ceph/etc/ceph.client.admin.keyring" --gen-key -n client.admin \
+        > /dev/null 2>&1 || die "ceph-authtool failed (the keyring for cinder-backup)"
+      run=(unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/ceph && exec "$@"' \
+        "$RUN/ceph/etc" "${run[@]}")
+    fi
+    spawn cinder-backup - "$CI/backup.out" "${run[@]}"
   fi
 }
 

@@ -18,6 +18,11 @@ key = devcloud-realm-key
 cluster_site1 = http://127.0.0.1:$SWIFT_PORT/v1/
 cluster_site2 = http://127.0.0.1:$SWIFT2_PORT/v1/
 EOC
+  # user = root: with workers = 0 the servers never drop privileges, so they run as root and write root-owned
+  # 0600 databases; swift-container-sync (a daemon) does drop them, to `user` (default `swift`), and then
+  # cannot lock or read those databases: it synced nothing. Every process here runs as the one user, root.
+  # Logs: every process runs with -v (log to stderr too), and its stderr is run/swiftN/log/<name>.out;
+  # log_address = /dev/null is no socket, so Swift's syslog copy goes to UDP 127.0.0.1:514 (nothing there).
   for svc in account:$3 container:$4 object:$5; do
     n=${svc%%:*}; p=${svc##*:}
     cat > "$E/$n-server.conf" <<EOC
@@ -25,6 +30,7 @@ EOC
 bind_ip = 127.0.0.1
 bind_port = $p
 workers = 0
+user = root
 devices = $S/node
 mount_check = false
 swift_dir = $E
@@ -90,6 +96,7 @@ EOC
 bind_ip = 127.0.0.1
 bind_port = $proxy_port
 workers = 0
+user = root
 swift_dir = $E
 log_address = /dev/null
 log_name = site$site-proxy
@@ -134,9 +141,9 @@ swift_spawn() {  # SITE PROXY_PORT ACCOUNT_PORT CONTAINER_PORT OBJECT_PORT
   local E="$S/etc"
   for n in account container object proxy; do
     spawn "swift$site-$n" "$(case $n in account) echo "$3";; container) echo "$4";; object) echo "$5";; proxy) echo "$proxy_port";; esac)" \
-      "$S/log/$n.out" "swift-$n-server" "$E/$n-server.conf"
+      "$S/log/$n.out" "swift-$n-server" "$E/$n-server.conf" -v
   done
-  spawn "swift$site-container-sync" - "$S/log/container-sync.out" swift-container-sync "$E/container-server.conf"
+  spawn "swift$site-container-sync" - "$S/log/container-sync.out" swift-container-sync "$E/container-server.conf" -v
 }
 
 # all six rings (one device each) in one python run: swift-ring-builder costs ~2 s a call on 2 busy cores
