@@ -30,6 +30,7 @@ COMMANDS = {  # name → where it lives; a command's module is imported only whe
     "inventory": "wardcloud.cli.inventory:inventory",
     "drift": "wardcloud.cli.drift:drift_command",
     "audit": "wardcloud.cli.audit:audit",
+    "backup": "wardcloud.cli.backup:backup",
 }
 
 # Each command's help as its docstring's first paragraph says it, so `wardctl --help` imports no command

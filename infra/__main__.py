@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pulumi
+
+from wardcloud.infra.offsite import OffsiteTarget
+from wardcloud.infra.program import build_stack
+from wardcloud.tenants.reference import address_plan
+from wardcloud.tenants.validate import load_tenants
+
 HERE = Path(__file__).resolve().parent
-
-import pulumi  # noqa: E402
-
-from wardcloud.infra.program import build_stack  # noqa: E402
-from wardcloud.tenants.reference import address_plan  # noqa: E402
-from wardcloud.tenants.validate import load_tenants  # noqa: E402
 
 
 def tenants_dir() -> Path:
@@ -27,9 +28,24 @@ def tenants_dir() -> Path:
     return Path(configured) if configured else HERE.parent / "tenants" / "wards"
 
 
+def offsite_target() -> OffsiteTarget | None:
+    """The second site backups are copied to (config `wardcloud:offsite*`), or None when not configured."""
+    config = pulumi.Config("wardcloud")
+    offsite_cloud = config.get("offsiteCloud")
+    if not offsite_cloud:
+        return None
+    return OffsiteTarget(
+        primary_cloud=config.get("primaryCloud") or os.environ.get("OS_CLOUD", "envvars"),
+        offsite_cloud=offsite_cloud,
+        realm=config.require("offsiteRealm"),
+        cluster=config.require("offsiteCluster"),
+        key=config.require_secret("offsiteSyncKey"),
+    )
+
+
 def main() -> None:
     """Build the resources of the selected stack and export its outputs."""
-    outputs = build_stack(pulumi.get_stack(), load_tenants(tenants_dir()), address_plan())
+    outputs = build_stack(pulumi.get_stack(), load_tenants(tenants_dir()), address_plan(), offsite_target())
     for key, value in outputs.items():
         pulumi.export(key, value)
 

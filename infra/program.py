@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 
 from wardcloud.infra.errors import infra_error
+from wardcloud.infra.offsite import OffsiteTarget
 from wardcloud.infra.platform import PLATFORM_STACK, Platform, PlatformRefs
 from wardcloud.infra.ward import WardTenant
 from wardcloud.tenants.model import Tenant
@@ -38,11 +39,13 @@ def platform_reference() -> PlatformRefs:
     return PlatformRefs.from_stack_reference(ref)
 
 
-def build_stack(stack: str, tenants: Sequence[Tenant], plan: AddressPlan) -> dict[str, Any]:
-    """Register the resources of `stack`; returns the stack's outputs."""
+def build_stack(
+    stack: str, tenants: Sequence[Tenant], plan: AddressPlan, offsite: OffsiteTarget | None = None
+) -> dict[str, Any]:
+    """Register the resources of `stack`; returns the stack's outputs. `offsite`: where backups are copied."""
     if stack == PLATFORM_STACK:
         return Platform(PLATFORM_STACK, plan).outputs
-    ward = WardTenant(ward_for_stack(stack, tenants), platform_reference())
+    ward = WardTenant(ward_for_stack(stack, tenants), platform_reference(), offsite=offsite)
     return {
         "ward": ward.ward.code,
         "project_id": ward.project.id,

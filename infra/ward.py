@@ -12,6 +12,7 @@ import re
 import pulumi
 import pulumi_openstack as openstack
 
+from wardcloud.infra.offsite import OffsiteSync, OffsiteTarget
 from wardcloud.infra.platform import PlatformRefs, allocation_pool
 from wardcloud.tenants.model import SecurityGroup, SecurityRule, Segment, Tenant
 
@@ -45,11 +46,16 @@ class WardTenant(pulumi.ComponentResource):
     """One ward: project, admin group, segment networks/routers, security groups, quotas, Swift."""
 
     def __init__(
-        self, ward: Tenant, platform: PlatformRefs, opts: pulumi.ResourceOptions | None = None
+        self,
+        ward: Tenant,
+        platform: PlatformRefs,
+        opts: pulumi.ResourceOptions | None = None,
+        offsite: OffsiteTarget | None = None,
     ) -> None:
         super().__init__(WARD_TYPE, f"{ward.code}-ward", None, opts)
         self.ward = ward
         self._platform = platform
+        self._offsite = offsite
         child = pulumi.ResourceOptions(parent=self)
         code = ward.code
 
@@ -256,7 +262,7 @@ class WardTenant(pulumi.ComponentResource):
     def _storage(self, child: pulumi.ResourceOptions) -> None:
         code, backup, audit = self.ward.code, self.ward.backup, self.ward.audit
         for segment in self.ward.segments:
-            openstack.objectstorage.Container(
+            container = openstack.objectstorage.Container(
                 f"{code}-{segment.name}-backup",
                 name=f"{code}-{segment.name}-backup",
                 versioning=True,
@@ -270,6 +276,16 @@ class WardTenant(pulumi.ComponentResource):
                 },
                 opts=child,
             )
+            if self._offsite is not None and segment.name in backup.offsite_copy:
+                # the copy at the second site (docs/backup.md); only with a configured target, so an
+                # offline plan without the sites' settings renders no link it cannot describe
+                OffsiteSync(
+                    f"{code}-{segment.name}-backup-offsite",
+                    project_id=self.project.id,
+                    container=container.name,
+                    target=self._offsite,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[container]),
+                )
         # The audit log outlives the ward: write-only for the platform's log shipper, never deleted by
         # pulumi (retain_on_delete: destroy forgets it, Swift keeps it); retention is in the metadata
         # for the archive job. Not `protect`: that would make destroying a departed ward impossible.

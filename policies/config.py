@@ -35,6 +35,10 @@ class PolicyConfig:
 
     enforcement: Mapping[str, Enforcement] = field(default_factory=dict)
     backup_min_retention_days: int = 30
+    backup_rpo_grace_hours: int = 2  # BAK-101: how long a due run may take before its backup must exist
+    backup_retention_grace_days: int = 8  # BAK-102: a full backup lives on while its incrementals do
+    backup_offsite_max_lag_minutes: int = 60  # BAK-104
+    backup_drill_max_age_days: int = 30  # BAK-105
     audit_min_retention_years: int = 5
     widest_any_protocol_prefix: int = 16
     world_open_ports: frozenset[int] = frozenset({80, 443})
@@ -136,6 +140,14 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
         backup_min_retention_days=thresholds.get(
             "backup_min_retention_days", defaults.backup_min_retention_days
         ),
+        backup_rpo_grace_hours=thresholds.get("backup_rpo_grace_hours", defaults.backup_rpo_grace_hours),
+        backup_retention_grace_days=thresholds.get(
+            "backup_retention_grace_days", defaults.backup_retention_grace_days
+        ),
+        backup_offsite_max_lag_minutes=thresholds.get(
+            "backup_offsite_max_lag_minutes", defaults.backup_offsite_max_lag_minutes
+        ),
+        backup_drill_max_age_days=thresholds.get("backup_drill_max_age_days", defaults.backup_drill_max_age_days),
         audit_min_retention_years=thresholds.get(
             "audit_min_retention_years", defaults.audit_min_retention_years
         ),

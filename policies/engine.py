@@ -383,3 +383,27 @@ def blocking_problems(report: PolicyReport) -> list[Problem]:
         )
         for v in report.blocking
     ]
+
+
+def evaluate_backups(
+    facts: Sequence[Any],
+    tenants: Sequence[Tenant],
+    config: PolicyConfig,
+    today: date,
+    *,
+    registry: Registry | None = None,
+) -> PolicyReport:
+    """The detective backup rules (kind `backup`) over each ward's live backup facts (`WardBackupFacts`)."""
+    registry = registry or catalogue()
+    rules = effective_rules(config, registry)
+    enabled = [r for r in rules if r.enforcement != "disabled" and r.kind == "backup"]
+    collector = _Collector({t.code: t for t in tenants}, today)
+    evaluations = 0
+    for ward_facts in facts:
+        for backup_rule in enabled:
+            evaluations += 1
+            for finding in backup_rule.check(ward_facts, config):
+                collector.add(backup_rule, ward_facts.ward, finding)
+    return PolicyReport(
+        tuple(rules), tuple(sorted(f.ward for f in facts)), tuple(collector.violations), (), evaluations, 0, today
+    )

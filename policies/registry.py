@@ -10,7 +10,7 @@ from wardcloud.infra.graph import Resource
 
 Severity = Literal["low", "medium", "high", "critical"]
 Enforcement = Literal["advisory", "mandatory", "disabled"]
-Kind = Literal["tenant", "resource", "graph"]
+Kind = Literal["tenant", "resource", "graph", "backup"]  # backup: `wardctl backup verify` on live facts
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 ENFORCEMENTS: tuple[Enforcement, ...] = ("advisory", "mandatory", "disabled")
 

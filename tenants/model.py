@@ -86,6 +86,7 @@ class BackupPolicy:
     schedule: str
     retention_days: int
     offsite_copy: tuple[SegmentName, ...] = ()
+    timezone: str = "Asia/Tokyo"  # the zone `schedule` is read in
 
 
 @dataclass(frozen=True)

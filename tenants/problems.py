@@ -35,6 +35,7 @@ class Code(StrEnum):
     LEFT_BEFORE_JOINED = "TEN041"
     PORT_RANGE = "TEN042"
     DUPLICATE_GROUP = "TEN043"
+    BACKUP_SCHEDULE = "TEN044"  # a backup schedule that is no cron expression, or an unknown time zone
     NO_TENANTS = "TEN050"
     NOT_FOUND = "TEN051"
     NOT_A_DIRECTORY = "TEN052"  # --tenants names something that is not a directory

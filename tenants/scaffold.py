@@ -122,7 +122,7 @@ quotas:
   security_groups: 10
   security_group_rules: 100
 backup:
-  schedule: "0 17 * * *"   # 02:00 JST
+  schedule: "0 2 * * *"    # 02:00, read in Asia/Tokyo (set timezone: to change)
   retention_days: 35
   offsite_copy: [mynumber, lgwan]
 audit:

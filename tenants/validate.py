@@ -28,6 +28,7 @@ from wardcloud.tenants.model import (
 )
 from wardcloud.tenants.problems import Code, Problem, TenantError
 from wardcloud.tenants.reference import AddressPlan, address_plan, check_digit, has_valid_check_digit
+from wardcloud.tenants.schedule import DEFAULT_TIMEZONE, Schedule, ScheduleError
 from wardcloud.tenants.schema import schema_problems
 
 TENANT_SUFFIXES = (".yaml", ".yml")
@@ -186,6 +187,12 @@ def file_problems(document: Document, file: Path) -> list[Problem]:
     if left is not None and date.fromisoformat(left) <= date.fromisoformat(joined):
         problems.append(document.problem(("membership", "left"), Code.LEFT_BEFORE_JOINED,
                                          f"left {left} must be after joined {joined}"))
+    backup = value["backup"]
+    try:
+        Schedule(backup["schedule"], backup.get("timezone", DEFAULT_TIMEZONE))
+    except ScheduleError as exc:
+        where = "timezone" if "time zone" in str(exc) else "schedule"
+        problems.append(document.problem(("backup", where), Code.BACKUP_SCHEDULE, str(exc)))
     group_names: dict[str, int] = {}
     for g, group in enumerate(value["security_groups"]):
         if group["name"] in group_names:
@@ -253,7 +260,8 @@ def build_tenant(document: Document) -> Tenant:
         security_groups=groups,
         quotas=Quotas(**v["quotas"]),
         backup=BackupPolicy(v["backup"]["schedule"], v["backup"]["retention_days"],
-                            tuple(v["backup"].get("offsite_copy", ()))),
+                            tuple(v["backup"].get("offsite_copy", ())),
+                            v["backup"].get("timezone", DEFAULT_TIMEZONE)),
         audit=AuditPolicy(v["audit"]["retention_years"], v["audit"].get("ship_to_central", True)),
         services=tuple(v["services"]),
         waivers=tuple(Waiver(w["policy"], w["justification"], w["approver"], date.fromisoformat(w["expires"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,8 +13,15 @@ import pytest
 from tests.policies.detective_cases import DETECTIVE_GRAPH_CASES
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.policies.config import PolicyConfig
-from wardcloud.policies.engine import evaluate
+from wardcloud.policies.engine import evaluate, evaluate_backups
 from wardcloud.policies.registry import catalogue
+from wardcloud.policies.rules.backup import (
+    BackupFacts,
+    OffsiteFacts,
+    VanishedBackup,
+    VolumeFacts,
+    WardBackupFacts,
+)
 from wardcloud.tenants.model import AuditPolicy, BackupPolicy, SecurityGroup, SecurityRule, Tenant
 
 CONFIG = PolicyConfig(quota_ceilings={"instances": 200, "cores": 800})
@@ -297,6 +304,45 @@ TENANT_CASES: dict[str, Callable[[Tenant], Tenant]] = {
 }
 
 
+# Live backup facts (`wardctl backup verify`): one clean ward, and per rule how to break it.
+NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+_CLEAN_BACKUPS = WardBackupFacts(
+    "131016", NOW, "0 2 * * *", "Asia/Tokyo", 35, due_since=NOW - timedelta(hours=10),
+    volumes=(VolumeFacts("vol-1", "db", "mynumber", NOW - timedelta(hours=9)),),
+    backups=(BackupFacts("bak-1", "vol-1", "mynumber", "available", NOW - timedelta(hours=9), keep=True),
+             BackupFacts("bak-0", "vol-1", "mynumber", "available", NOW - timedelta(days=30))),
+    offsite=(OffsiteFacts("mynumber", "131016-mynumber-backup", True, 1, NOW - timedelta(minutes=5)),),
+    vanished=(VanishedBackup("bak-x", "vol-1", NOW - timedelta(days=40)),),  # expired after retention: fine
+    last_drill=NOW - timedelta(days=3),
+)
+BACKUP_CASES: dict[str, Callable[[WardBackupFacts], WardBackupFacts]] = {
+    "BAK-101": lambda f: dataclasses.replace(
+        f, volumes=(VolumeFacts("vol-1", "db", "mynumber", NOW - timedelta(days=2)),)),
+    "BAK-102": lambda f: dataclasses.replace(
+        f, backups=(*f.backups, BackupFacts("bak-9", "vol-1", "mynumber", "available", NOW - timedelta(days=50)))),
+    "BAK-103": lambda f: dataclasses.replace(f, vanished=(VanishedBackup("bak-y", "vol-1", NOW - timedelta(days=2)),)),
+    "BAK-104": lambda f: dataclasses.replace(
+        f, offsite=(OffsiteFacts("mynumber", "131016-mynumber-backup", True, 3, NOW - timedelta(hours=5)),)),
+    "BAK-105": lambda f: dataclasses.replace(f, last_drill=None),
+    "BAK-106": lambda f: dataclasses.replace(
+        f, backups=(*f.backups, BackupFacts("bak-e", "vol-1", "mynumber", "error", NOW - timedelta(hours=1)))),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(BACKUP_CASES))
+def test_backup_rule(rule_id: str, chiyoda: Tenant) -> None:
+    assert rule_id not in _ids(evaluate_backups([_CLEAN_BACKUPS], [chiyoda], CONFIG, TODAY))
+    broken = BACKUP_CASES[rule_id](_CLEAN_BACKUPS)
+    violations = [v for v in evaluate_backups([broken], [chiyoda], CONFIG, TODAY).violations if v.policy == rule_id]
+    # located in the ward's own file, at the field the promise is made in
+    assert violations and all(v.ward == "131016" and v.file == chiyoda.source_file for v in violations)
+
+
+def test_backup_rules_are_a_kind_of_their_own_that_plan_and_policy_check_never_run(chiyoda: Tenant) -> None:
+    assert {r.id for r in catalogue() if r.kind == "backup"} == set(BACKUP_CASES)
+    assert not {v.policy for v in evaluate([chiyoda], {}, CONFIG, TODAY).violations} & set(BACKUP_CASES)
+
+
 def _ids(report: Any) -> set[str]:
     return {v.policy for v in report.violations}
 
@@ -313,7 +359,7 @@ def test_catalogue_has_at_least_25_rules_with_stable_ids() -> None:
 
 
 def test_every_rule_has_a_passing_and_a_failing_fixture() -> None:
-    covered = set(RESOURCE_CASES) | set(GRAPH_CASES) | set(TENANT_CASES)
+    covered = set(RESOURCE_CASES) | set(GRAPH_CASES) | set(TENANT_CASES) | set(BACKUP_CASES)
     assert covered == {r.id for r in catalogue()}
 
 
