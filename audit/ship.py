@@ -95,7 +95,7 @@ def ship(log: Path, store: ObjectStore, container: str, ward: str | None = None)
 
 
 class SwiftStore:
-    """ObjectStore over openstacksdk's object-store proxy; every failure through live.connect's one
+    """ObjectStore over openstacksdk's object-store proxy; every failure through core.cloud's one
     translation (credentials masked, a closed port a located line), reported as AUD011."""
 
     def __init__(self, connection: Any, cloud: str = "OS_*") -> None:
@@ -103,7 +103,7 @@ class SwiftStore:
         self._cloud = cloud
 
     def upload(self, container: str, name: str, data: bytes) -> None:
-        from wardcloud.live.connect import CloudError, guarded
+        from wardcloud.core.cloud import CloudError, guarded
 
         try:
             guarded(self._cloud, "object-store", f"upload {container}/{name}",
@@ -153,7 +153,7 @@ def connect_swift(cloud: str | None, environ: Mapping[str, str] = os.environ) ->
                                   f"{_CREDENTIALS_HELP} ({detail})")]) from None
     if not (region.config.get("auth") or {}).get("auth_url"):
         raise AuditError([Problem(name or "OS_*", 0, 0, Code.NO_CREDENTIALS, _CREDENTIALS_HELP)])
-    from wardcloud.live.connect import guarded
+    from wardcloud.core.cloud import guarded
 
     return SwiftStore(guarded(name or "OS_*", "object-store", "connect",
                               lambda: connection.Connection(config=region)), name or "OS_*")

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wardcloud.backup.model import TAG, UNCLASSIFIED, Backup, Volume, WardState
+from wardcloud.core.cloud import Cloud
 from wardcloud.core.errors import WardcloudError
-from wardcloud.live.connect import Cloud
 from wardcloud.live.inventory import DOMAIN_NAME
 
 POLL = 2.0  # seconds between status reads while waiting on Cinder

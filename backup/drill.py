@@ -19,8 +19,8 @@ from wardcloud.backup.audit import DRILL, AuditTrail
 from wardcloud.backup.content import RbdReader, backup_hashes, compare
 from wardcloud.backup.errors import Code
 from wardcloud.backup.model import Backup, Volume
+from wardcloud.core.cloud import Cloud
 from wardcloud.core.errors import Problem, WardcloudError
-from wardcloud.live.connect import Cloud
 from wardcloud.tenants.model import Tenant
 
 

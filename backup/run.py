@@ -18,8 +18,8 @@ from wardcloud.backup.audit import RUN, AuditTrail
 from wardcloud.backup.errors import Code
 from wardcloud.backup.model import TAG
 from wardcloud.backup.plan import Expire, Take, plan_run
+from wardcloud.core.cloud import Cloud
 from wardcloud.core.errors import Problem, WardcloudError
-from wardcloud.live.connect import Cloud
 from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.schedule import Schedule
 

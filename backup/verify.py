@@ -18,8 +18,8 @@ from wardcloud.backup.errors import Code
 from wardcloud.backup.model import WardState, container_for
 from wardcloud.backup.plan import keep_ids
 from wardcloud.backup.run import schedule_of
+from wardcloud.core.cloud import Cloud
 from wardcloud.core.errors import Problem, WardcloudError
-from wardcloud.live.connect import Cloud
 from wardcloud.policies.config import PolicyConfig
 from wardcloud.policies.engine import PolicyReport, evaluate_backups
 from wardcloud.policies.rules.backup import (

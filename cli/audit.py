@@ -45,7 +45,8 @@ def audit() -> None:
 @click.option("--cloud", envvar="OS_CLOUD", default=None, help="With --remote: clouds.yaml entry.")
 @click.option("--container", default=None, help="With --remote: the archive container (default: "
               f"{CENTRAL_CONTAINER}, or the ward's with --ward).")
-@click.option("--ward", metavar="CODE6", default=None, help="With --remote: that ward's archive.")
+@click.option("--ward", metavar="CODE6", default=None, callback=check_ward_codes,
+              help="With --remote: that ward's archive.")
 @_FORMAT
 @click.pass_obj
 def verify_command(settings: Settings, anchor_text: str | None, signers_file: Path | None, checkpoints: bool,

@@ -13,12 +13,14 @@ import click
 
 from wardcloud.cli.context import Settings
 from wardcloud.cli.inventory import CLOUD_OPTION
+from wardcloud.cli.options import check_ward_codes
 from wardcloud.cli.output import echo_json, echo_problems
 
 if TYPE_CHECKING:
     from wardcloud.backup.audit import AuditTrail
 
-WARDS = click.option("--ward", "wards", multiple=True, metavar="CODE6", help="Only these wards (repeatable).")
+WARDS = click.option("--ward", "wards", multiple=True, metavar="CODE6", callback=check_ward_codes,
+                     help="Only these wards (repeatable).")
 NOW = click.option("--now", "now_text", metavar="ISO8601",
                    help="Act as of this time (with a zone, e.g. 2026-12-02T03:00:00+09:00); default: now.")
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -64,7 +66,7 @@ def run(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...], 
         dry_run: bool, fmt: str) -> int:
     """Take the backups that are due, expire those past retention. Exit 0 done, 1 on any failure."""
     from wardcloud.backup.run import run_backups, select_wards
-    from wardcloud.live.connect import connect
+    from wardcloud.core.cloud import connect
     from wardcloud.tenants.validate import load_tenants
 
     now = _now(now_text)
@@ -101,7 +103,7 @@ def verify(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...
     """Check RPO, retention, off-site lag and restore drills (rules BAK-101…106). Exit 0 clean, 2 findings, 1 error."""
     from wardcloud.backup.run import select_wards
     from wardcloud.backup.verify import verify_backups
-    from wardcloud.live.connect import connect
+    from wardcloud.core.cloud import connect
     from wardcloud.policies.config import load_config
     from wardcloud.policies.report import render
     from wardcloud.tenants.validate import load_tenants
@@ -134,7 +136,8 @@ def verify(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...
 
 @backup.command("restore-drill")
 @CLOUD_OPTION
-@click.option("--ward", "ward", required=True, metavar="CODE6", help="The ward whose backups are drilled.")
+@click.option("--ward", "ward", required=True, metavar="CODE6", callback=check_ward_codes,
+              help="The ward whose backups are drilled.")
 @click.option("--volume", "volume_id", metavar="ID", help="Drill this volume (default: one sampled at random).")
 @click.option("--seed", type=int, default=None, help="Seed of the random sample (repeatable drills).")
 @click.option("--wait", "wait", type=click.FloatRange(min=1), default=600, show_default=True,
@@ -154,8 +157,8 @@ def restore_drill(settings: Settings, cloud: str, timeout: float, ward: str, vol
     from wardcloud.backup.drill import restore_drill as drill
     from wardcloud.backup.errors import Code
     from wardcloud.backup.run import select_wards
+    from wardcloud.core.cloud import connect
     from wardcloud.core.errors import Problem
-    from wardcloud.live.connect import connect
     from wardcloud.tenants.validate import load_tenants
 
     now = _now(now_text)
@@ -180,8 +183,9 @@ def restore_drill(settings: Settings, cloud: str, timeout: float, ward: str, vol
 @WARDS
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write wardcloud-backup.service, .timer and .cron into this folder (default: print them).")
+@FORMAT
 @click.pass_obj
-def timer(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...], out: Path | None) -> None:
+def timer(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...], out: Path | None, fmt: str) -> None:
     """The systemd service + timer (and cron lines) that run `backup run` on the wards' schedules."""
     from wardcloud.backup.run import select_wards
     from wardcloud.backup.timer import units
@@ -195,6 +199,9 @@ def timer(settings: Settings, cloud: str, timeout: float, wards: tuple[str, ...]
     files = {"wardcloud-backup.service": made.service, "wardcloud-backup.timer": made.timer,
              "wardcloud-backup.cron": made.cron}
     if out is None:
+        if fmt == "json":
+            echo_json(files)
+            return
         for name, text in files.items():
             click.echo(f"# --- {name}\n{text}")
         return

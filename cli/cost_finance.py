@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from wardcloud.cli.context import Settings
+from wardcloud.cli.options import period_option
 from wardcloud.core.files import write_atomic
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
@@ -39,13 +40,21 @@ def _period(text: str):  # type: ignore[no-untyped-def]
     help="Usage rows (CSV): SubAccountId, ServiceName, ConsumedQuantity, ConsumedUnit.",
 )
 @click.option("--rates", "rates_path", type=_FILE, required=True, help="Rate card YAML (rates.yaml).")
-@click.option("--period", required=True, metavar="YYYY-MM", help="The month to price (rates valid on its 1st).")
+@period_option(help="The month to price (rates valid on its 1st).")
 @click.option("--out", type=_FILE, default=None, help="Write the FOCUS bill here (atomically) instead of stdout.")
-def estimate(usage_path: Path, rates_path: Path, period: str, out: Path | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: the FOCUS bill as CSV (what `cost allocate --bill` reads); json: its rows.")
+def estimate(usage_path: Path, rates_path: Path, period: str, out: Path | None, fmt: str) -> None:
     """Price USAGE by the rate card into a FOCUS bill that `cost allocate` takes (an invoice not yet in)."""
-    from wardcloud.cost_allocation.rates import estimate_file
+    import json
 
-    _emit(estimate_file(usage_path, rates_path, _period(period)), out)
+    from wardcloud.cost_allocation.rates import estimate_rows, render_focus
+
+    rows = estimate_rows(usage_path, rates_path, _period(period))
+    if fmt == "json":
+        _emit(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2) + "\n", out)
+    else:
+        _emit(render_focus(rows), out)
 
 
 def _known_wards(settings: Settings) -> list[tuple[str, str]]:

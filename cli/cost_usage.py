@@ -26,7 +26,7 @@ def usage(cloud: str, timeout: float, period: str, out: Path, fmt: str) -> None:
     """Per-ward usage as FOCUS rows: Nova hours over the period; Neutron counts, Cinder GB-months and Swift
     bytes as gauges read now, for the current month only (a past month: skipped, named)."""
     # imported here: the OpenStack SDK loads only when a live-cloud command runs
-    from wardcloud.live.connect import connect
+    from wardcloud.core.cloud import connect
     from wardcloud.live.usage import parse_period, read_usage, write_usage
 
     month = parse_period(period)

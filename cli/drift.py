@@ -42,7 +42,7 @@ def drift_command(
 ) -> int:
     """Missing, unexpected, changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error."""
     # imported here: the Pulumi and OpenStack SDKs load only when a live-cloud command runs
-    from wardcloud.live.connect import connect
+    from wardcloud.core.cloud import connect
     from wardcloud.live.drift import drift, select_stacks
     from wardcloud.live.inventory import read_inventory
     from wardcloud.live.policy import resource_policy_check

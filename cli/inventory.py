@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from wardcloud.cli.output import echo_json
-from wardcloud.live.connect import DEFAULT_TIMEOUT  # cheap: the SDK loads only inside connect()
+from wardcloud.core.cloud import DEFAULT_TIMEOUT  # cheap: the SDK loads only inside connect()
 
 
 def CLOUD_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:  # noqa: N802 - reads as a constant
@@ -44,7 +44,7 @@ def short_type(type_token: str) -> str:
 def inventory(cloud: str, timeout: float, fmt: str) -> None:
     """Read the live cloud (projects, groups, roles, networks, security groups, RBAC, quotas, containers)."""
     # imported here: the Pulumi and OpenStack SDKs load only when a live-cloud command runs
-    from wardcloud.live.connect import connect
+    from wardcloud.core.cloud import connect
     from wardcloud.live.inventory import read_inventory
 
     result = read_inventory(connect(cloud, timeout=timeout))

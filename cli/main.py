@@ -41,13 +41,15 @@ SHORT_HELP = {
     "policy": "Policy-as-code: the rule catalogue, and checking the wards against it.",
     "plan": "Render stacks offline (Pulumi mocks) and diff against applied state.",
     "state": "Recorded state of the stacks (what `plan` diffs against).",
-    "apply": "Validate, check policies, show the plan, confirm, then `pulumi up` changed stacks (platform first).",
+    "apply": "Apply exactly a saved, approved plan: `pulumi up` its changed stacks (platform first).",
     "destroy": "Destroy the stack of a ward whose membership has ended; its audit-log container is retained.",
     "cost": "Split FOCUS bills among the wards by the report's burden-sharing rules.",
     "report": "Write the monthly report: totals, shares vs population, pools, policy status, statements.",
     "inventory": "Read the live cloud (projects, groups, roles, networks, security groups, RBAC, quotas, containers).",
     "drift": "Missing, unexpected, changed resources per ward; policy violations. Exit 0 clean, 2 drift, 1 error.",
     "audit": "Tamper-evident audit log: verify the chain, list records, anchor the head, repair, ship.",
+    "approve": "Sign a saved plan's digest (or, with --waiver, a ward's waiver) with your key.",
+    "backup": "Cinder backups of the wards' volumes to Swift, off-site copies, compliance and restore drills.",
 }
 
 

@@ -257,7 +257,12 @@ def render_focus(rows: Sequence[Mapping[str, str]]) -> str:
     return buffer.getvalue()
 
 
+def estimate_rows(usage_path: Path, rates_path: Path, period: Period) -> list[Mapping[str, str]]:
+    """`cost estimate`: the usage file priced by the rate card, as FOCUS bill rows."""
+    card = load_rates(rates_path)
+    return list(estimate(read_usage(usage_path), card, period, str(usage_path)))
+
+
 def estimate_file(usage_path: Path, rates_path: Path, period: Period) -> str:
     """`cost estimate`: the usage file priced by the rate card, as a FOCUS CSV bill."""
-    card = load_rates(rates_path)
-    return render_focus(estimate(read_usage(usage_path), card, period, str(usage_path)))
+    return render_focus(estimate_rows(usage_path, rates_path, period))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
+from wardcloud.core.cloud import Cloud, Code, cloud_error
 from wardcloud.infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Resource
 from wardcloud.infra.platform import (
     AUDIT_PROJECT,
@@ -35,7 +36,6 @@ from wardcloud.infra.platform import (
 from wardcloud.infra.program import PROJECT, WARD_STACK_PREFIX
 from wardcloud.infra.render import SECRET, STACK_TYPE, Known, tree_order
 from wardcloud.infra.ward import WARD_TYPE
-from wardcloud.live.connect import Cloud, Code, cloud_error
 
 DOMAIN_NAME = "wardcloud"
 UNOWNED_STACK = "unowned"

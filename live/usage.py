@@ -26,9 +26,9 @@ from typing import Any
 from urllib.parse import quote
 
 from wardcloud.core.cells import csv_writer
+from wardcloud.core.cloud import Cloud, Code, cloud_error
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.core.files import write_atomic
-from wardcloud.live.connect import Cloud, Code, cloud_error
 from wardcloud.live.inventory import DOMAIN_NAME, _ward_of
 
 COLUMNS = (

@@ -17,7 +17,7 @@ def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     try:
         with open_input(path) as handle:  # a FIFO or a device is refused, not read forever
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            return hashlib.file_digest(handle, "sha256").hexdigest()  # type: ignore[arg-type]  # a real binary file: readinto exists
     except FileError as exc:
         message = f"cannot read input: {exc.problems[0].message}"
         raise ReportError([single(str(path), Code.UNREADABLE_INPUT, message)]) from None

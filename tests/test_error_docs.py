@@ -23,9 +23,9 @@ RANGE = re.compile(r"\b(" + "|".join(PREFIXES) + r")([0-9]{3})\s*[–-]\s*\1?([0
 
 def _enums() -> list[type[StrEnum]]:
     from wardcloud.audit.errors import Code as AuditCode
+    from wardcloud.core.cloud import Code as LiveCode
     from wardcloud.core.files import Code as FileCode
     from wardcloud.cost_allocation.errors import Code as CostCode
-    from wardcloud.live.connect import Code as LiveCode
     from wardcloud.tenants.problems import Code as TenantCode
 
     return [AuditCode, FileCode, CostCode, LiveCode, TenantCode]

@@ -20,7 +20,7 @@ LAYERS = (
     ("infra", "cost_allocation"),
     ("policies",),
     ("live", "reports"),
-    ("governance",),
+    ("governance", "backup"),
     ("cli",),
 )
 RANK = {package: rank for rank, names in enumerate(LAYERS) for package in names}

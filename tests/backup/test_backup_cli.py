@@ -21,11 +21,20 @@ def wardctl(tenants: Path, state: Path, *args: str) -> Result:
 @pytest.mark.parametrize("command", [["run"], ["verify"], ["timer"]])
 def test_an_unknown_ward_is_one_located_line_and_exit_1(command: list[str], tmp_path: Path) -> None:
     result = wardctl(WARDS, tmp_path, "backup", *command, "--cloud", "nowhere", "--ward", "131130",
-                     "--ward", "999999")
+                     "--ward", "131997")
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("--ward: BKP001 '999999' is not a ward of the consortium "
-                                     "(known: 23 wards; see `wardctl tenant list`)")
+    assert result.stderr.startswith("--ward: TEN024 ") and "131997" in result.stderr  # as every --ward says it
     assert not (tmp_path / "audit.jsonl").exists()  # nothing was attempted, so nothing is recorded
+
+
+def test_a_ward_of_the_23_without_a_tenant_file_is_bkp001(tmp_path: Path) -> None:
+    wards = tmp_path / "wards"
+    wards.mkdir()
+    shutil.copy(WARDS / "131130-shibuya.yaml", wards)
+    result = wardctl(wards, tmp_path, "backup", "run", "--cloud", "nowhere", "--ward", "131016")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("--ward: BKP001 '131016' is not a ward of the consortium "
+                                     "(known: 1 wards; see `wardctl tenant list`)")
 
 
 @pytest.mark.parametrize("now", ["yesterday", "2026-12-02T03:00:00", "２０２６-12-02T03:00:00+09:00"])

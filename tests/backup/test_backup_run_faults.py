@@ -18,8 +18,8 @@ from tests.conftest import ROOT
 from wardcloud.backup import cloud as ops
 from wardcloud.backup.model import Volume, WardState
 from wardcloud.cli.main import cli
-from wardcloud.live import connect as live_connect
-from wardcloud.live.connect import Cloud, cloud_error
+from wardcloud.core import cloud as live_connect
+from wardcloud.core.cloud import Cloud, cloud_error
 
 WARDS = ROOT / "tenants" / "wards"
 NOW = "2026-12-02T12:00:00+09:00"

@@ -59,7 +59,8 @@ def test_every_command_but_apply_has_format_text_and_json():
 
 def test_every_period_is_yyyy_mm():
     periods = {path: opts["--period"] for path, c in COMMANDS.items() if "--period" in (opts := options(c))}
-    assert set(periods) == {"wardctl cost allocate", "wardctl cost simulate", "wardctl cost usage", "wardctl report"}
+    assert set(periods) == {"wardctl cost allocate", "wardctl cost simulate", "wardctl cost usage", "wardctl report",
+                            "wardctl cost estimate"}
     assert {option.metavar for option in periods.values()} == {"YYYY-MM"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,11 +48,26 @@ def edited_bill(path: Path, edit: dict[str, str], rows: Sequence[int] = (0,)) ->
     return write_csv(path, header, body)
 
 
+def reported_errors(result: Result) -> dict[str, object] | None:
+    """The `{"errors": [...]}` document a `--format json` command prints on stdout instead of text lines."""
+    try:
+        document = json.loads(result.stdout)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) and set(document) == {"errors"} else None
+
+
 def assert_clean_failure(result: Result, code: str | None = None) -> None:
-    """Exit 1, no traceback, no internal error, and (if given) the code on stderr."""
+    """Exit 1, no traceback, no internal error, and (if given) the code on stderr (or in stdout's JSON errors)."""
     assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
     text = result.stderr + result.stdout
     assert "internal error" not in text and "Traceback" not in text, text
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     if code is not None:
-        assert code in result.stderr, result.stderr
+        errors = reported_errors(result)
+        assert code in result.stderr or (errors is not None and code in json.dumps(errors)), text
+
+
+def assert_no_output(result: Result) -> None:
+    """Nothing but the problems on stdout: no statement, not part of one."""
+    assert result.stdout == "" or reported_errors(result) is not None, result.stdout

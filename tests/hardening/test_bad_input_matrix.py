@@ -105,7 +105,7 @@ CASES: dict[str, tuple[str, Case]] = {
     "weights": ("COST022", lambda t: _allocate(rules=_rules(
         t, "{driver: population, weight: 0.9}", "{driver: population, weight: 0.8}"))),
     "infeasible cap": ("COST023", lambda t: _allocate(rules=_rules(t, "cap: {share: 0.09}", "cap: {share: 0.01}"))),
-    "no driver value": ("COST024", lambda t: ["--tenants", str(_wards(
+    "no driver value": ("COST041", lambda t: ["--tenants", str(_wards(
         t, lambda x: re.sub(r"  drivers:\n    inkan_registrations: [0-9]+\n", "", x), "131016-chiyoda.yaml")),
         *_allocate()]),
     "zero driver": ("COST025", lambda t: ["--tenants", str(_wards(
@@ -136,10 +136,10 @@ CASES: dict[str, tuple[str, Case]] = {
     "policy schema": ("POL002", lambda t: ["policy", "check", "--config", str(_json(t, "p.yaml", "enforcement: 5\n"))]),
     "policy unknown rule": ("POL003", lambda t: ["policy", "check", "--config", str(
         _json(t, "p.yaml", "enforcement:\n  NOPE-999: advisory\n"))]),
-    "policy unknown ward": ("POL011", lambda t: ["policy", "check", "--ward", "131999"]),
+    "policy unknown ward": ("TEN020", lambda t: ["policy", "check", "--ward", "131999"]),
     # infra
     "import missing": ("INFRA023", lambda t: ["state", "import", str(t / "nope.json"), "--stack", "ward-131130"]),
-    "destroy unknown stack": ("INFRA001", lambda t: ["destroy", "--ward", "１３１１３０", "--dry-run"]),
+    "destroy unknown stack": ("TEN020", lambda t: ["destroy", "--ward", "１３１１３０", "--dry-run"]),
     # reports
     "allocation not object": ("R000", lambda t: _report(t, [])),
     "statement line not object": ("R002", _broken_allocation(lambda d: _set(d, "wards.0.lines", [5]))),
@@ -156,7 +156,7 @@ CASES: dict[str, tuple[str, Case]] = {
     "policy json": ("R030", lambda t: _report(t, _allocation(t), "--policy", str(_json(t, "p.json", {"v": 1})))),
     "policy violation": ("R031", lambda t: _report(t, _allocation(t), "--policy", str(
         _json(t, "p.json", {"violations": [5]})))),
-    "report period": ("R050", lambda t: ["report", "--period", "２０２３-07", "--allocation", str(
+    "report period": ("COST030", lambda t: ["report", "--period", "２０２３-07", "--allocation", str(
         _json(t, "alloc.json", _allocation(t))), "--out", str(t / "r.html")]),
     "report previous": ("R052", lambda t: _report(t, _allocation(t), "--previous", str(
         _json(t, "prev.json", _allocation(t))))),

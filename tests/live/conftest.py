@@ -20,7 +20,7 @@ def dev_cloud() -> Iterator[DevCloud]:
         import openstack  # noqa: F401
     except ImportError:
         pytest.skip("openstacksdk not installed")
-    from wardcloud.live.connect import CloudError, connect
+    from wardcloud.core.cloud import CloudError, connect
 
     previous = os.environ.get("OS_CLIENT_CONFIG_FILE")
     os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)

@@ -10,7 +10,7 @@ from keystoneauth1 import exceptions as ksa
 from openstack import exceptions as sdk
 
 from wardcloud.cli.main import cli
-from wardcloud.live.connect import CloudError, Code, classify, guarded
+from wardcloud.core.cloud import CloudError, Code, classify, guarded
 
 REFUSED = (
     "Unable to establish connection to http://127.0.0.1:5999/v3/auth/tokens: [Errno 111] Connection refused"

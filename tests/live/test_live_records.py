@@ -22,10 +22,10 @@ from openstack.network.v2.router import Router
 from openstack.network.v2.security_group import SecurityGroup
 from openstack.network.v2.subnet import Subnet
 
+from wardcloud.core.cloud import Cloud
 from wardcloud.infra.graph import Graph
 from wardcloud.infra.render import render_stacks
 from wardcloud.live import inventory as inv
-from wardcloud.live.connect import Cloud
 from wardcloud.live.drift import compare
 from wardcloud.live.policy import resource_policy_check
 from wardcloud.tenants.validate import load_tenants

@@ -20,8 +20,8 @@ from openstack.block_storage.v3.backup import Backup
 from openstack.block_storage.v3.volume import Volume
 from openstack.compute.v2.usage import Usage
 
+from wardcloud.core.cloud import Cloud
 from wardcloud.core.errors import WardcloudError
-from wardcloud.live.connect import Cloud
 from wardcloud.live.usage import GAUGE, INTERVAL, gb_months, parse_period, read_usage
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "live"

@@ -1,7 +1,7 @@
 """Mask credentials in any text that may reach a user, a log or a record.
 
 One function, used wherever an outside message (an SDK's error, an exception's text) is shown: the
-cloud error translation (live/connect.py), `wardctl`'s error printer and its last-resort "internal
+cloud error translation (core/cloud.py), `wardctl`'s error printer and its last-resort "internal
 error" line. What is masked:
 
 - the whole user-info part of a URL (`https://user:pass@host` → `https://***@host`): a bare user part

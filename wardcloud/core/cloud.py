@@ -1,4 +1,4 @@
-"""Connect to a live cloud (clouds.yaml / OS_* variables) and turn every failure into one `CloudError` line.
+"""Connect to a cloud (clouds.yaml / OS_* variables) and turn every failure into one `CloudError` line.
 
 A real cloud fails in many ways — refused connection, timeout, bad password, a 403 on one call, a service
 missing from the catalog. Each becomes a `CloudError` naming the cloud, the service and the call, so
