@@ -87,8 +87,10 @@ class _Mocks(pulumi_mocks.Mocks):
             }
         return self.ids.get(args.name, mock_id(args.name)), dict(args.inputs)
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:
+        # A lookup (`openstack.identity.get_role(name="admin")`) finds what it asked for, with a mock id.
+        name = args.args.get("name") if isinstance(args.args, Mapping) else None
+        return {**args.args, "id": mock_id(f"{name}-{args.token.rsplit(':', 1)[-1]}")} if name else {}
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -127,6 +129,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent or None,
                 dependencies=tuple(sorted(set(request.dependencies))),
                 inputs=_plain(inputs),
+                # "<provider urn>::<id>": keep the urn, the id differs between a render and a deployment
+                provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
             )
         )
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))

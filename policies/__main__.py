@@ -71,8 +71,13 @@ def _waived(
     return applied is not None and applied.status == "active"
 
 
-def _resource(resource_type: str, props: Mapping[str, Any], urn: str, name: str) -> Resource:
-    return Resource(urn=urn, type=resource_type, name=name, inputs=dict(props))
+def _resource(
+    resource_type: str, props: Mapping[str, Any], urn: str, name: str, provider: Any = None
+) -> Resource:
+    provider_urn = getattr(provider, "urn", None) or None
+    if provider_urn and provider_urn.rsplit("::", 1)[-1].startswith("default"):
+        provider_urn = None  # a default provider: as in a render, where only explicit ones are recorded
+    return Resource(urn=urn, type=resource_type, name=name, inputs=dict(props), provider=provider_urn)
 
 
 def _resource_policy(
@@ -100,7 +105,7 @@ def _stack_policy(
     rule: Rule, config: PolicyConfig, tenants: Mapping[str, Tenant], today: date
 ) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        resources = [_resource(r.resource_type, r.props, r.urn, r.name) for r in args.resources]
+        resources = [_resource(r.resource_type, r.props, r.urn, r.name, r.provider) for r in args.resources]
         by_name = {r.name: r for r in resources}
         for finding in rule.check(resources, config):
             resource = by_name.get(finding.resource or "")

@@ -215,6 +215,8 @@ RESOURCE_CASES: dict[str, tuple[Resource, Resource]] = {
 OWN = dict(tags=tags("lgwan"), tenantId="131016-project-id")
 OTHER = dict(tags=tags("lgwan", "131024"), tenantId="131024-project-id")
 # rule ID -> (passing graph, failing graph), each a list of resources across stacks
+PROVIDER = res("pulumi:providers:openstack", "131016-provider", tenantId="131016-project-id")
+
 GRAPH_CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "ISO-002": (
         [
@@ -265,6 +267,21 @@ GRAPH_CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "AUD-002": (
         [res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-audit-log", **audit_log())],
         [res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-mynumber-backup", **backup())],
+    ),
+    "ISO-006": (
+        [
+            res("wardcloud:tenant:Ward", "131016-ward"),
+            res(PROJECT, "131016-project", tags=tags()),
+            PROVIDER,
+            dataclasses.replace(res(NETWORK, "131016-lgwan-network", **OWN), provider=PROVIDER.urn),
+            dataclasses.replace(res(CONTAINER, "131016-lgwan-backup", **backup("lgwan")), provider=PROVIDER.urn),
+        ],
+        [
+            res("wardcloud:tenant:Ward", "131016-ward"),
+            PROVIDER,
+            dataclasses.replace(res(NETWORK, "131016-lgwan-network", **OWN), provider=PROVIDER.urn),
+            res(CONTAINER, "131016-lgwan-backup", **backup("lgwan")),  # the deployer's default provider
+        ],
     ),
 }
 
