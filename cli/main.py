@@ -26,6 +26,7 @@ COMMANDS = {  # name → where it lives; a command's module is imported only whe
     "inventory": "wardcloud.cli.inventory:inventory",
     "drift": "wardcloud.cli.drift:drift_command",
     "audit": "wardcloud.cli.audit:audit",
+    "guardrails": "wardcloud.cli.guardrails:guardrails",
 }
 
 
