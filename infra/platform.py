@@ -36,7 +36,9 @@ SERVICE_PROJECT = "platform-{service}-project"
 WARD_ADMIN_ROLE_NAME = "ward-admin"
 MYNUMBER_OPERATOR_ROLE_NAME = "ward-mynumber-operator"
 # The LUKS spec of the private encrypted volume type (Cinder's volume-type encryption).
-VOLUME_ENCRYPTION = EncryptionSpec(provider="luks", cipher="aes-xts-plain64", key_size=256, control_location="front-end")
+VOLUME_ENCRYPTION = EncryptionSpec(
+    provider="luks", cipher="aes-xts-plain64", key_size=256, control_location="front-end"
+)
 
 # The stack outputs ward stacks read through their StackReference.
 OUTPUT_KEYS = (

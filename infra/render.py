@@ -87,10 +87,11 @@ class _Mocks(pulumi_mocks.Mocks):
             }
         return self.ids.get(args.name, mock_id(args.name)), dict(args.inputs)
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         # A lookup (`openstack.identity.get_role(name="admin")`) finds what it asked for, with a mock id.
+        # (No failures: the SDK's mock monitor iterates the second element, so it must be a list.)
         name = args.args.get("name") if isinstance(args.args, Mapping) else None
-        return {**args.args, "id": mock_id(f"{name}-{args.token.rsplit(':', 1)[-1]}")} if name else {}
+        return ({**args.args, "id": mock_id(f"{name}-{args.token.rsplit(':', 1)[-1]}")} if name else {}), []
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):

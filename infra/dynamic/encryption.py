@@ -122,8 +122,11 @@ def _norm(value: Any) -> Any:
     return value
 
 
+TYPE = "pulumi-python:dynamic/blockstorage:VolumeTypeEncryption"
+
+
 class VolumeTypeEncryption(pulumi.dynamic.Resource, module="blockstorage", name="VolumeTypeEncryption"):
-    """The encryption spec of one Cinder volume type (type token `pulumi-python:dynamic/blockstorage:VolumeTypeEncryption`)."""
+    """The encryption spec of one Cinder volume type (type token `TYPE`)."""
 
     volume_type_id: pulumi.Output[str]
     provider: pulumi.Output[str]
@@ -147,6 +150,3 @@ class VolumeTypeEncryption(pulumi.dynamic.Resource, module="blockstorage", name=
             {"volume_type_id": volume_type_id, **spec.to_json(), "encryption_id": None},
             opts,
         )
-
-
-TYPE = "pulumi-python:dynamic/blockstorage:VolumeTypeEncryption"

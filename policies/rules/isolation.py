@@ -181,16 +181,16 @@ def on_ward_provider(resources: Sequence[Resource], config: PolicyConfig) -> Ite
             value = resource.inputs.get("tenantId")
             if isinstance(value, str) and known(value):
                 own[resource.ward].add(value)
-    for provider in providers.values():
-        ward = provider.ward
+    for scoped in providers.values():
+        ward = scoped.ward
         if ward not in rendered:
             continue
-        scope = provider.inputs.get("tenantId")
-        if not known(scope) and not known(provider.inputs.get("tenantName")):
-            yield Finding(f"provider {provider.name} is not scoped to a project", provider.name, "", ward)
+        scope = scoped.inputs.get("tenantId")
+        if not known(scope) and not known(scoped.inputs.get("tenantName")):
+            yield Finding(f"provider {scoped.name} is not scoped to a project", scoped.name, "", ward)
         elif known(scope) and own[ward] and scope not in own[ward]:
             yield Finding(
-                f"provider {provider.name} is scoped to project {scope}, not the ward's own", provider.name, "", ward
+                f"provider {scoped.name} is scoped to project {scope}, not the ward's own", scoped.name, "", ward
             )
     for resource in resources:
         ward = resource.ward

@@ -36,7 +36,9 @@ class FakeBlockStorage:
         vars(self.records[volume_type]).update(attrs)
         return self.records[volume_type]
 
-    def delete_type_encryption(self, encryption: Any = None, volume_type: Any = None, ignore_missing: bool = True) -> None:
+    def delete_type_encryption(
+        self, encryption: Any = None, volume_type: Any = None, ignore_missing: bool = True
+    ) -> None:
         self.calls.append("delete")
         self.records.pop(volume_type, None)
 

@@ -53,7 +53,8 @@ def _provider(resource: Resource) -> PolicyProviderResource | None:
     """What CrossGuard hands over for an explicit provider (only its urn is read)."""
     if resource.provider is None:
         return None
-    return PolicyProviderResource("pulumi:providers:openstack", {}, resource.provider, resource.provider.rsplit("::")[-1])
+    name = resource.provider.rsplit("::")[-1]
+    return PolicyProviderResource("pulumi:providers:openstack", {}, resource.provider, name)
 
 
 def _stack_args(resources: list[Resource]) -> StackValidationArgs:
