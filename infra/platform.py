@@ -27,6 +27,8 @@ MYNUMBER_OPERATOR_ROLE = "platform-mynumber-operator-role"
 VOLUME_TYPE_ENCRYPTION = "platform-encrypted-volume-type-encryption"
 AUDIT_PROJECT = "platform-audit-project"
 AUDIT_ARCHIVE = "platform-audit-archive"
+AUDIT_PROVIDER = "platform-audit-provider"
+AUDIT_DEPLOYER_ROLE_ASSIGNMENT = "platform-audit-deployer-role-assignment"
 DEPLOYERS_GROUP = "platform-deployers-group"
 ADMIN_ROLE_LOOKUP = "admin-getRole"  # the cloud's own `admin` role, looked up (not managed) by the platform
 SERVICE_PROJECT = "platform-{service}-project"
@@ -191,6 +193,21 @@ class Platform(pulumi.ComponentResource):
             tags=[*PLATFORM_TAGS, "purpose:audit"],
             opts=child,
         )
+        # The archive lives in the audit project's Swift account, not the deployer's: through a
+        # provider scoped to that project, as ward stacks do for theirs.
+        audit_grant = openstack.identity.RoleAssignment(
+            AUDIT_DEPLOYER_ROLE_ASSIGNMENT,
+            group_id=self.deployers.id,
+            project_id=self.audit_project.id,
+            role_id=admin_role.id,
+            opts=child,
+        )
+        self.audit_provider = openstack.Provider(
+            AUDIT_PROVIDER,
+            tenant_id=self.audit_project.id,
+            tenant_name="platform-audit",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[audit_grant]),
+        )
         self.audit_archive = openstack.objectstorage.Container(
             AUDIT_ARCHIVE,
             name=AUDIT_ARCHIVE,
@@ -201,7 +218,9 @@ class Platform(pulumi.ComponentResource):
                 "retention-years": "10",
                 "delete-protected": "true",
             },
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=self.audit_provider, protect=True, retain_on_delete=True
+            ),
         )
 
         self.outputs: dict[str, pulumi.Input[Any]] = {
