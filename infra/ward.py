@@ -77,7 +77,7 @@ class WardTenant(pulumi.ComponentResource):
         )
         # Everything else goes through a provider scoped to the ward's project (credentials from the
         # deployer's environment, as for the default provider): project-owned things such as Swift
-        # containers land in the ward's account, not the deployer's (policy ISO-006).
+        # containers land in the ward's account, not the deployer's (policy ISO-010).
         self.provider = openstack.Provider(
             f"{code}-provider",
             tenant_id=self.project.id,

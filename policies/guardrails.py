@@ -243,7 +243,7 @@ GUARDRAILS: tuple[Guardrail, ...] = (
             "volume_extension:volume_type_access:addProjectAccess",
             "volume_extension:volume_type_access:removeProjectAccess",
         ),
-        ("NET-005", "NET-006"),
+        ("NET-005", "NET-006", "NET-020"),
         "the encrypted volume type, its LUKS spec and who may use it are the platform's",
     ),
     *_admin_only(

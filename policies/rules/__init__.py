@@ -1,5 +1,5 @@
 """The rule modules; importing this package registers every rule in `policies.registry.REGISTRY`."""
 
-from wardcloud.policies.rules import audit, backup, isolation, network, quota, tagging
+from wardcloud.policies.rules import audit, backup, encryption, isolation, network, quota, tagging
 
-__all__ = ["audit", "backup", "isolation", "network", "quota", "tagging"]
+__all__ = ["audit", "backup", "encryption", "isolation", "network", "quota", "tagging"]

@@ -160,7 +160,7 @@ BOOTSTRAP_SUFFIXES = ("-project", "-deployer-role-assignment")
 
 
 @rule(
-    "ISO-006",
+    "ISO-010",
     title="every ward resource is created through its ward's project-scoped provider",
     severity="critical",
     source=THREE_LAYER,

@@ -1,4 +1,4 @@
-"""Every ward resource is created through the ward's project-scoped provider (ISO-006), on the real render."""
+"""Every ward resource is created through the ward's project-scoped provider (ISO-010), on the real render."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ def ward(bundled_tenants: tuple[Tenant, ...]) -> Graph:
     return render_stacks(bundled_tenants, ["ward-131130"])["ward-131130"]
 
 
-def _iso006(graph: Graph) -> list[str]:
+def _iso010(graph: Graph) -> list[str]:
     report = evaluate((), {graph.stack: graph}, PolicyConfig(), date(2026, 12, 1))
-    return sorted(v.resource or "" for v in report.violations if v.policy == "ISO-006")
+    return sorted(v.resource or "" for v in report.violations if v.policy == "ISO-010")
 
 
 def test_ward_provider_is_scoped_to_the_wards_project(ward: Graph) -> None:
@@ -43,14 +43,14 @@ def test_every_ward_resource_but_the_bootstrap_is_on_the_ward_provider(ward: Gra
     assert off == {"131130-project", "131130-deployer-role-assignment"}
     containers = [r for r in ward if r.type == "openstack:objectstorage/container:Container"]
     assert containers and all(r.provider == provider.urn for r in containers)
-    assert _iso006(ward) == []
+    assert _iso010(ward) == []
 
 
 def test_a_container_on_the_deployers_provider_fails_the_plan(ward: Graph) -> None:
     moved = tuple(
         dataclasses.replace(r, provider=None) if r.name == "131130-audit-log" else r for r in ward.resources
     )
-    assert _iso006(Graph(ward.stack, moved)) == ["131130-audit-log"]
+    assert _iso010(Graph(ward.stack, moved)) == ["131130-audit-log"]
 
 
 def test_a_provider_scoped_to_another_project_fails_the_plan(ward: Graph) -> None:
@@ -58,7 +58,7 @@ def test_a_provider_scoped_to_another_project_fails_the_plan(ward: Graph) -> Non
         dataclasses.replace(r, inputs={"tenantId": "131016-project-id"}) if r.type == PROVIDER_TYPE else r
         for r in ward.resources
     )
-    assert _iso006(Graph(ward.stack, moved)) == ["131130-provider"]
+    assert _iso010(Graph(ward.stack, moved)) == ["131130-provider"]
 
 
 def test_a_live_inventory_without_providers_is_not_judged(ward: Graph) -> None:
@@ -67,7 +67,7 @@ def test_a_live_inventory_without_providers_is_not_judged(ward: Graph) -> None:
         for r in ward.resources
         if r.type not in (PROVIDER_TYPE, "wardcloud:tenant:Ward")
     )
-    assert _iso006(Graph(ward.stack, live)) == []
+    assert _iso010(Graph(ward.stack, live)) == []
 
 
 def test_mynumber_operators_get_their_own_role_only_where_there_is_a_mynumber_segment(

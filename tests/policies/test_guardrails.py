@@ -87,12 +87,12 @@ def test_every_guardrail_enforces_catalogue_rules_which_list_prevent() -> None:
 def test_policy_list_shows_the_layers_in_text_and_json() -> None:
     listed = {r["id"]: r for r in json.loads(run("policy", "list", "--format", "json").output)["rules"]}
     assert listed["NET-001"]["layers"] == ["prevent", "block", "detect"]
-    assert listed["ISO-006"]["layers"] == ["block"]
+    assert listed["ISO-010"]["layers"] == ["block"]
     assert listed["NET-004"]["layers"] == ["block"]
     text = run("policy", "list").output.splitlines()
     columns = [line.split()[:5] for line in text]
     assert ["NET-001", "critical", "mandatory", "resource", "prevent,block,detect"] in columns
-    assert any(line.split()[:5] == ["ISO-006", "critical", "mandatory", "graph", "block"] for line in text)
+    assert any(line.split()[:5] == ["ISO-010", "critical", "mandatory", "graph", "block"] for line in text)
 
 
 def test_docs_table_shows_each_rules_layers() -> None:
