@@ -38,6 +38,7 @@ from wardcloud.live.connect import Cloud, Code, cloud_error
 
 DOMAIN_NAME = "wardcloud"
 UNOWNED_STACK = "unowned"
+GLOBAL_WARD_ROLES = ("ward-admin", "ward-mynumber-operator")  # infra/platform.py, the guardrails' roles
 PLATFORM_TAG = "owner:platform"
 
 PROJECT_TYPE = "openstack:identity/project:Project"
@@ -201,6 +202,13 @@ def _fetch_keystone(cloud: Cloud, domain_id: str, project_ids: set[str]) -> dict
     """The domain's roles and groups, and every role assignment on, by or of them (one listing)."""
     identity = cloud.connection.identity
     roles = [_plain(r) for r in cloud.call("identity", "list roles", identity.roles, domain_id=domain_id)]
+    # The ward roles are global (a domain role never reaches a token, so no guardrail could see it)
+    roles += [
+        _plain(r)
+        for name in GLOBAL_WARD_ROLES
+        for r in cloud.call("identity", "list roles", identity.roles, name=name)
+        if not r.domain_id
+    ]
     groups = [_plain(g) for g in cloud.call("identity", "list groups", identity.groups, domain_id=domain_id)]
     ours = {r["id"] for r in roles} | {g["id"] for g in groups}
     assignments = [
@@ -573,7 +581,9 @@ def _group(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "description", raw.get("description"))
     _set(inputs, "domainId", raw.get("domain_id"))
     os_name = str(raw.get("name"))
-    if ward := _group_ward(raw):
+    if os_name == "platform-deployers":  # the platform's group of deployers (infra/platform.py)
+        stack, name = PLATFORM_STACK, "platform-deployers-group"
+    elif ward := _group_ward(raw):
         stack = f"{WARD_STACK_PREFIX}{ward}"
         # `<code6>-admins` is the group WardTenant declares as `<code6>-admin-group`
         name = f"{ward}-admin-group" if os_name == f"{ward}-admins" else f"{os_name}-group"

@@ -79,7 +79,7 @@ def test_mynumber_operators_get_their_own_role_only_where_there_is_a_mynumber_se
     assert assignment.inputs == {
         "groupId": mock_id("131130-mynumber-operators-group"),
         "projectId": mock_id("131130-project"),
-        "roleId": mock_id("platform-mynumber-operator-role"),
+        "roleId": mock_id("platform-ward-mynumber-operator-role"),
     }
     without = next((t for t in bundled_tenants if not any(s.name == "mynumber" for s in t.segments)), None)
     if without is not None:
