@@ -62,6 +62,17 @@ class VolumeTypeEncryptionProvider(pulumi.dynamic.ResourceProvider):
     def _storage(self) -> Any:
         return self._connect(self.cloud).block_storage
 
+    @staticmethod
+    def _current(storage: Any, type_id: str) -> Any | None:
+        """The type's encryption record, None when it has none (Cinder answers `{}`, or 404)."""
+        try:
+            found = storage.get_type_encryption(type_id)
+        except Exception as exc:  # openstacksdk's NotFoundException, without importing the SDK here
+            if getattr(exc, "status_code", None) == 404:
+                return None
+            raise
+        return found if found is not None and getattr(found, "encryption_id", None) else None
+
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         failures = []
         if not news.get("volume_type_id"):
@@ -82,8 +93,8 @@ class VolumeTypeEncryptionProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.CreateResult(type_id, self._outs(type_id, created))
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        found = self._storage().get_type_encryption(id_)
-        if not found or not getattr(found, "provider", None):
+        found = self._current(self._storage(), id_)
+        if found is None:
             return pulumi.dynamic.ReadResult(None, {})  # gone: pulumi plans a create
         return pulumi.dynamic.ReadResult(id_, self._outs(id_, found))
 
@@ -97,16 +108,19 @@ class VolumeTypeEncryptionProvider(pulumi.dynamic.ResourceProvider):
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         storage = self._storage()
-        current = storage.get_type_encryption(id_)
+        current = self._current(storage, id_)
         spec = EncryptionSpec.from_mapping(news).to_json()
+        if current is None:  # deleted behind pulumi's back: put it back
+            created = storage.create_type_encryption(id_, **spec)
+            return pulumi.dynamic.UpdateResult(self._outs(id_, created))
         # Cinder refuses to change the spec of a type that volumes use (400): the error surfaces as is.
         updated = storage.update_type_encryption(encryption=current, volume_type=id_, **spec)
         return pulumi.dynamic.UpdateResult(self._outs(id_, updated))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         storage = self._storage()
-        current = storage.get_type_encryption(id_)
-        if current is not None and getattr(current, "encryption_id", None):
+        current = self._current(storage, id_)
+        if current is not None:
             storage.delete_type_encryption(encryption=current, volume_type=id_, ignore_missing=True)
 
     @staticmethod
