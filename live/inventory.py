@@ -39,6 +39,7 @@ from wardcloud.live.connect import Cloud, Code, cloud_error
 DOMAIN_NAME = "wardcloud"
 UNOWNED_STACK = "unowned"
 GLOBAL_WARD_ROLES = ("ward-admin", "ward-mynumber-operator")  # infra/platform.py, the guardrails' roles
+ADMIN_ROLE_LOOKUP = "admin-getRole"  # infra/platform.py: the platform's lookup of the cloud's `admin` role
 PLATFORM_TAG = "owner:platform"
 
 PROJECT_TYPE = "openstack:identity/project:Project"
@@ -211,6 +212,10 @@ def _fetch_keystone(cloud: Cloud, domain_id: str, project_ids: set[str]) -> dict
     ]
     groups = [_plain(g) for g in cloud.call("identity", "list groups", identity.groups, domain_id=domain_id)]
     ours = {r["id"] for r in roles} | {g["id"] for g in groups}
+    # the cloud's admin role, only to resolve the platform's lookup of it; its assignments are not "ours"
+    roles += [
+        _plain(r) for r in cloud.call("identity", "list roles", identity.roles, name="admin") if not r.domain_id
+    ]
     assignments = [
         _plain(a)
         for a in cloud.call(
@@ -711,6 +716,11 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
         if _ward_of(project) and project["id"] in raw.quotas:
             _quota(builder, project, raw.quotas[project["id"]])
     for role in _by_name(raw.roles):
+        if role.get("name") == "admin" and not role.get("domain_id"):
+            # the cloud's own admin role: the platform looks it up (not a resource), ward stacks grant it
+            builder.component(PLATFORM_STACK)
+            builder.ids[PLATFORM_STACK][ADMIN_ROLE_LOOKUP] = str(role["id"])
+            continue
         _role(builder, role)
     for group in _by_name(raw.groups):
         _group(builder, group)

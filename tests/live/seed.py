@@ -45,7 +45,7 @@ def scoped(connection: Any, project_id: str) -> Any:
     """A connection with the same credentials scoped to `project_id` (kept per project)."""
     key = (id(connection), project_id)
     if key not in _SCOPED:
-        _SCOPED[key] = connection.connect_as_project(project_id)
+        _SCOPED[key] = connection.connect_as_project({"id": project_id})
     return _SCOPED[key]
 
 
@@ -103,7 +103,7 @@ def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
 
 def account(connection: Any, project_id: str) -> str:
     """The Swift account URL of `project_id`, from the catalog of a connection scoped to that project."""
-    return str(_admin_on(connection, project_id).object_store.get_endpoint())
+    return str(scoped(connection, project_id).object_store.get_endpoint())
 
 
 def wipe_account(connection: Any, project_id: str) -> None:
