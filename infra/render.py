@@ -91,7 +91,10 @@ class _Mocks(pulumi_mocks.Mocks):
         # A lookup (`openstack.identity.get_role(name="admin")`) finds what it asked for, with a mock id.
         # (No failures: the SDK's mock monitor iterates the second element, so it must be a list.)
         name = args.args.get("name") if isinstance(args.args, Mapping) else None
-        return ({**args.args, "id": mock_id(f"{name}-{args.token.rsplit(':', 1)[-1]}")} if name else {}), []
+        if not name:
+            return {}, []
+        lookup = f"{name}-{args.token.rsplit(':', 1)[-1]}"  # e.g. `admin-getRole`; state may know its real id
+        return {**args.args, "id": self.ids.get(lookup, mock_id(lookup))}, []
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
