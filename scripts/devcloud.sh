@@ -1,52 +1,40 @@
 #!/usr/bin/env bash
-# The loopback dev cloud: a real Keystone + Neutron (Debian bookworm packages, OpenStack Zed) on
-# 127.0.0.1, no agents, no message bus; optional Swift. For `wardctl inventory/drift/cost usage` and the
-# tests marked `live`.
+# The loopback dev cloud: OpenStack Zed from Debian bookworm's packages on 127.0.0.1, as root.
+#   Keystone, Neutron (ML2 + linuxbridge agent), RabbitMQ, Glance, Placement, Nova (fake virt driver),
+#   Cinder (RBD on a one-OSD Ceph 16; backups to Swift), and two Swift clusters (site 1 and the off-site
+#   site 2) with container sync and at-rest encryption; one private PostgreSQL for all of them.
 #
 #   scripts/devcloud.sh start    install the packages if missing, start everything, write clouds.yaml
 #   scripts/devcloud.sh stop     stop exactly the PIDs this script started (never by name)
-#   scripts/devcloud.sh status   which of the recorded processes are alive; exit 0 when all are
+#   scripts/devcloud.sh status   each service: name, pid, alive, port; exit 0 when all are alive
 #   scripts/devcloud.sh env      shell exports for using it: eval "$(scripts/devcloud.sh env)"
 #
 # Everything lives under $DEVCLOUD_HOME (default: ${WARDCTL_STATE:-.wardctl}/devcloud). `start` is fresh
-# every time (old state is removed after stopping what it recorded). DEVCLOUD_SWIFT=1 adds Swift.
-# Ports: PostgreSQL 55432, Keystone 5000, Neutron 9696, Swift 8080 (override with DEVCLOUD_*_PORT).
+# every time (old state is removed after stopping what it recorded).
+#   DEVCLOUD_SWIFT=0            no Swift (neither site), so no cinder-backup
+#   DEVCLOUD_COMPUTE=0          only Keystone + Neutron (+ Swift): no RabbitMQ, Glance, Placement, Nova, Cinder, Ceph
+#   DEVCLOUD_CINDER_BACKEND=fake  Cinder's fake driver instead of Ceph (no bytes stored, backups fail)
+#   DEVCLOUD_<X>_PORT           every port; see scripts/devcloud/lib.sh (PORT_TABLE) and docs/live.md
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-HOME_DIR="${DEVCLOUD_HOME:-${WARDCTL_STATE:-$ROOT/.wardctl}/devcloud}"
-mkdir -p "$HOME_DIR"
-HOME_DIR="$(cd "$HOME_DIR" && pwd)"
-RUN="$HOME_DIR/run"
-PIDS="$HOME_DIR/pids"
-PG_PORT="${DEVCLOUD_PG_PORT:-55432}"
-KS_PORT="${DEVCLOUD_KEYSTONE_PORT:-5000}"
-NEUTRON_PORT="${DEVCLOUD_NEUTRON_PORT:-9696}"
-SWIFT_PORT="${DEVCLOUD_SWIFT_PORT:-8080}"
-ADMIN_PASS="${DEVCLOUD_ADMIN_PASSWORD:-secret}"
-KS_URL="http://127.0.0.1:$KS_PORT/v3"
-PGBIN=/usr/lib/postgresql/15/bin
-# The Debian services run on the system python, not a pyenv/venv one that may be first on PATH.
-SYS_PY=/usr/bin/python3
+# shellcheck source=devcloud/lib.sh
+source "$(dirname "$0")/devcloud/lib.sh"
+for _piece in postgres keystone neutron swift rabbitmq ceph glance placement nova cinder; do
+  # shellcheck source=/dev/null
+  source "$(dirname "$0")/devcloud/$_piece.sh"
+done
+
 PACKAGES=(keystone neutron-server postgresql python3-psycopg2 uwsgi uwsgi-plugin-python3 curl)
 SWIFT_PACKAGES=(swift-proxy swift-account swift-container swift-object)
-
-log() { printf '%s devcloud: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-wait_http() {  # URL SECONDS
-  local i
-  for ((i = 0; i < $2 * 2; i++)); do curl -sf -o /dev/null "$1" && return 0; sleep 0.5; done
-  return 1
-}
-
-record_pid() {  # NAME PID
-  mkdir -p "$PIDS"; echo "$2" > "$PIDS/$1.pid"
-}
+COMPUTE_PACKAGES=(rabbitmq-server glance-api placement-api nova-api nova-conductor nova-scheduler
+  neutron-linuxbridge-agent cinder-api cinder-scheduler cinder-volume cinder-backup python3-rbd python3-rados)
+CEPH_PACKAGES=(ceph-common ceph-mon ceph-osd ceph-mgr)
 
 install_packages() {
   local wanted=("${PACKAGES[@]}") missing=() p
-  [ "${DEVCLOUD_SWIFT:-0}" = 1 ] && wanted+=("${SWIFT_PACKAGES[@]}")
+  [ "$SWIFT_ON" = 1 ] && wanted+=("${SWIFT_PACKAGES[@]}")
+  [ "$COMPUTE_ON" = 1 ] && wanted+=("${COMPUTE_PACKAGES[@]}")
+  [ "$COMPUTE_ON" = 1 ] && [ "$CINDER_BACKEND" = ceph ] && wanted+=("${CEPH_PACKAGES[@]}")
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -65,277 +53,120 @@ install_packages() {
   [ $rc = 0 ] || die "apt-get install failed (see $HOME_DIR/apt.log)"
 }
 
-as_postgres() { su postgres -s /bin/sh -c "$1"; }
-
-start_postgres() {
-  local D="$RUN/pg"
-  mkdir -p "$D" && chown postgres "$D"
-  as_postgres "$PGBIN/initdb -D $D/data -A trust -U postgres --no-sync" > "$D/init.log"
-  # fsync off: a throw-away cluster for tests, speed over durability
-  as_postgres "$PGBIN/pg_ctl -D $D/data -l $D/log -w start -o '-k $D -p $PG_PORT -c listen_addresses=127.0.0.1 \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off'" > /dev/null
-  record_pid postgres "$(head -1 "$D/data/postmaster.pid")"
-  local db
-  for db in keystone neutron; do
-    psql -q -U postgres -h 127.0.0.1 -p "$PG_PORT" -c "create database $db" > /dev/null
-  done
+# the ports this configuration uses: "name variable port" lines
+ports_in_use() {
+  local name var def
+  while read -r name var def; do
+    [ -n "${name:-}" ] || continue
+    case $name in
+      swift*) [ "$SWIFT_ON" = 1 ] || continue ;;
+      rabbitmq* | glance | placement | nova | cinder) [ "$COMPUTE_ON" = 1 ] || continue ;;
+      ceph*) [ "$COMPUTE_ON" = 1 ] && [ "$CINDER_BACKEND" = ceph ] || continue ;;
+    esac
+    echo "$name DEVCLOUD_$var ${!var}"
+  done <<< "$PORT_TABLE"
 }
 
-start_keystone() {
-  local K="$RUN/keystone"
-  mkdir -p "$K/fernet-keys" "$K/credential-keys"
-  cat > "$K/keystone.conf" <<EOC
-[DEFAULT]
-log_file = $K/keystone.log
-[database]
-connection = postgresql+psycopg2://postgres@127.0.0.1:$PG_PORT/keystone
-[token]
-provider = fernet
-[fernet_tokens]
-key_repository = $K/fernet-keys
-[credential]
-key_repository = $K/credential-keys
-EOC
-  local KM="keystone-manage --config-file $K/keystone.conf"
-  # keystone-manage prints eventlet tracebacks at exit; the work is done, hence the log file
-  { $KM fernet_setup --keystone-user root --keystone-group root
-    $KM credential_setup --keystone-user root --keystone-group root
-    $KM db_sync
-    $KM bootstrap --bootstrap-password "$ADMIN_PASS" --bootstrap-admin-url "$KS_URL/" \
-      --bootstrap-internal-url "$KS_URL/" --bootstrap-public-url "$KS_URL/" --bootstrap-region-id RegionOne
-  } > "$K/manage.log" 2>&1 || die "keystone-manage failed (see $K/manage.log)"
-  # --http11-socket keeps connections alive: with --http-socket openstacksdk's reused connections drop
-  OS_KEYSTONE_CONFIG_FILES="$K/keystone.conf" uwsgi --plugins python3 \
-    --http11-socket "127.0.0.1:$KS_PORT" --wsgi-file /usr/bin/keystone-wsgi-public \
-    --master --processes 2 --threads 1 --lazy-apps --die-on-term --buffer-size 65535 \
-    --env "OS_KEYSTONE_CONFIG_FILES=$K/keystone.conf" \
-    --pidfile "$K/uwsgi.pid" --daemonize "$K/uwsgi.log"
-  wait_http "$KS_URL" 60 || die "keystone did not answer on $KS_URL (see $K/uwsgi.log)"
-  record_pid keystone "$(cat "$K/uwsgi.pid")"
+check_ports() {
+  local name var port p seen=" "
+  while read -r name var port; do
+    case "$seen" in *" $port "*) die "port $port is given twice (DEVCLOUD_*_PORT): $var";; esac
+    seen="$seen$port "
+    # anything on our ports would answer our health checks: refuse to start
+    port_taken "$port" && die "127.0.0.1:$port ($var, $name) is already in use (another dev cloud? give this one other ports, or stop it with its own DEVCLOUD_HOME)"
+    if [ "$name" = ceph-daemons ]; then
+      for ((p = port + 1; p <= CEPH_PORT_MAX; p++)); do
+        port_busy "$p" && die "127.0.0.1:$p is in use: $var=$port reserves $port..$CEPH_PORT_MAX for Ceph's OSD and mgr"
+      done
+    fi
+  done < <(ports_in_use)
+  return 0
 }
 
-catalog() {  # register SERVICE_TYPE NAME URL in Keystone's catalog (idempotent)
-  "$SYS_PY" - "$@" <<'EOPY'
-import sys
-import openstack
-service_type, name, url = sys.argv[1:4]
-import os
-conn = openstack.connect(auth_url=os.environ["KS_URL"], username="admin", password=os.environ["ADMIN_PASS"],
-                         project_name="admin", user_domain_name="Default", project_domain_name="Default",
-                         region_name="RegionOne")
-service = next((s for s in conn.identity.services() if s.type == service_type), None) \
-    or conn.identity.create_service(type=service_type, name=name)
-have = {e.interface for e in conn.identity.endpoints(service_id=service.id)}
-for interface in ("public", "internal", "admin"):
-    if interface not in have:
-        conn.identity.create_endpoint(service_id=service.id, interface=interface, url=url, region_id="RegionOne")
-EOPY
-}
-
-reseller_admin() {  # Swift lets the admin read every project's account (per-ward usage) with this role
-  "$SYS_PY" - <<'EOPY'
-import os
-import openstack
-conn = openstack.connect(auth_url=os.environ["KS_URL"], username="admin", password=os.environ["ADMIN_PASS"],
-                         project_name="admin", user_domain_name="Default", project_domain_name="Default",
-                         region_name="RegionOne")
-role = conn.identity.find_role("ResellerAdmin") or conn.identity.create_role(name="ResellerAdmin")
-user = conn.identity.find_user("admin", domain_id="default")
-project = conn.identity.find_project("admin", domain_id="default")
-conn.identity.assign_project_role_to_user(project, user, role)
-EOPY
-}
-
-start_neutron() {
-  local N="$RUN/neutron"
-  mkdir -p "$N/lock"
-  cat > "$N/neutron.conf" <<EOC
-[DEFAULT]
-core_plugin = ml2
-service_plugins = router
-auth_strategy = keystone
-transport_url = fake:/
-bind_host = 127.0.0.1
-bind_port = $NEUTRON_PORT
-api_workers = 1
-rpc_workers = 0
-rpc_state_report_workers = 0
-allow_overlapping_ips = true
-notify_nova_on_port_status_changes = false
-notify_nova_on_port_data_changes = false
-log_file = $N/neutron.log
-[database]
-connection = postgresql+psycopg2://postgres@127.0.0.1:$PG_PORT/neutron
-[keystone_authtoken]
-www_authenticate_uri = http://127.0.0.1:$KS_PORT
-auth_url = http://127.0.0.1:$KS_PORT
-auth_type = password
-project_domain_name = Default
-user_domain_name = Default
-project_name = admin
-username = admin
-password = $ADMIN_PASS
-[oslo_concurrency]
-lock_path = $N/lock
-EOC
-  cat > "$N/ml2_conf.ini" <<EOC
-[ml2]
-type_drivers = flat,vlan,vxlan,local
-tenant_network_types = vxlan
-mechanism_drivers =
-extension_drivers = port_security
-[ml2_type_vxlan]
-vni_ranges = 1:10000
-[ml2_type_flat]
-flat_networks = *
-[ml2_type_vlan]
-network_vlan_ranges = physnet1:100:200
-EOC
-  local CF=(--config-file "$N/neutron.conf" --config-file "$N/ml2_conf.ini")
-  neutron-db-manage "${CF[@]}" upgrade heads > "$N/dbm.log" 2>&1 || die "neutron-db-manage failed (see $N/dbm.log)"
-  KS_URL="$KS_URL" ADMIN_PASS="$ADMIN_PASS" catalog network neutron "http://127.0.0.1:$NEUTRON_PORT" \
-    > "$N/catalog.log" 2>&1 || die "registering the network endpoint failed (see $N/catalog.log)"
-  setsid nohup neutron-server "${CF[@]}" > "$N/server.out" 2>&1 < /dev/null &
-  record_pid neutron $!
-  wait_http "http://127.0.0.1:$NEUTRON_PORT/" 120 || die "neutron did not answer (see $N/neutron.log)"
-}
-
-start_swift() {
-  local S="$RUN/swift" E="$RUN/swift/etc" n p svc
-  mkdir -p "$E" "$S/node/sdb1" "$S/log"
-  printf '[swift-hash]\nswift_hash_path_suffix = devcloud\nswift_hash_path_prefix = devcloud\n[storage-policy:0]\nname = Policy-0\ndefault = yes\n' > "$E/swift.conf"
-  for svc in account:6202 container:6201 object:6200; do
-    n=${svc%%:*}; p=${svc##*:}
-    cat > "$E/$n-server.conf" <<EOC
-[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = $p
-workers = 0
-devices = $S/node
-mount_check = false
-swift_dir = $E
-log_address = /dev/null
-[pipeline:main]
-pipeline = $n-server
-[app:$n-server]
-use = egg:swift#$n
-[${n}-replicator]
-[${n}-auditor]
-[${n}-updater]
-EOC
-    (cd "$E" && swift-ring-builder "$n.builder" create 8 1 1 && swift-ring-builder "$n.builder" add \
-      "r1z1-127.0.0.1:$p/sdb1" 100 && swift-ring-builder "$n.builder" rebalance) > /dev/null 2>&1 || true
-  done
-  cat > "$E/proxy-server.conf" <<EOC
-[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = $SWIFT_PORT
-workers = 0
-swift_dir = $E
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk authtoken keystoneauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-[filter:authtoken]
-paste.filter_factory = keystonemiddleware.auth_token:filter_factory
-www_authenticate_uri = http://127.0.0.1:$KS_PORT
-auth_url = http://127.0.0.1:$KS_PORT
-auth_type = password
-project_domain_name = Default
-user_domain_name = Default
-project_name = admin
-username = admin
-password = $ADMIN_PASS
-delay_auth_decision = True
-[filter:keystoneauth]
-use = egg:swift#keystoneauth
-operator_roles = admin, member
-reseller_admin_role = ResellerAdmin
-[filter:versioned_writes]
-use = egg:swift#versioned_writes
-allow_versioned_writes = true
-allow_object_versioning = true
-[filter:symlink]
-use = egg:swift#symlink
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:bulk]
-use = egg:swift#bulk
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-EOC
-  for n in account container object proxy; do
-    setsid nohup "swift-$n-server" "$E/$n-server.conf" > "$S/log/$n.out" 2>&1 < /dev/null &
-    record_pid "swift-$n" $!
-  done
-  KS_URL="$KS_URL" ADMIN_PASS="$ADMIN_PASS" catalog object-store swift \
-    "http://127.0.0.1:$SWIFT_PORT/v1/AUTH_%(project_id)s" > "$S/catalog.log" 2>&1 \
-    || die "registering the object-store endpoint failed (see $S/catalog.log)"
-  KS_URL="$KS_URL" ADMIN_PASS="$ADMIN_PASS" reseller_admin >> "$S/catalog.log" 2>&1 \
-    || die "granting ResellerAdmin failed (see $S/catalog.log)"
-  wait_http "http://127.0.0.1:$SWIFT_PORT/healthcheck" 30 || die "swift did not answer (see $S/log)"
+write_policy_files() {  # empty policies: every service's defaults; another tool writes real rules here
+  local svc
+  mkdir -p "$POLICY_DIR"
+  for svc in keystone neutron nova cinder placement glance; do echo '{}' > "$POLICY_DIR/$svc.yaml"; done
 }
 
 write_clouds_yaml() {
-  local tmp="$HOME_DIR/.clouds.yaml.tmp"
-  cat > "$tmp" <<EOC
-# written by scripts/devcloud.sh start; the admin of a throw-away loopback cloud
+  local tmp="$HOME_DIR/.clouds.yaml.tmp" auth
+  auth="      auth_url: $KS_URL
+      user_domain_name: Default
+      project_domain_name: Default"
+  {
+    cat <<EOC
+# written by scripts/devcloud.sh start; a throw-away loopback cloud
 clouds:
   wardcloud-dev:
     auth:
-      auth_url: $KS_URL
+$auth
       username: admin
       password: $ADMIN_PASS
       project_name: admin
-      user_domain_name: Default
-      project_domain_name: Default
+    region_name: RegionOne
+    identity_api_version: 3
+    interface: public
+  wardcloud-dev-member:
+    auth:
+$auth
+      username: devcloud-member
+      password: $ADMIN_PASS
+      project_name: devcloud-demo
     region_name: RegionOne
     identity_api_version: 3
     interface: public
 EOC
+    if [ "$SWIFT_ON" = 1 ]; then cat <<EOC
+  wardcloud-dev-offsite:
+    auth:
+$auth
+      username: admin
+      password: $ADMIN_PASS
+      project_name: admin
+    region_name: Offsite
+    identity_api_version: 3
+    interface: public
+EOC
+    fi
+  } > "$tmp"
   mv "$tmp" "$HOME_DIR/clouds.yaml"
 }
 
+# Each recorded process was started with setsid: it leads its own process group, which holds exactly it
+# and its children (oslo.service workers, uwsgi workers). SIGTERM the groups, wait, then SIGKILL what is left.
 stop() {
-  local f pid name
+  local f pid name left=() i
   [ -d "$PIDS" ] || return 0
   for f in "$PIDS"/*.pid; do
     [ -e "$f" ] || continue
     name="$(basename "$f" .pid)"; pid="$(cat "$f")"
     [ "$name" = postgres ] && continue  # last: the others hold connections to it
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; log "stopped $name ($pid)"; fi
-    rm -f "$f"
-  done
-  sleep 1
-  if [ -f "$PIDS/postgres.pid" ]; then
-    if kill -0 "$(cat "$PIDS/postgres.pid")" 2>/dev/null && [ -d "$RUN/pg/data" ]; then
-      as_postgres "$PGBIN/pg_ctl -D $RUN/pg/data -m fast -w stop" > /dev/null 2>&1 || kill "$(cat "$PIDS/postgres.pid")"
-      log "stopped postgres"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      left+=("$pid"); log "stopping $name ($pid)"
     fi
-    rm -f "$PIDS/postgres.pid"
-  fi
+    rm -f "$f" "$PIDS/$name.port"
+  done
+  for ((i = 0; i < 20; i++)); do  # oslo services wait for RPC to drain; 10 s is plenty here
+    local alive=()
+    for pid in "${left[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive+=("$pid"); done
+    left=("${alive[@]}")
+    [ ${#left[@]} -eq 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${left[@]}"; do log "killing process group $pid"; kill -KILL -- "-$pid" 2>/dev/null || true; done
+  stop_postgres
 }
 
 status() {
-  local f ok=0 any=0
+  local f ok=0 any=0 name pid port alive
+  printf '%-26s %-8s %-6s %s\n' SERVICE PID ALIVE PORT
   for f in "$PIDS"/*.pid; do
     [ -e "$f" ] || continue
-    any=1
-    if kill -0 "$(cat "$f")" 2>/dev/null; then echo "$(basename "$f" .pid) running pid $(cat "$f")"
-    else echo "$(basename "$f" .pid) DEAD pid $(cat "$f")"; ok=1; fi
+    any=1; name="$(basename "$f" .pid)"; pid="$(cat "$f")"; port="$(cat "$PIDS/$name.port" 2>/dev/null || echo -)"
+    if kill -0 "$pid" 2>/dev/null; then alive=yes; else alive=NO; ok=1; fi
+    printf '%-26s %-8s %-6s %s\n' "$name" "$pid" "$alive" "$port"
   done
   [ $any = 1 ] || { echo "not started (no PIDs under $PIDS)"; return 1; }
   return $ok
@@ -344,30 +175,106 @@ status() {
 env_exports() {
   echo "export OS_CLIENT_CONFIG_FILE='$HOME_DIR/clouds.yaml'"
   echo "export WARDCTL_CLOUD=wardcloud-dev"
+  echo "export DEVCLOUD_HOME='$HOME_DIR'"
+  [ "$COMPUTE_ON" = 1 ] && [ "$CINDER_BACKEND" = ceph ] && echo "export CEPH_CONF='$RUN/ceph/ceph.conf'"
+  return 0
+}
+
+# run FUNCTIONs in parallel (each in a subshell); fail naming those that failed
+parallel() {
+  local f pids=() failed=() i=0
+  for f in "$@"; do ( "$f" ) & pids+=($!); done
+  for f in "$@"; do wait "${pids[$i]}" || failed+=("$f"); i=$((i + 1)); done
+  [ ${#failed[@]} -eq 0 ] || die "failed: ${failed[*]} (see the logs under $RUN)"
+}
+
+prepare_1() {  # everything that needs only PostgreSQL, at once (2 cores: the database work overlaps)
+  local jobs=(start_keystone)
+  [ "$SWIFT_ON" = 1 ] && jobs+=(start_swift)
+  if [ "$COMPUTE_ON" = 1 ]; then
+    jobs+=(rabbit_up glance_db placement_db nova_db cinder_db)
+    [ "$CINDER_BACKEND" = ceph ] && jobs+=(ceph_up)
+  fi
+  jobs+=(neutron_db)
+  parallel "${jobs[@]}"
+}
+rabbit_up() { start_rabbitmq; wait_rabbitmq; }
+ceph_up() { start_ceph; wait_ceph; }
+
+catalog_args() {
+  local a=(network neutron RegionOne "http://127.0.0.1:$NEUTRON_PORT")
+  [ "$SWIFT_ON" = 1 ] && a+=(object-store swift RegionOne "http://127.0.0.1:$SWIFT_PORT/v1/AUTH_%(project_id)s"
+    object-store swift Offsite "http://127.0.0.1:$SWIFT2_PORT/v1/AUTH_%(project_id)s")
+  [ "$COMPUTE_ON" = 1 ] && a+=(image glance RegionOne "http://127.0.0.1:$GLANCE_PORT"
+    placement placement RegionOne "http://127.0.0.1:$PLACEMENT_PORT"
+    compute nova RegionOne "http://127.0.0.1:$NOVA_PORT/v2.1"
+    volumev3 cinderv3 RegionOne "http://127.0.0.1:$CINDER_PORT/v3/%(project_id)s")
+  printf '%s\n' "${a[@]}"
+}
+
+wait_apis() {
+  wait_neutron
+  [ "$SWIFT_ON" = 1 ] && wait_swift
+  [ "$COMPUTE_ON" = 1 ] || return 0
+  wait_http "http://127.0.0.1:$GLANCE_PORT/" 90 || die "glance did not answer (see $RUN/glance)"
+  wait_http "http://127.0.0.1:$PLACEMENT_PORT/" 90 || die "placement did not answer (see $RUN/placement)"
+  wait_http "http://127.0.0.1:$NOVA_PORT/" 120 || die "nova-api did not answer (see $RUN/nova)"
+  wait_http "http://127.0.0.1:$CINDER_PORT/" 120 || die "cinder-api did not answer (see $RUN/cinder)"
+}
+
+# after the APIs answer: the image, flavors, the compute host, cinder's services, the linuxbridge agent
+finish_compute() {
+  parallel nova_setup cinder_setup image_and_agent
+}
+image_and_agent() {
+  KS_URL="$KS_URL" ADMIN_PASS="$ADMIN_PASS" COMPUTE_HOST="$COMPUTE_HOST" "$SYS_PY" - <<'EOPY'
+import os
+import time
+import openstack
+conn = openstack.connect(auth_url=os.environ["KS_URL"], username="admin", password=os.environ["ADMIN_PASS"],
+                         project_name="admin", user_domain_name="Default", project_domain_name="Default",
+                         region_name="RegionOne")
+if not conn.image.find_image("devcloud-tiny"):
+    conn.image.create_image(name="devcloud-tiny", data=b"\0" * 1024, disk_format="raw", container_format="bare",
+                            visibility="public")
+deadline = time.time() + 90
+while time.time() < deadline:
+    if any(a.is_alive for a in conn.network.agents(host=os.environ["COMPUTE_HOST"])):
+        break
+    time.sleep(1)
+else:
+    raise SystemExit("the linuxbridge agent never reported alive")
+EOPY
 }
 
 start() {
   [ "$(uname -s)" = Linux ] || die "Linux (Debian bookworm) only"
   command -v apt-get > /dev/null || die "needs Debian/Ubuntu apt-get"
   stop
-  local port
-  for port in "$PG_PORT" "$KS_PORT" "$NEUTRON_PORT"; do
-    # another dev cloud (or anything) on our ports would answer our health checks: refuse to start
-    if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
-      die "127.0.0.1:$port is already in use (another dev cloud? stop it with its own DEVCLOUD_HOME)"
-    fi
-  done
-  rm -rf "$RUN" "$HOME_DIR/clouds.yaml"
+  check_ports
+  rm -rf "$RUN" "$HOME_DIR/clouds.yaml" "$HOME_DIR/FAILED" "$PIDS"
   mkdir -p "$RUN"
-  local t0=$SECONDS
+  local t0=$SECONDS t1
   install_packages
   log "packages ready ($((SECONDS - t0))s)"
-  start_postgres;  log "postgres up ($((SECONDS - t0))s)"
-  start_keystone;  log "keystone up on $KS_URL ($((SECONDS - t0))s)"
-  start_neutron;   log "neutron up on http://127.0.0.1:$NEUTRON_PORT ($((SECONDS - t0))s)"
-  if [ "${DEVCLOUD_SWIFT:-0}" = 1 ]; then start_swift; log "swift up ($((SECONDS - t0))s)"; fi
+  t1=$SECONDS
+  FIXED_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"  # Nova's and Cinder's fixed key
+  export FIXED_KEY
+  write_policy_files
+  start_postgres;  log "postgres up ($((SECONDS - t1))s)"
+  prepare_1;       log "keystone, schemas$([ "$COMPUTE_ON" = 1 ] && echo ", rabbitmq, ceph") up ($((SECONDS - t1))s)"
+  # shellcheck disable=SC2046
+  keystone_setup $(catalog_args) > "$RUN/keystone/setup.log" 2>&1 \
+    || die "registering the catalog failed (see $RUN/keystone/setup.log)"
+  start_neutron
+  if [ "$COMPUTE_ON" = 1 ]; then start_glance; start_placement; start_nova; start_cinder; fi
+  wait_apis;       log "APIs answer ($((SECONDS - t1))s)"
+  if [ "$COMPUTE_ON" = 1 ]; then
+    ( finish_compute ) > "$RUN/finish.log" 2>&1 || { cat "$RUN/finish.log" >&2; die "compute/volume set-up failed"; }
+    log "compute host, volume services, image ready ($((SECONDS - t1))s)"
+  fi
   write_clouds_yaml
-  log "ready: eval \"\$($0 env)\"  (clouds.yaml entry wardcloud-dev in $HOME_DIR/clouds.yaml)"
+  log "ready in $((SECONDS - t0))s (services $((SECONDS - t1))s): eval \"\$($0 env)\"  (clouds.yaml: $HOME_DIR/clouds.yaml)"
 }
 
 case "${1:-}" in
