@@ -31,6 +31,7 @@ COMMANDS = {  # name → where it lives; a command's module is imported only whe
     "drift": "wardcloud.cli.drift:drift_command",
     "audit": "wardcloud.cli.audit:audit",
     "backup": "wardcloud.cli.backup:backup",
+    "guardrails": "wardcloud.cli.guardrails:guardrails",
 }
 
 # Each command's help as its docstring's first paragraph says it, so `wardctl --help` imports no command

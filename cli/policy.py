@@ -96,7 +96,7 @@ def check_command(
     help="Policy config whose enforcement overrides to show.",
 )
 def list_command(fmt: str, config_path: Path | None) -> None:
-    """Print the rule catalogue: ID, severity, enforcement (as configured), title, source."""
+    """Print the rule catalogue: ID, severity, enforcement (as configured), kind, layers, title, source."""
     from wardcloud.policies.config import load_config
     from wardcloud.policies.engine import effective_rules
 
@@ -105,4 +105,6 @@ def list_command(fmt: str, config_path: Path | None) -> None:
         echo_json({"rules": [r.to_json() for r in rules]})
         return
     for r in rules:
-        click.echo(f"{r.id:8} {r.severity:8} {r.enforcement:9} {r.kind:8} {r.title}  [{r.source}]")
+        click.echo(
+            f"{r.id:8} {r.severity:8} {r.enforcement:9} {r.kind:8} {','.join(r.layers):21} {r.title}  [{r.source}]"
+        )

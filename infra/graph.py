@@ -34,6 +34,9 @@ class Resource:
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    # URN of the explicit provider the resource is created through (a ward's project-scoped one);
+    # None for the default provider and for sources that do not know (a live inventory).
+    provider: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -71,7 +74,7 @@ class Resource:
             "parent": self.parent,
             "dependencies": list(self.dependencies),
             "inputs": dict(self.inputs),
-        }
+        } | ({"provider": self.provider} if self.provider else {})
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Resource:
@@ -82,6 +85,7 @@ class Resource:
             raw.get("parent"),
             tuple(raw.get("dependencies") or ()),
             dict(raw.get("inputs") or {}),
+            raw.get("provider") or None,
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_openstack as openstack
 
+from wardcloud.infra.dynamic.encryption import EncryptionSpec, VolumeTypeEncryption
 from wardcloud.tenants.model import SHARED_SERVICES
 from wardcloud.tenants.reference import AddressPlan
 
@@ -22,9 +23,24 @@ EGRESS_NETWORK = "platform-egress-network"
 LGWAN_NETWORK = "platform-lgwan-gateway-network"
 ENCRYPTED_VOLUME_TYPE = "platform-encrypted-volume-type"
 WARD_ADMIN_ROLE = "platform-ward-admin-role"
+MYNUMBER_OPERATOR_ROLE = "platform-ward-mynumber-operator-role"
+VOLUME_TYPE_ENCRYPTION = "platform-encrypted-volume-type-encryption"
 AUDIT_PROJECT = "platform-audit-project"
 AUDIT_ARCHIVE = "platform-audit-archive"
+AUDIT_PROVIDER = "platform-audit-provider"
+AUDIT_DEPLOYER_ROLE_ASSIGNMENT = "platform-audit-deployer-role-assignment"
+DEPLOYERS_GROUP = "platform-deployers-group"
+ADMIN_ROLE_LOOKUP = "admin-getRole"  # the cloud's own `admin` role, looked up (not managed) by the platform
 SERVICE_PROJECT = "platform-{service}-project"
+
+# Keystone role names the guardrails (policies/guardrails.py) check: a ward's admins run its servers and
+# volumes; only its mynumber operators may put anything on the mynumber segment (MIC: separate operators).
+WARD_ADMIN_ROLE_NAME = "ward-admin"
+MYNUMBER_OPERATOR_ROLE_NAME = "ward-mynumber-operator"
+# The LUKS spec of the private encrypted volume type (Cinder's volume-type encryption).
+VOLUME_ENCRYPTION = EncryptionSpec(
+    provider="luks", cipher="aes-xts-plain64", key_size=256, control_location="front-end"
+)
 
 # The stack outputs ward stacks read through their StackReference.
 OUTPUT_KEYS = (
@@ -35,9 +51,12 @@ OUTPUT_KEYS = (
     "dns_nameservers",
     "encrypted_volume_type_id",
     "ward_admin_role_id",
+    "mynumber_operator_role_id",
     "audit_project_id",
     "audit_archive",
     "service_project_ids",
+    "deployer_group_id",
+    "admin_role_id",
 )
 
 SERVICE_TITLES = {"bousai": "防災システム", "procurement": "共同調達", "renkei": "連携基盤"}
@@ -55,9 +74,12 @@ class PlatformRefs:
     dns_nameservers: pulumi.Input[list[str]]
     encrypted_volume_type_id: pulumi.Input[str]
     ward_admin_role_id: pulumi.Input[str]
+    mynumber_operator_role_id: pulumi.Input[str]
     audit_project_id: pulumi.Input[str]
     audit_archive: pulumi.Input[str]
     service_project_ids: pulumi.Input[dict[str, str]]
+    deployer_group_id: pulumi.Input[str]
+    admin_role_id: pulumi.Input[str]
 
     @classmethod
     def from_stack_reference(cls, ref: pulumi.StackReference) -> PlatformRefs:
@@ -75,9 +97,12 @@ def expected_outputs(plan: AddressPlan, id_of: Callable[[str], str]) -> dict[str
         "dns_nameservers": list(plan.dns_nameservers),
         "encrypted_volume_type_id": id_of(ENCRYPTED_VOLUME_TYPE),
         "ward_admin_role_id": id_of(WARD_ADMIN_ROLE),
+        "mynumber_operator_role_id": id_of(MYNUMBER_OPERATOR_ROLE),
         "audit_project_id": id_of(AUDIT_PROJECT),
         "audit_archive": AUDIT_ARCHIVE,
         "service_project_ids": {s: id_of(SERVICE_PROJECT.format(service=s)) for s in SHARED_SERVICES},
+        "deployer_group_id": id_of(DEPLOYERS_GROUP),
+        "admin_role_id": id_of(ADMIN_ROLE_LOOKUP),
     }
 
 
@@ -103,9 +128,23 @@ class Platform(pulumi.ComponentResource):
             tags=PLATFORM_TAGS,
             opts=child,
         )
-        self.ward_admin_role = openstack.identity.Role(
-            WARD_ADMIN_ROLE, name="ward-admin", domain_id=self.domain.id, opts=child
+        # Global roles (no domain): oslo.policy's `role:<name>` checks see the role's name only, so a
+        # domain-specific role would never match a guardrail.
+        self.ward_admin_role = openstack.identity.Role(WARD_ADMIN_ROLE, name=WARD_ADMIN_ROLE_NAME, opts=child)
+        self.mynumber_operator_role = openstack.identity.Role(
+            MYNUMBER_OPERATOR_ROLE, name=MYNUMBER_OPERATOR_ROLE_NAME, opts=child
         )
+
+        # Whoever runs `pulumi up` is in this group; each ward stack grants it `admin` on the ward's
+        # project, so the ward's project-scoped provider can authenticate there (docs/infra.md).
+        self.deployers = openstack.identity.GroupV3(
+            DEPLOYERS_GROUP,
+            name="platform-deployers",
+            domain_id=self.domain.id,
+            description="Operators whose credentials run pulumi up (ward stacks scope to each ward's project)",
+            opts=child,
+        )
+        admin_role = openstack.identity.get_role_output(name="admin", opts=pulumi.InvokeOptions(parent=self))
 
         self.egress_network = self._gateway_network(
             EGRESS_NETWORK, "platform-egress-subnet", plan.egress_cidr, "egress",
@@ -117,16 +156,17 @@ class Platform(pulumi.ComponentResource):
             dns_nameservers=list(plan.dns_nameservers),
         )
 
-        # pulumi-openstack has no Cinder encryption-type resource: the LUKS spec is attached by
-        # `openstack volume type set --encryption-provider luks` (docs/infra.md); the type is private
-        # and granted to the wards whose segments require encryption.
+        # The type is private and granted to the wards whose segments require encryption. Its LUKS
+        # spec is a Cinder encryption spec, through our dynamic provider (pulumi-openstack has none).
         self.encrypted_volume_type = openstack.blockstorage.VolumeTypeV3(
             ENCRYPTED_VOLUME_TYPE,
             name="encrypted-luks",
             is_public=False,
             description="LUKS-encrypted volumes for mynumber segments",
-            extra_specs={"wardcloud:encryption": "luks"},
             opts=child,
+        )
+        self.volume_type_encryption = VolumeTypeEncryption(
+            VOLUME_TYPE_ENCRYPTION, self.encrypted_volume_type.id, VOLUME_ENCRYPTION, opts=child
         )
 
         self.service_projects = {
@@ -148,6 +188,21 @@ class Platform(pulumi.ComponentResource):
             tags=[*PLATFORM_TAGS, "purpose:audit"],
             opts=child,
         )
+        # The archive lives in the audit project's Swift account, not the deployer's: through a
+        # provider scoped to that project, as ward stacks do for theirs.
+        audit_grant = openstack.identity.RoleAssignment(
+            AUDIT_DEPLOYER_ROLE_ASSIGNMENT,
+            group_id=self.deployers.id,
+            project_id=self.audit_project.id,
+            role_id=admin_role.id,
+            opts=child,
+        )
+        self.audit_provider = openstack.Provider(
+            AUDIT_PROVIDER,
+            tenant_id=self.audit_project.id,
+            tenant_name="platform-audit",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[audit_grant]),
+        )
         self.audit_archive = openstack.objectstorage.Container(
             AUDIT_ARCHIVE,
             name=AUDIT_ARCHIVE,
@@ -158,7 +213,9 @@ class Platform(pulumi.ComponentResource):
                 "retention-years": "10",
                 "delete-protected": "true",
             },
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=self.audit_provider, protect=True, retain_on_delete=True
+            ),
         )
 
         self.outputs: dict[str, pulumi.Input[Any]] = {
@@ -169,11 +226,14 @@ class Platform(pulumi.ComponentResource):
             "dns_nameservers": list(plan.dns_nameservers),
             "encrypted_volume_type_id": self.encrypted_volume_type.id,
             "ward_admin_role_id": self.ward_admin_role.id,
+            "mynumber_operator_role_id": self.mynumber_operator_role.id,
             "audit_project_id": self.audit_project.id,
             "audit_archive": self.audit_archive.name,
             "service_project_ids": {
                 service: project.id for service, project in self.service_projects.items()
             },
+            "deployer_group_id": self.deployers.id,
+            "admin_role_id": admin_role.id,
         }
         self.register_outputs(self.outputs)
 

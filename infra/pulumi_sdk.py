@@ -57,6 +57,7 @@ class Registration:
     inputs: Mapping[str, Any]
     custom: bool
     retain_on_delete: bool
+    provider: str | None = None  # "<provider urn>::<id>" of an explicit provider, else None
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -95,6 +96,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=inputs,
                 custom=custom,
                 retain_on_delete=bool(request.retainOnDelete),
+                provider=request.provider or None,
             )
         )
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))

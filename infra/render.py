@@ -83,7 +83,13 @@ class _Mocks(pulumi_sdk.Mocks):
         return self.ids.get(args.name, mock_id(args.name)), dict(args.inputs)
 
     def call(self, args: pulumi_sdk.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        # A lookup (`openstack.identity.get_role(name="admin")`) finds what it asked for, with a mock id.
+        # (No failures: the SDK's mock monitor iterates the second element, so it must be a list.)
+        name = args.args.get("name") if isinstance(args.args, Mapping) else None
+        if not name:
+            return {}, []
+        lookup = f"{name}-{args.token.rsplit(':', 1)[-1]}"  # e.g. `admin-getRole`; state may know its real id
+        return {**args.args, "id": self.ids.get(lookup, mock_id(lookup))}, []
 
 
 class _Recorder:
@@ -104,6 +110,8 @@ class _Recorder:
                 parent=registration.parent,
                 dependencies=registration.dependencies,
                 inputs=_plain(registration.inputs),
+                # "<provider urn>::<id>": keep the urn, the id differs between a render and a deployment
+                provider=registration.provider.rsplit("::", 1)[0] if registration.provider else None,
             )
         )
 

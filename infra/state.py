@@ -173,9 +173,11 @@ def parse_deployment(raw: Any, stack: str, source: str) -> StackState:
             continue
         if type_ == "pulumi:pulumi:Stack":
             outputs = _clean(entry.get("outputs") or {})
-        if type_ in SKIPPED_TYPES or type_.startswith("pulumi:providers:") or entry.get("external"):
-            continue
         name = parts[-1]
+        # Default providers are bookkeeping; an explicit one (a ward's project-scoped provider) is declared.
+        default_provider = type_.startswith("pulumi:providers:") and name.startswith("default")
+        if type_ in SKIPPED_TYPES or default_provider or entry.get("external"):
+            continue
         if entry.get("id"):
             ids[name] = str(entry["id"])
         resources.append(
@@ -186,11 +188,20 @@ def parse_deployment(raw: Any, stack: str, source: str) -> StackState:
                 entry.get("parent"),
                 tuple(sorted(set(entry.get("dependencies") or ()))),
                 _declared_inputs(entry.get("inputs") or {}),
+                _explicit_provider(entry.get("provider")),
             )
         )
     if problems:
         raise InfraError(problems)
     return StackState(Graph(stack, tuple(resources)), ids, outputs)
+
+
+def _explicit_provider(reference: Any) -> str | None:
+    """The URN of an explicit provider from a `<urn>::<id>` reference; None for a default provider."""
+    if not reference:
+        return None
+    urn = str(reference).rsplit("::", 1)[0]
+    return None if urn.rsplit("::", 1)[-1].startswith("default") else urn
 
 
 def import_deployment(state_dir: Path, stack: str, file: Path) -> StackState:

@@ -36,6 +36,11 @@ def rule_slug(rule: SecurityRule) -> str:
     return f"{rule.protocol}-{rule.ports}-{source}"
 
 
+def project_name(ward: Tenant) -> str:
+    """The ward's Keystone project name: `<code6>-<name_en lower-case>`."""
+    return f"{ward.code}-{ward.name_en.lower()}"
+
+
 def _service_project(platform: PlatformRefs, service: str) -> pulumi.Output[str]:
     """The id of one shared-service project, from the platform's map of them."""
     ids: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(platform.service_project_ids)
@@ -56,17 +61,37 @@ class WardTenant(pulumi.ComponentResource):
         self.ward = ward
         self._platform = platform
         self._offsite = offsite
-        child = pulumi.ResourceOptions(parent=self)
         code = ward.code
 
+        # Bootstrap, through the deployer's own (default) provider: the project, and the deployers'
+        # `admin` role on it so that the project-scoped provider below can authenticate there.
+        bootstrap = pulumi.ResourceOptions(parent=self)
         self.project = openstack.identity.Project(
             f"{code}-project",
-            name=f"{code}-{ward.name_en.lower()}",
+            name=project_name(ward),
             domain_id=platform.domain_id,
             description=f"{ward.name} ({ward.name_en})",
             tags=[*ward_tags(ward), *(s.name for s in ward.segments)],
-            opts=child,
+            opts=bootstrap,
         )
+        self.deployer_role_assignment = openstack.identity.RoleAssignment(
+            f"{code}-deployer-role-assignment",
+            group_id=platform.deployer_group_id,
+            project_id=self.project.id,
+            role_id=platform.admin_role_id,
+            opts=bootstrap,
+        )
+        # Everything else goes through a provider scoped to the ward's project (credentials from the
+        # deployer's environment, as for the default provider): project-owned things such as Swift
+        # containers land in the ward's account, not the deployer's (policy ISO-010).
+        self.provider = openstack.Provider(
+            f"{code}-provider",
+            tenant_id=self.project.id,
+            tenant_name=project_name(ward),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployer_role_assignment]),
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=self.provider)
+
         self.admin_group = openstack.identity.GroupV3(
             f"{code}-admin-group",
             name=f"{code}-admins",
@@ -91,6 +116,7 @@ class WardTenant(pulumi.ComponentResource):
             )
             for service in ward.services
         ]
+        self._mynumber_operators(child)
 
         self.networks: dict[str, openstack.networking.Network] = {}
         self.subnets: dict[str, openstack.networking.Subnet] = {}
@@ -108,6 +134,26 @@ class WardTenant(pulumi.ComponentResource):
                 "project_id": self.project.id,
                 "network_ids": {name: net.id for name, net in self.networks.items()},
             }
+        )
+
+    def _mynumber_operators(self, child: pulumi.ResourceOptions) -> None:
+        """The ward's mynumber operators: the only ward role the guardrails let onto the mynumber network."""
+        if not any(segment.name == "mynumber" for segment in self.ward.segments):
+            return
+        code = self.ward.code
+        group = openstack.identity.GroupV3(
+            f"{code}-mynumber-operators-group",
+            name=f"{code}-mynumber-operators",
+            domain_id=self._platform.domain_id,
+            description=f"{self.ward.name} mynumber-segment operators",
+            opts=child,
+        )
+        openstack.identity.RoleAssignment(
+            f"{code}-mynumber-operator-role-assignment",
+            group_id=group.id,
+            project_id=self.project.id,
+            role_id=self._platform.mynumber_operator_role_id,
+            opts=child,
         )
 
     def _segment(self, segment: Segment, child: pulumi.ResourceOptions) -> None:
@@ -304,5 +350,5 @@ class WardTenant(pulumi.ComponentResource):
                 "delete-protected": "true",
                 "writer": "log-shipper",
             },
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, retain_on_delete=True),
         )

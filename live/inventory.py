@@ -39,6 +39,8 @@ from wardcloud.infra.ward import WARD_TYPE
 
 DOMAIN_NAME = "wardcloud"
 UNOWNED_STACK = "unowned"
+GLOBAL_WARD_ROLES = ("ward-admin", "ward-mynumber-operator")  # infra/platform.py, the guardrails' roles
+ADMIN_ROLE_LOOKUP = "admin-getRole"  # infra/platform.py: the platform's lookup of the cloud's `admin` role
 PLATFORM_TAG = "owner:platform"
 
 PROJECT_TYPE = "openstack:identity/project:Project"
@@ -329,8 +331,19 @@ def _fetch_keystone(cloud: Cloud, domain_id: str, project_ids: set[str]) -> dict
     """The domain's roles and groups, and every role assignment on, by or of them (one listing)."""
     identity = cloud.connection.identity
     roles = [_plain(r) for r in cloud.call("identity", "list roles", identity.roles, domain_id=domain_id)]
+    # The ward roles are global (a domain role never reaches a token, so no guardrail could see it)
+    roles += [
+        _plain(r)
+        for name in GLOBAL_WARD_ROLES
+        for r in cloud.call("identity", "list roles", identity.roles, name=name)
+        if not r.domain_id
+    ]
     groups = [_plain(g) for g in cloud.call("identity", "list groups", identity.groups, domain_id=domain_id)]
     ours = {r["id"] for r in roles} | {g["id"] for g in groups}
+    # the cloud's admin role, only to resolve the platform's lookup of it; its assignments are not "ours"
+    roles += [
+        _plain(r) for r in cloud.call("identity", "list roles", identity.roles, name="admin") if not r.domain_id
+    ]
     assignments = [
         _plain(a)
         for a in cloud.call("identity", "list role assignments", identity.role_assignments, include_names=True)
@@ -936,7 +949,9 @@ def _group(builder: _Builder, raw: Mapping[str, Any]) -> None:
     _set(inputs, "description", raw.get("description"))
     _set(inputs, "domainId", raw.get("domain_id"))
     os_name = str(raw.get("name"))
-    if ward := _group_ward(raw):
+    if os_name == "platform-deployers":  # the platform's group of deployers (infra/platform.py)
+        stack, name = PLATFORM_STACK, "platform-deployers-group"
+    elif ward := _group_ward(raw):
         stack = f"{WARD_STACK_PREFIX}{ward}"
         # `<code6>-admins` is the group WardTenant declares as `<code6>-admin-group`
         name = f"{ward}-admin-group" if os_name == f"{ward}-admins" else f"{os_name}-group"
@@ -1093,6 +1108,11 @@ def normalise(cloud: str, raw: RawCloud) -> Inventory:
     for volume in _by_name(raw.volumes):
         _volume(builder, volume, wards, type_ids, server_segments)
     for role in _by_name(raw.roles):
+        if role.get("name") == "admin" and not role.get("domain_id"):
+            # the cloud's own admin role: the platform looks it up (not a resource), ward stacks grant it
+            builder.component(PLATFORM_STACK)
+            builder.ids[PLATFORM_STACK][ADMIN_ROLE_LOOKUP] = str(role["id"])
+            continue
         _role(builder, role)
     for group in _by_name(raw.groups):
         _group(builder, group)

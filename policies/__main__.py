@@ -72,8 +72,13 @@ def _waived(
     return applied is not None and applied.status == "active"
 
 
-def _resource(resource_type: str, props: Mapping[str, Any], urn: str, name: str) -> Resource:
-    return Resource(urn=urn, type=resource_type, name=name, inputs=dict(props))
+def _resource(
+    resource_type: str, props: Mapping[str, Any], urn: str, name: str, provider: Any = None
+) -> Resource:
+    provider_urn = getattr(provider, "urn", None) or None
+    if provider_urn and provider_urn.rsplit("::", 1)[-1].startswith("default"):
+        provider_urn = None  # a default provider: as in a render, where only explicit ones are recorded
+    return Resource(urn=urn, type=resource_type, name=name, inputs=dict(props), provider=provider_urn)
 
 
 def _resource_policy(
@@ -104,7 +109,7 @@ def _stack_policy(
         # with each resource's dependencies (URNs), which the detective graph rules follow
         resources = [
             replace(
-                _resource(r.resource_type, r.props, r.urn, r.name),
+                _resource(r.resource_type, r.props, r.urn, r.name, r.provider),
                 dependencies=tuple(d.urn for d in r.dependencies or ()),
             )
             for r in args.resources

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.policies.errors import Code
+from wardcloud.policies.errors import PolicyError
 from wardcloud.policies.registry import Enforcement, Registry, catalogue
 from wardcloud.tenants.load import YamlError, dotted, load_document
 
@@ -25,8 +26,6 @@ class PolicyConfigError(WardcloudError):
     """A policy configuration file that is malformed or names an unknown rule."""
 
 
-class PolicyError(WardcloudError):
-    """Bad policy input outside the config file: a waiver naming an unknown rule, an unknown ward."""
 
 
 @dataclass(frozen=True)

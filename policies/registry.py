@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from wardcloud.infra.graph import Resource
@@ -11,6 +11,10 @@ from wardcloud.infra.graph import Resource
 Severity = Literal["low", "medium", "high", "critical"]
 Enforcement = Literal["advisory", "mandatory", "disabled"]
 Kind = Literal["tenant", "resource", "graph", "backup"]  # backup: `wardctl backup verify` on live facts
+# The three layers of enforcement (DESIGN.md): the cloud's own API policy refuses it (prevent), the
+# plan/apply gate refuses to deploy it (block), drift finds it in the live cloud (detect).
+Layer = Literal["prevent", "block", "detect"]
+LAYERS: tuple[Layer, ...] = ("prevent", "block", "detect")
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 ENFORCEMENTS: tuple[Enforcement, ...] = ("advisory", "mandatory", "disabled")
 
@@ -45,6 +49,7 @@ class Rule:
     check: Callable[..., Iterable[Finding]] = field(compare=False, repr=False)
     waivable: bool = True
     types: tuple[str, ...] = ()  # resource rules: the Pulumi type tokens the check reads
+    layers: tuple[Layer, ...] = ()  # which layers carry the rule, in LAYERS order
 
     @property
     def area(self) -> str:
@@ -65,6 +70,7 @@ class Rule:
             "kind": self.kind,
             "waivable": self.waivable,
             "types": list(self.types),
+            "layers": list(self.layers),
         }
 
 
@@ -86,6 +92,7 @@ class Registry:
         enforcement: Enforcement = "mandatory",
         waivable: bool = True,
         types: Sequence[str] = (),
+        layers: Sequence[Layer] | None = None,
     ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
         """Decorator: register the function as the check of rule `id`."""
 
@@ -94,8 +101,12 @@ class Registry:
                 raise ValueError(f"policy rule {id} is defined twice")
             if severity not in SEVERITIES or enforcement not in ENFORCEMENTS:
                 raise ValueError(f"policy rule {id}: bad severity or enforcement")
+            carried = default_layers(kind) if layers is None else tuple(layers)
+            if any(layer not in LAYERS for layer in carried):
+                raise ValueError(f"policy rule {id}: unknown layer in {carried}")
             self._rules[id] = Rule(
-                id, title, severity, enforcement, source, remediation, kind, check, waivable, tuple(types)
+                id, title, severity, enforcement, source, remediation, kind, check, waivable, tuple(types),
+                _ordered(carried),
             )
             return check
 
@@ -113,8 +124,31 @@ class Registry:
     def __getitem__(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
 
+    def add_layer(self, rule_id: str, layer: Layer) -> None:
+        """Record that `layer` also carries rule `rule_id` (the guardrails add `prevent`)."""
+        if rule_id not in self._rules:
+            raise ValueError(f"layer {layer} names unknown policy rule {rule_id}")
+        current = self._rules[rule_id]
+        self._rules[rule_id] = replace(current, layers=_ordered((*current.layers, layer)))
+
+    def of_kind(self, kind: Kind) -> list[Rule]:
+        return [r for r in self if r.kind == kind]
+
     def ids(self) -> Mapping[str, Rule]:
         return dict(self._rules)
+
+
+def default_layers(kind: Kind) -> tuple[Layer, ...]:
+    """Tenant rules judge the YAML (plan time only); resource and graph rules also run on the live graph;
+    backup rules judge the live backup service."""
+    if kind == "backup":  # `backup verify` on the live backup service only
+        return ("detect",)
+    return ("block",) if kind == "tenant" else ("block", "detect")
+
+
+def _ordered(layers: Iterable[Layer]) -> tuple[Layer, ...]:
+    wanted = set(layers)
+    return tuple(layer for layer in LAYERS if layer in wanted)
 
 
 # The catalogue. Populated by importing `policies.rules`; constant after import.
@@ -124,6 +158,7 @@ rule = REGISTRY.rule
 
 def catalogue() -> Registry:
     """The full rule registry (imports every rule module once)."""
+    import wardcloud.policies.guardrails  # noqa: F401 - marks the rules the cloud's API policy prevents
     import wardcloud.policies.rules  # noqa: F401 - registers the rules
 
     return REGISTRY

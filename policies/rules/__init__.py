@@ -1,5 +1,5 @@
 """The rule modules; importing this package registers every rule in `policies.registry.REGISTRY`."""
 
-from wardcloud.policies.rules import audit, backup, detective, isolation, network, quota, tagging
+from wardcloud.policies.rules import audit, backup, detective, encryption, isolation, network, quota, tagging
 
-__all__ = ["audit", "backup", "detective", "isolation", "network", "quota", "tagging"]
+__all__ = ["audit", "backup", "detective", "encryption", "isolation", "network", "quota", "tagging"]

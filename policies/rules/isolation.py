@@ -138,3 +138,62 @@ def no_cross_ward_role(resources: Sequence[Resource], config: PolicyConfig) -> I
 def network_owned(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
     if resource.ward and not resource.inputs.get("tenantId"):
         yield Finding(f"network {resource.name} has no owning project (tenantId)", resource.name, "segments")
+
+
+WARD_COMPONENT = "wardcloud:tenant:Ward"
+OPENSTACK_PROVIDER = "pulumi:providers:openstack"
+# Created through the deployer's own provider before the ward's exists: the project, and the
+# deployers' role on it that lets the project-scoped provider authenticate.
+BOOTSTRAP_SUFFIXES = ("-project", "-deployer-role-assignment")
+
+
+@rule(
+    "ISO-010",
+    title="every ward resource is created through its ward's project-scoped provider",
+    severity="critical",
+    source=THREE_LAYER,
+    kind="graph",
+    waivable=False,
+    # a live inventory reads no Pulumi providers, so drift says "not run" for this rule: plan time only
+    types=(OPENSTACK_PROVIDER,),
+    layers=("block",),
+    remediation="Pass opts=ResourceOptions(provider=<the ward's provider>) (or parent it under the ward "
+    "component with the provider); scope the provider to the ward's project.",
+)
+def on_ward_provider(resources: Sequence[Resource], config: PolicyConfig) -> Iterator[Finding]:
+    rendered = {r.ward for r in resources if r.type == WARD_COMPONENT and r.ward}
+    if not rendered:
+        return  # not a rendered ward stack (a live inventory): nothing to judge
+    providers = {r.urn: r for r in resources if r.type == OPENSTACK_PROVIDER}
+    own: dict[str, set[str]] = defaultdict(set)
+    for resource in resources:
+        if resource.ward and resource.type != OPENSTACK_PROVIDER and resource.type not in (RBAC, ROLE_ASSIGNMENT):
+            value = resource.inputs.get("tenantId")
+            if isinstance(value, str) and known(value):
+                own[resource.ward].add(value)
+    for scoped in providers.values():
+        ward = scoped.ward
+        if ward not in rendered:
+            continue
+        scope = scoped.inputs.get("tenantId")
+        if not known(scope) and not known(scoped.inputs.get("tenantName")):
+            yield Finding(f"provider {scoped.name} is not scoped to a project", scoped.name, "", ward)
+        elif known(scope) and own[ward] and scope not in own[ward]:
+            yield Finding(
+                f"provider {scoped.name} is scoped to project {scope}, not the ward's own", scoped.name, "", ward
+            )
+    for resource in resources:
+        ward = resource.ward
+        if ward not in rendered or not resource.type.startswith(("openstack:", "pulumi-python:dynamic")):
+            continue
+        if resource.name in {f"{ward}{suffix}" for suffix in BOOTSTRAP_SUFFIXES}:
+            continue
+        provider = providers.get(resource.provider or "")
+        if provider is None or provider.name != f"{ward}-provider":
+            where = f"provider {provider.name}" if provider else "the deployer's default provider"
+            yield Finding(
+                f"{resource.name} is created through {where}, not {ward}-provider (the ward's project)",
+                resource.name,
+                "",
+                ward,
+            )

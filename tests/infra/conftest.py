@@ -51,7 +51,7 @@ def deployment_from_graph(graph, ids=None, outputs=None) -> dict:
         },
     ]
     for r in graph:
-        custom = r.type.startswith("openstack:")
+        custom = r.type.startswith(("openstack:", "pulumi:providers:", "pulumi-python:dynamic"))
         entry = {
             "urn": r.urn,
             "custom": custom,
@@ -65,7 +65,9 @@ def deployment_from_graph(graph, ids=None, outputs=None) -> dict:
                 "id": ids.get(r.name, f"{r.name}-id"),
                 "inputs": inputs,
                 "outputs": {**r.inputs, "region": "RegionOne"},
-                "provider": f"{provider_urn}::prov-1",
+                "provider": f"{r.provider}::{r.provider.rsplit('::', 1)[-1]}-id"
+                if r.provider
+                else f"{provider_urn}::prov-1",
             }
         resources.append(entry)
     return {

@@ -222,7 +222,7 @@ def test_destroy_plan_of_a_departed_ward_keeps_the_audit_log(two_wards: Path, tm
     set_left(two_wards, "2024-03-31")
     result = wardctl(two_wards, tmp_path / "state", "destroy", "--ward", "131130", "--dry-run")
     assert result.exit_code == 2, result.output
-    assert "Plan: 0 to create, 0 to update, 39 to delete." in result.output
+    assert "Plan: 0 to create, 0 to update, 43 to delete." in result.output
     assert (
         "- delete 131130-audit-log (openstack:objectstorage/container:Container)  (retained: the audit log "
         "outlives the ward" in result.output

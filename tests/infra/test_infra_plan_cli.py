@@ -35,7 +35,7 @@ def record(tenants: Path, state: Path, tmp_path: Path, ids: dict[str, dict[str, 
 def test_first_plan_is_all_creates_and_exits_2(two_wards: Path, tmp_path: Path) -> None:
     result = wardctl(two_wards, tmp_path / "state", "plan")
     assert result.exit_code == 2
-    assert "Plan: 91 to create, 0 to update, 0 to delete." in result.output
+    assert "Plan: 104 to create, 0 to update, 0 to delete." in result.output
     assert "~ update" not in result.output and "- delete" not in result.output
     assert [line.split(":")[0] for line in result.output.splitlines() if line and not line.startswith(" ")][
         :3
@@ -125,7 +125,7 @@ def test_ward_gone_from_the_files_is_deleted_but_its_audit_log_retained(
     result = wardctl(two_wards, state, "plan", "--format", "json")
     assert result.exit_code == 2
     shibuya = json.loads(result.output)["stacks"]["ward-131130"]
-    assert shibuya["resources"] == [] and len(shibuya["changes"]["delete"]) == 39
+    assert shibuya["resources"] == [] and len(shibuya["changes"]["delete"]) == 43
     assert [u.rsplit("::", 1)[1] for u in shibuya["retained"]] == ["131130-audit-log"]
     text = wardctl(two_wards, state, "plan", "--ward", "131130").output
     assert (

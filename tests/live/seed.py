@@ -1,13 +1,17 @@
 """Test fixture: put a few wards' declared Keystone/Neutron/Swift resources into the dev cloud, and wipe them.
 
 Not a deployment engine: it walks the rendered graph for the covered types only, creates each object
-with openstacksdk, and swaps mock ids (`<name>-id`) for the ids the cloud returns. Containers go into the
-account of the stack's project (a ward's own, the platform's audit project), as `cost usage` reads them.
+with openstacksdk, and swaps mock ids (`<name>-id`) for the ids the cloud returns. It scopes as the Pulumi
+program does: a resource on an explicit provider (a ward's `<code6>-provider`, the platform's audit
+provider) is created through a connection scoped to that provider's project — the admin holds `admin`
+there through the `platform-deployers` group, as the deployer does — so containers land in that
+project's Swift account with no storage-URL rewriting. Keystone objects are global and go through the
+admin's own connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -72,6 +76,29 @@ def wipe_workloads(connection: Any) -> None:
                 storage.delete_type(volume_type, ignore_missing=True)
 
 
+PROVIDER_TYPE = "pulumi:providers:openstack"
+ADMIN_ROLE_LOOKUP = "admin-getRole"  # the platform's lookup of the cloud's `admin` role (infra/platform.py)
+GLOBAL_ROLES = ("ward-admin", "ward-mynumber-operator")
+KEYSTONE_TYPES = (inv.PROJECT_TYPE, inv.ROLE_TYPE, inv.GROUP_TYPE, inv.ROLE_ASSIGNMENT_TYPE)
+_SCOPED: dict[tuple[int, str], Any] = {}
+
+
+def scoped(connection: Any, project_id: str) -> Any:
+    """A connection with the same credentials scoped to `project_id` (kept per project)."""
+    key = (id(connection), project_id)
+    if key not in _SCOPED:
+        _SCOPED[key] = connection.connect_as_project({"id": project_id})
+    return _SCOPED[key]
+
+
+def _admin_on(connection: Any, project_id: str) -> Any:
+    """The admin holds `admin` on the project (as the deployers group does), then a connection scoped there."""
+    identity = connection.identity
+    admin = identity.find_role("admin", ignore_missing=False)
+    identity.assign_project_role_to_user(project_id, connection.current_user_id, admin.id)
+    return scoped(connection, project_id)
+
+
 def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
     """Delete every Neutron object but Neutron's own, and the consortium domain with its projects."""
     network = connection.network
@@ -107,27 +134,32 @@ def wipe(connection: Any, domain_name: str = inv.DOMAIN_NAME) -> None:
             identity.delete_group(group, ignore_missing=True)
         for role in list(identity.roles(domain_id=domain.id)):
             identity.delete_role(role, ignore_missing=True)
+        for user in list(identity.users(domain_id=domain.id)):
+            identity.delete_user(user, ignore_missing=True)
         identity.update_domain(domain.id, is_enabled=False)
         identity.delete_domain(domain.id, ignore_missing=True)
+    for name in GLOBAL_ROLES:
+        for role in list(identity.roles(name=name)):
+            identity.delete_role(role, ignore_missing=True)
+    _SCOPED.clear()
 
 
 def account(connection: Any, project_id: str) -> str:
-    """The Swift account URL of `project_id` (the admin reaches it as reseller admin)."""
-    store = connection.object_store
-    return str(store.get_endpoint()).replace(f"AUTH_{connection.current_project_id}", f"AUTH_{project_id}")
+    """The Swift account URL of `project_id`, from the catalog of a connection scoped to that project."""
+    return str(scoped(connection, project_id).object_store.get_endpoint())
 
 
 def wipe_account(connection: Any, project_id: str) -> None:
     """Delete every container of a project's account, with every object version in it."""
-    store, url = connection.object_store, account(connection, project_id)
+    store, url = _admin_on(connection, project_id).object_store, account(connection, project_id)
     listing = store.get(f"{url}?format=json")
     for container in listing.json() if listing.status_code == 200 else ():
-        delete_container(connection, f"{url}/{quote(container['name'])}")
+        delete_container(connection, f"{url}/{quote(container['name'])}", store)
 
 
-def delete_container(connection: Any, url: str) -> None:
+def delete_container(connection: Any, url: str, store: Any = None) -> None:
     """Versioning off, every object version deleted, then the container (Swift wants it empty)."""
-    store = connection.object_store
+    store = store or connection.object_store
     store.post(url, headers={"X-Versions-Enabled": "false"})
     for version in store.get(f"{url}?versions&format=json").json():
         store.delete(f"{url}/{quote(version['name'])}?version-id={version['version_id']}")
@@ -136,31 +168,45 @@ def delete_container(connection: Any, url: str) -> None:
     assert store.delete(url).status_code in (204, 404), url
 
 
-def container_account(stack: str, ids: Mapping[str, str]) -> str:
-    """Where a stack's containers live: the ward's own project, the platform's audit project."""
-    ward = stack.removeprefix("ward-")
-    return ids["platform-audit-project"] if stack == "platform" else ids[f"{ward}-project"]
-
-
 def seed(connection: Any, graphs: Mapping[str, Graph]) -> dict[str, str]:
     """Create the covered resources of `graphs` (platform first); returns logical name → live id."""
-    ids: dict[str, str] = {}
+    ids: dict[str, str] = {ADMIN_ROLE_LOOKUP: str(connection.identity.find_role("admin", ignore_missing=False).id)}
     types = served(connection)
     for stack in sorted(graphs, key=lambda s: s != "platform"):
         resources = [r for r in graphs[stack] if r.type in types]
+        providers = [r for r in graphs[stack] if r.type == PROVIDER_TYPE]
         for resource in sorted(resources, key=lambda r: ORDER.index(r.type)):
+            if resource.type not in KEYSTONE_TYPES and providers:
+                _providers(connection, providers, ids)
+                providers = []
             ids[resource.name] = create(connection, resource, ids, stack)
+            if resource.name == "platform-deployers-group":  # the operator running pulumi up is a deployer
+                connection.identity.add_user_to_group(connection.current_user_id, ids[resource.name])
     return ids
 
 
+def _providers(connection: Any, providers: list[Resource], ids: MutableMapping[str, str]) -> None:
+    """Record each explicit provider's project (its `tenantId`) under the provider's name."""
+    resolve = _resolver(ids)
+    for provider in providers:
+        ids[provider.name] = str(resolve(provider.inputs["tenantId"]))
+
+
 def create(connection: Any, resource: Resource, ids: Mapping[str, str], stack: str = "") -> str:
-    """Create one covered resource, its references (`<name>-id`) resolved through `ids`; returns its id."""
+    """Create one covered resource, its references (`<name>-id`) resolved through `ids`; returns its id.
+
+    A resource on an explicit provider goes through a connection scoped to that provider's project.
+    """
+    through = connection
+    provider = resource.provider.rsplit("::", 1)[-1] if resource.provider else None
+    if provider and resource.type not in KEYSTONE_TYPES:
+        through = scoped(connection, ids[provider])
     if resource.type == inv.CONTAINER_TYPE:
-        return _container(connection, resource, _resolver(ids), container_account(stack, ids))
-    return _create(connection, resource, _resolver(ids))
+        return _container(through, resource, _resolver(ids))
+    return _create(through, resource, _resolver(ids))
 
 
-def _container(connection: Any, resource: Resource, resolve: Any, project_id: str) -> str:
+def _container(connection: Any, resource: Resource, resolve: Any) -> str:
     i = resource.inputs
     headers = {f"X-Container-Meta-{key}": value for key, value in (i.get("metadata") or {}).items()}
     if i.get("versioning"):
@@ -170,9 +216,10 @@ def _container(connection: Any, resource: Resource, resolve: Any, project_id: st
             headers[header] = ",".join(
                 ":".join(resolve(part) for part in entry.split(":")) for entry in str(i[key]).split(",")
             )
-    url = f"{account(connection, project_id)}/{quote(i['name'])}"
-    assert connection.object_store.put(url, headers=headers).status_code in (201, 202), url
-    return f"{project_id}/{i['name']}"
+    store = connection.object_store
+    url = f"{store.get_endpoint()}/{quote(i['name'])}"
+    assert store.put(url, headers=headers).status_code in (201, 202), url
+    return f"{connection.current_project_id}/{i['name']}"
 
 
 def _given(**kwargs: Any) -> dict[str, Any]:
@@ -287,7 +334,7 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
             ).id
         )
     if resource.type == inv.ROLE_TYPE:
-        return str(identity.create_role(name=i["name"], domain_id=i["domainId"]).id)
+        return str(identity.create_role(**_given(name=i["name"], domain_id=i.get("domainId"))).id)
     if resource.type == inv.GROUP_TYPE:
         return str(
             identity.create_group(

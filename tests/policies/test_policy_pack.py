@@ -11,6 +11,7 @@ import pytest
 import yaml
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -48,9 +49,17 @@ def _args(resource: Resource) -> ResourceValidationArgs:
     )
 
 
+def _provider(resource: Resource) -> PolicyProviderResource | None:
+    """What CrossGuard hands over for an explicit provider (only its urn is read)."""
+    if resource.provider is None:
+        return None
+    name = resource.provider.rsplit("::")[-1]
+    return PolicyProviderResource("pulumi:providers:openstack", {}, resource.provider, name)
+
+
 def _stack_args(resources: list[Resource]) -> StackValidationArgs:
     built = {
-        r.urn: PolicyResource(r.type, dict(r.inputs), r.urn, r.name, _opts(), None, None, [], {})
+        r.urn: PolicyResource(r.type, dict(r.inputs), r.urn, r.name, _opts(), _provider(r), None, [], {})
         for r in resources
     }
     for r in resources:  # the dependencies, as the Pulumi engine hands them to a stack policy

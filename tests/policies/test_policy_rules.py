@@ -223,6 +223,8 @@ RESOURCE_CASES: dict[str, tuple[Resource, Resource]] = {
 OWN = dict(tags=tags("lgwan"), tenantId="131016-project-id")
 OTHER = dict(tags=tags("lgwan", "131024"), tenantId="131024-project-id")
 # rule ID -> (passing graph, failing graph), each a list of resources across stacks
+PROVIDER = res("pulumi:providers:openstack", "131016-provider", tenantId="131016-project-id")
+
 GRAPH_CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "ISO-002": (
         [
@@ -273,6 +275,21 @@ GRAPH_CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "AUD-002": (
         [res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-audit-log", **audit_log())],
         [res(PROJECT, "131016-project", tags=tags()), res(CONTAINER, "131016-mynumber-backup", **backup())],
+    ),
+    "ISO-010": (
+        [
+            res("wardcloud:tenant:Ward", "131016-ward"),
+            res(PROJECT, "131016-project", tags=tags()),
+            PROVIDER,
+            dataclasses.replace(res(NETWORK, "131016-lgwan-network", **OWN), provider=PROVIDER.urn),
+            dataclasses.replace(res(CONTAINER, "131016-lgwan-backup", **backup("lgwan")), provider=PROVIDER.urn),
+        ],
+        [
+            res("wardcloud:tenant:Ward", "131016-ward"),
+            PROVIDER,
+            dataclasses.replace(res(NETWORK, "131016-lgwan-network", **OWN), provider=PROVIDER.urn),
+            res(CONTAINER, "131016-lgwan-backup", **backup("lgwan")),  # the deployer's default provider
+        ],
     ),
 }
 
@@ -358,8 +375,54 @@ def test_catalogue_has_at_least_25_rules_with_stable_ids() -> None:
     assert [r.id for r in rules if r.id.startswith("NET")][:3] == ["NET-001", "NET-002", "NET-003"]
 
 
+VOLUME_TYPE = "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"
+ENCRYPTION = "pulumi-python:dynamic/blockstorage:VolumeTypeEncryption"
+LUKS = {"provider": "luks", "cipher": "aes-xts-plain64", "key_size": 256, "control_location": "front-end"}
+
+
+def _platform(logical: str, type_: str, **inputs: Any) -> Resource:
+    return Resource(urn=f"urn:pulumi:platform::wardcloud::{type_}::{logical}", type=type_, name=logical, inputs=inputs)
+
+
+# Rules over platform resources (no ward): (passing, failing, the resource the failure names)
+PLATFORM_GRAPH_CASES: dict[str, tuple[list[Resource], list[Resource], str]] = {
+    "NET-020": (
+        [
+            _platform("platform-encrypted-volume-type", VOLUME_TYPE, name="encrypted-luks", isPublic=False),
+            _platform("platform-encrypted-volume-type-encryption", ENCRYPTION, volume_type_id="vt", **LUKS),
+        ],
+        [
+            _platform("platform-encrypted-volume-type", VOLUME_TYPE, name="encrypted-luks", isPublic=False),
+            _platform(
+                "platform-encrypted-volume-type-encryption",
+                ENCRYPTION,
+                volume_type_id="vt",
+                **(LUKS | {"key_size": 128}),
+            ),
+        ],
+        "platform-encrypted-volume-type-encryption",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(PLATFORM_GRAPH_CASES))
+def test_platform_graph_rule(rule_id: str) -> None:
+    passing, failing, culprit = PLATFORM_GRAPH_CASES[rule_id]
+    assert rule_id not in _ids(evaluate((), {"platform": Graph("platform", tuple(passing))}, CONFIG, TODAY))
+    found = evaluate((), {"platform": Graph("platform", tuple(failing))}, CONFIG, TODAY).violations
+    assert [v.resource for v in found if v.policy == rule_id] == [culprit]
+
+
+def test_an_encrypted_type_without_any_spec_is_reported_on_the_type() -> None:
+    bare = _platform("platform-encrypted-volume-type", VOLUME_TYPE, name="encrypted-luks")
+    found = evaluate((), {"platform": Graph("platform", (bare,))}, CONFIG, TODAY).violations
+    assert [(v.policy, v.resource) for v in found] == [("NET-020", "platform-encrypted-volume-type")]
+    assert "stored in clear" in found[0].message
+
+
 def test_every_rule_has_a_passing_and_a_failing_fixture() -> None:
-    covered = set(RESOURCE_CASES) | set(GRAPH_CASES) | set(TENANT_CASES) | set(BACKUP_CASES)
+    covered = (set(RESOURCE_CASES) | set(GRAPH_CASES) | set(TENANT_CASES) | set(BACKUP_CASES)
+               | set(PLATFORM_GRAPH_CASES))
     assert covered == {r.id for r in catalogue()}
 
 
