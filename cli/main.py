@@ -51,6 +51,7 @@ SHORT_HELP = {
     "audit": "Tamper-evident audit log: verify the chain, list records, anchor the head, repair, ship.",
     "approve": "Sign a saved plan's digest (or, with --waiver, a ward's waiver) with your key.",
     "backup": "Cinder backups of the wards' volumes to Swift, off-site copies, compliance and restore drills.",
+    "guardrails": "Guardrails the cloud itself enforces (oslo.policy overrides generated from the catalogue).",
 }
 
 

@@ -64,7 +64,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     inv.VOLUME_TYPE_TYPE: ("name", "description", "isPublic", "extraSpecs"),
     # identity is the whole content (project, type): the platform may declare one grant per segment
     inv.VOLUME_TYPE_ACCESS_TYPE: (),
-    inv.VOLUME_ENCRYPTION_TYPE: ("volumeTypeId", *inv.ENCRYPTION_FIELDS.values()),
+    inv.VOLUME_ENCRYPTION_TYPE: ("volume_type_id", *inv.ENCRYPTION_FIELDS.values()),
     # workloads: no stack declares them; when one does, these are compared
     inv.INSTANCE_TYPE: ("name", "flavorName", "networks", "securityGroups", "tags"),
     inv.PORT_TYPE: ("networkId", "fixedIps", "securityGroupIds", "tags"),
@@ -306,7 +306,8 @@ def compare(
     ]
     not_compared: dict[str, int] = {}
     for resource in declared_all:
-        if resource.type not in covered and not resource.type.startswith("wardcloud:"):
+        # components (`wardcloud:`) and explicit providers (`pulumi:providers:`) are Pulumi's, not the cloud's
+        if resource.type not in covered and not resource.type.startswith(("wardcloud:", "pulumi:providers:")):
             not_compared[resource.type] = not_compared.get(resource.type, 0) + 1
     declared_groups = [r.name for r in declared_covered if r.type == inv.SECGROUP_TYPE]
     live_groups = [r.name for r in live_covered if r.type == inv.SECGROUP_TYPE]

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wardcloud.core.cloud import Cloud, Code, cloud_error
+from wardcloud.infra.dynamic.encryption import TYPE as ENCRYPTION_RESOURCE_TYPE
 from wardcloud.infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Resource
 from wardcloud.infra.platform import (
     AUDIT_PROJECT,
@@ -62,7 +63,7 @@ VOLUME_TYPE_TYPE = "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"
 VOLUME_TYPE_ACCESS_TYPE = "openstack:blockstorage/volumeTypeAccessV3:VolumeTypeAccessV3"
 # pulumi-openstack has no Cinder encryption resource: the platform declares it through a Pulumi dynamic
 # provider (issue 13.3), and every dynamic resource has this one type token; the logical name tells them apart.
-VOLUME_ENCRYPTION_TYPE = "pulumi-python:dynamic:Resource"
+VOLUME_ENCRYPTION_TYPE = ENCRYPTION_RESOURCE_TYPE  # the platform's dynamic resource (infra/dynamic/encryption.py)
 INSTANCE_TYPE = "openstack:compute/instance:Instance"
 PORT_TYPE = "openstack:networking/port:Port"
 FLOATING_IP_TYPE = "openstack:networking/floatingIp:FloatingIp"
@@ -133,8 +134,8 @@ VOLUME_QUOTA_FIELDS = {
 ENCRYPTION_FIELDS = {
     "provider": "provider",
     "cipher": "cipher",
-    "key_size": "keySize",
-    "control_location": "controlLocation",
+    "key_size": "key_size",  # the dynamic resource's own (Python) input names, not Pulumi wire names
+    "control_location": "control_location",
 }
 
 # Neutron quota field (openstacksdk attribute) → QuotaV2 input (Pulumi wire name).
@@ -775,7 +776,7 @@ def _volume_type(builder: _Builder, raw: Mapping[str, Any], wards: Mapping[str, 
         )
     encryption = raw.get("encryption")
     if encryption:
-        spec: dict[str, Any] = {"volumeTypeId": raw["id"]}
+        spec: dict[str, Any] = {"volume_type_id": raw["id"]}
         for sdk_name, wire in ENCRYPTION_FIELDS.items():
             _set(spec, wire, encryption.get(sdk_name))
         builder.add(

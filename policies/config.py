@@ -14,7 +14,6 @@ from jsonschema import Draft202012Validator
 
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.policies.errors import Code
-from wardcloud.policies.errors import PolicyError
 from wardcloud.policies.registry import Enforcement, Registry, catalogue
 from wardcloud.tenants.load import YamlError, dotted, load_document
 

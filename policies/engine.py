@@ -13,8 +13,8 @@ from typing import Any
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.policies import waivers as waiver_rules
-from wardcloud.policies.config import PolicyConfig, PolicyError, load_config
-from wardcloud.policies.errors import Code
+from wardcloud.policies.config import PolicyConfig, load_config
+from wardcloud.policies.errors import Code, PolicyError
 from wardcloud.policies.registry import Finding, Registry, Rule, catalogue
 from wardcloud.policies.waivers import AppliedWaiver
 from wardcloud.tenants.model import Tenant

@@ -29,8 +29,7 @@ from wardcloud.audit.record import canonical
 from wardcloud.audit.signers import Signers
 from wardcloud.audit.signers import load as load_signers
 from wardcloud.core.errors import Problem
-from wardcloud.policies.config import PolicyError
-from wardcloud.policies.errors import Code
+from wardcloud.policies.errors import Code, PolicyError
 from wardcloud.policies.registry import Registry
 from wardcloud.tenants.model import Tenant, Waiver
 

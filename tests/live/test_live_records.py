@@ -147,12 +147,13 @@ def test_nova_and_cinder_quotas_and_the_encrypted_type_read_in_the_plan_shape() 
     }
     assert not any("DEFAULT" in name for name in platform)
     encryption = platform["platform-encrypted-volume-type-encryption"]
+    assert encryption.type == "pulumi-python:dynamic/blockstorage:VolumeTypeEncryption"  # as the platform declares it
     assert encryption.inputs == {
-        "volumeTypeId": "vt-luks",
+        "volume_type_id": "vt-luks",
         "provider": "luks",
         "cipher": "aes-xts-plain64",
-        "keySize": 256,
-        "controlLocation": "front-end",
+        "key_size": 256,
+        "control_location": "front-end",
     }
     assert encryption.dependencies == (platform["platform-encrypted-volume-type"].urn,)
     assert ward[f"{WARD}-encrypted-volume-type-access"].inputs == {"projectId": PROJECT, "volumeTypeId": "vt-luks"}

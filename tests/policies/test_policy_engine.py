@@ -9,8 +9,9 @@ import pytest
 from test_policy_rules import RESOURCE_CASES
 
 from wardcloud.infra.graph import Graph
-from wardcloud.policies.config import PolicyConfig, PolicyError
+from wardcloud.policies.config import PolicyConfig
 from wardcloud.policies.engine import evaluate, evaluate_graph
+from wardcloud.policies.errors import PolicyError
 from wardcloud.tenants.model import Tenant, Waiver
 
 TODAY = date(2026, 11, 29)
