@@ -163,6 +163,8 @@ class Platform(pulumi.ComponentResource):
             name="encrypted-luks",
             is_public=False,
             description="LUKS-encrypted volumes for mynumber segments",
+            # the consortium's mark (a volume type takes no tags): inventory reads the types that carry it
+            extra_specs={"wardcloud:owner": "platform"},
             opts=child,
         )
         self.volume_type_encryption = VolumeTypeEncryption(

@@ -105,4 +105,5 @@ def test_platform_stack_encrypts_its_volume_type_with_luks(bundled_tenants: tupl
     assert {k: encryption.inputs[k] for k in SPEC} == VOLUME_ENCRYPTION.to_json() == SPEC
     assert encryption.inputs["__provider"] == "[secret]"  # the pickled provider never shows in a plan
     (volume_type,) = graph.of_type("openstack:blockstorage/volumeTypeV3:VolumeTypeV3")
-    assert "extraSpecs" not in volume_type.inputs  # the spec is Cinder's encryption, not an extra-spec string
+    # the spec is Cinder's encryption, not an extra-spec string; the one extra spec marks the consortium's type
+    assert volume_type.inputs["extraSpecs"] == {"wardcloud:owner": "platform"}

@@ -33,7 +33,8 @@ ORDER = [
     inv.CONTAINER_TYPE,  # only when the dev cloud runs Swift (DEVCLOUD_SWIFT=1)
     inv.COMPUTE_QUOTA_TYPE,  # only with Nova
     inv.VOLUME_QUOTA_TYPE,  # only with Cinder, as the next two
-    inv.VOLUME_TYPE_TYPE,  # with the LUKS encryption spec its `wardcloud:encryption` extra spec asks for
+    inv.VOLUME_TYPE_TYPE,
+    inv.VOLUME_ENCRYPTION_TYPE,  # the platform's dynamic resource: the type's LUKS encryption spec
     inv.VOLUME_TYPE_ACCESS_TYPE,
 ]
 
@@ -368,11 +369,13 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
             is_public=i.get("isPublic", True),
             extra_specs=i.get("extraSpecs") or {},
         )
-        if (i.get("extraSpecs") or {}).get("wardcloud:encryption") == "luks":
-            storage.create_type_encryption(
-                created, provider="luks", cipher="aes-xts-plain64", key_size=256, control_location="front-end"
-            )
         return str(created.id)
+    if resource.type == inv.VOLUME_ENCRYPTION_TYPE:
+        spec = connection.block_storage.create_type_encryption(
+            i["volume_type_id"], provider=i["provider"], cipher=i["cipher"], key_size=i["key_size"],
+            control_location=i["control_location"],
+        )
+        return str(spec.encryption_id)
     if resource.type == inv.VOLUME_TYPE_ACCESS_TYPE:
         try:
             connection.block_storage.add_type_access(i["volumeTypeId"], i["projectId"])

@@ -67,7 +67,7 @@ def _rbd_write(conf: Path, volume_id: str, data: bytes) -> None:
 def backed(dev_cloud: DevCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backed]:
     conn = dev_cloud.connection
     if not conn.has_service("volumev3") or not any(
-        s.binary == "cinder-backup" and s.state == "up" for s in conn.block_storage.services()
+        s.binary == "cinder-backup" and s.status == "enabled" for s in conn.block_storage.services()
     ):
         pytest.skip("no Cinder with cinder-backup in this dev cloud (DEVCLOUD_COMPUTE=0 or DEVCLOUD_SWIFT=0)")
     home = dev_cloud.clouds_yaml.parent
