@@ -14,13 +14,15 @@ SEEDED_WARDS = ("131130", "131016")  # Shibuya (three segments), Chiyoda
 
 
 def clouds_yaml() -> Path:
-    """Where scripts/devcloud.sh wrote clouds.yaml: OS_CLIENT_CONFIG_FILE, DEVCLOUD_HOME, or the state dir."""
+    """Where scripts/devcloud.sh wrote clouds.yaml: OS_CLIENT_CONFIG_FILE, DEVCLOUD_HOME, or the checkout's.
+
+    Not WARDCTL_STATE: the suite points it at a scratch folder for every test.
+    """
     if os.environ.get("OS_CLIENT_CONFIG_FILE"):
         return Path(os.environ["OS_CLIENT_CONFIG_FILE"])
     if os.environ.get("DEVCLOUD_HOME"):
         return Path(os.environ["DEVCLOUD_HOME"]) / "clouds.yaml"
-    state = Path(os.environ.get("WARDCTL_STATE", ROOT / ".wardctl"))
-    return state / "devcloud" / "clouds.yaml"
+    return ROOT / ".wardctl" / "devcloud" / "clouds.yaml"
 
 
 @dataclass(frozen=True)
