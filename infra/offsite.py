@@ -52,7 +52,11 @@ def _ok(response: Any, what: str) -> None:
 
 
 def apply_link(props: Mapping[str, Any]) -> None:
-    """Make (or fix) both ends: the receiving container with the key, then the source's sync headers."""
+    """Make (or fix) both ends: the receiving container with the key, then the source's sync headers.
+
+    The receiving container is versioned: the source cannot be (Swift refuses sync on a versioned
+    container), and a delete synced across must still leave the old version somewhere.
+    """
     container = quote(str(props["container"]))
     remote, remote_url = _account(str(props["offsite_cloud"]), str(props["project_id"]))
     _ok(remote.object_store.put(f"{remote_url}/{container}",

@@ -308,21 +308,25 @@ class WardTenant(pulumi.ComponentResource):
     def _storage(self, child: pulumi.ResourceOptions) -> None:
         code, backup, audit = self.ward.code, self.ward.backup, self.ward.audit
         for segment in self.ward.segments:
+            offsite = segment.name in backup.offsite_copy
             container = openstack.objectstorage.Container(
                 f"{code}-{segment.name}-backup",
                 name=f"{code}-{segment.name}-backup",
-                versioning=True,
+                # Swift refuses container sync on a versioned container: a container copied off-site keeps
+                # its versions at the second site instead (the receiving container is versioned, so a
+                # delete here, synced there, still leaves the old version there). docs/backup.md
+                versioning=not offsite,
                 metadata={
                     "ward": code,
                     "segment": segment.name,
                     "purpose": "backup",
                     "retention-days": str(backup.retention_days),
                     "schedule": backup.schedule,
-                    "offsite-copy": str(segment.name in backup.offsite_copy).lower(),
+                    "offsite-copy": str(offsite).lower(),
                 },
                 opts=child,
             )
-            if self._offsite is not None and segment.name in backup.offsite_copy:
+            if self._offsite is not None and offsite:
                 # the copy at the second site (docs/backup.md); only with a configured target, so an
                 # offline plan without the sites' settings renders no link it cannot describe
                 OffsiteSync(

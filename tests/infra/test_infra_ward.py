@@ -118,11 +118,14 @@ def test_quotas_follow_the_tenant_file(ward: Graph, shibuya: Tenant) -> None:
     assert next(ward.of_type("openstack:blockstorage/quoteSetV3:QuoteSetV3")).name == "131130-volume-quota"
 
 
-def test_backup_containers_are_versioned_with_retention(ward: Graph, shibuya: Tenant) -> None:
+def test_backup_containers_are_versioned_here_or_off_site_with_retention(ward: Graph, shibuya: Tenant) -> None:
     backups = [r for r in ward.of_type(CONTAINER) if r.inputs["metadata"]["purpose"] == "backup"]
     assert {r.segment for r in backups} == {"mynumber", "lgwan", "internet"}
     for container in backups:
-        assert container.inputs["versioning"] is True
+        offsite = container.segment in shibuya.backup.offsite_copy
+        # Swift refuses sync on a versioned container: the copied ones keep their versions off-site
+        assert container.inputs["versioning"] is not offsite
+        assert container.inputs["metadata"]["offsite-copy"] == str(offsite).lower()
         assert container.inputs["metadata"]["retention-days"] == str(shibuya.backup.retention_days)
 
 

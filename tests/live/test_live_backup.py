@@ -66,7 +66,7 @@ def _rbd_write(conf: Path, volume_id: str, data: bytes) -> None:
 @pytest.fixture(scope="module")
 def backed(dev_cloud: DevCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backed]:
     conn = dev_cloud.connection
-    if not conn.has_service("volumev3") or not any(
+    if not conn.has_service("block-storage") or not any(
         s.binary == "cinder-backup" and s.status == "enabled" for s in conn.block_storage.services()
     ):
         pytest.skip("no Cinder with cinder-backup in this dev cloud (DEVCLOUD_COMPUTE=0 or DEVCLOUD_SWIFT=0)")

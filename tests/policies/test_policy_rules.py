@@ -167,9 +167,10 @@ RESOURCE_CASES: dict[str, tuple[Resource, Resource]] = {
         res(NETWORK, "131016-lgwan-network", tags=tags("lgwan"), tenantId="131016-project-id"),
         res(NETWORK, "131016-lgwan-network", tags=tags("lgwan")),
     ),
-    "BAK-003": (
-        res(CONTAINER, "131016-mynumber-backup", **backup()),
-        res(CONTAINER, "131016-mynumber-backup", **{**backup(), "versioning": False}),
+    "BAK-003": (  # an unversioned container passes only when copied off-site (its versions are kept there)
+        res(CONTAINER, "131016-internet-backup", **{**backup("internet"), "versioning": False}),
+        res(CONTAINER, "131016-internet-backup",
+            **{**backup("internet", **{"offsite-copy": "false"}), "versioning": False}),
     ),
     "BAK-004": (
         res(CONTAINER, "131016-lgwan-backup", **backup("lgwan")),
