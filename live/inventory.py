@@ -27,6 +27,7 @@ from wardcloud.infra.dynamic.encryption import TYPE as ENCRYPTION_RESOURCE_TYPE
 from wardcloud.infra.graph import NAME_PREFIX, SEGMENT_TAG, WARD_TAG, Graph, Resource
 from wardcloud.infra.platform import (
     AUDIT_PROJECT,
+    DEPLOYERS_GROUP,
     DOMAIN,
     ENCRYPTED_VOLUME_TYPE,
     PLATFORM_STACK,
@@ -997,6 +998,10 @@ def _role_assignment(builder: _Builder, raw: Mapping[str, Any]) -> None:
             name = f"{ward}-service-{service.group(1)}-role-assignment"
         else:
             name = f"{actor}-{role.get('name')}-on-{target}-role-assignment"
+    elif ward and target == f"{ward}-project" and group_name == f"{ward}-mynumber-operators-group":
+        name = f"{ward}-mynumber-operator-role-assignment"  # as WardTenant declares it
+    elif ward and target == f"{ward}-project" and group_name == DEPLOYERS_GROUP and role.get("name") == "admin":
+        name = f"{ward}-deployer-role-assignment"  # the deployers' admin on the ward project (provider scoping)
     else:
         name = f"{actor}-{role.get('name') or role.get('id')}-on-{target}-role-assignment"
     if ward and not name.startswith(f"{ward}-"):
