@@ -12,7 +12,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
-$SUDO apt-get update -qq || echo "apt-get update failed; trying the install anyway"
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-ipafont-gothic \
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq || echo "apt-get update failed; trying the install anyway"
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium fonts-ipafont-gothic \
   || { echo "chromium install failed; browser tests will be skipped"; exit 1; }
 /usr/bin/chromium --version || true
