@@ -68,10 +68,15 @@ ports_in_use() {
 }
 
 check_ports() {
-  local name var port p seen=" "
+  local name var port p seen=" " low high
+  # a port in the kernel's ephemeral range can be taken by any outgoing connection after this check
+  read -r low high < /proc/sys/net/ipv4/ip_local_port_range 2> /dev/null || { low=0; high=-1; }
   while read -r name var port; do
     case "$seen" in *" $port "*) die "port $port is given twice (DEVCLOUD_*_PORT): $var";; esac
     seen="$seen$port "
+    if [ "$port" -ge "$low" ] && [ "$port" -le "$high" ]; then
+      log "warning: $var=$port is in the ephemeral range $low-$high: a client socket may hold it when the service binds"
+    fi
     # anything on our ports would answer our health checks: refuse to start
     port_taken "$port" && die "127.0.0.1:$port ($var, $name) is already in use (another dev cloud? give this one other ports, or stop it with its own DEVCLOUD_HOME)"
     if [ "$name" = ceph-daemons ]; then
