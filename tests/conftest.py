@@ -19,6 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_WARDS = ROOT / "tenants" / "wards"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every live test in one xdist group: they share the one dev cloud, so one worker runs them in order."""
+    for item in items:
+        if item.get_closest_marker("live") is not None:
+            item.add_marker(pytest.mark.xdist_group("devcloud"))
+
+
 @pytest.fixture(autouse=True)
 def _audit_log_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARDCTL_AUDIT_LOG", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))

@@ -3,6 +3,7 @@
 # marked `live`. A start that fails is tried once more from scratch. When it still fails, the reason is kept
 # in $DEVCLOUD_HOME/FAILED (the start's output and the newest service logs): under CI=true, .ci/run then
 # fails with it instead of letting the live tests skip; elsewhere they skip with the reason.
+# ci: background (.ci/run starts it beside the install; the tests wait for it)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export DEVCLOUD_HOME="${DEVCLOUD_HOME:-$PWD/.wardctl/devcloud}"
