@@ -24,10 +24,10 @@ from wardcloud.core.files import publish, temporary_beside, write_atomic
 # bench/cost.py measures the difference.
 if TYPE_CHECKING:
     from wardcloud.cost_allocation.ledger import Issue
+    from wardcloud.cost_allocation.model import Statement
     from wardcloud.cost_allocation.rules import Rules
     from wardcloud.cost_allocation.shares import Period, Ward
     from wardcloud.cost_allocation.simulate import Simulation
-    from wardcloud.cost_allocation.statement import Statement
     from wardcloud.tenants.model import Tenant
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
@@ -146,7 +146,7 @@ def allocate_command(
                 raise click.UsageError("--format xlsx needs --out FILE.xlsx")
             from wardcloud.reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
 
-            write_statements_xlsx(statement.to_json(), out, tenants=tenants,
+            write_statements_xlsx(statement, out, tenants=tenants,
                                   inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
         else:
             _write_focus(bill_path, out, rules, wards, statement)

@@ -103,7 +103,7 @@ def report(
     write_html(result, out)
     summary = {
         "out": str(out),
-        "period": allocation.period,
+        "period": allocation.period.label,
         "currency": allocation.currency,
         "total": allocation.total,
         "wards": len(allocation.wards),
@@ -114,5 +114,5 @@ def report(
         echo_json(summary)
     else:
         click.echo(
-            f"wrote {out}: {allocation.period}, {len(allocation.wards)} wards, total {yen(allocation.total)}"
+            f"wrote {out}: {allocation.period.label}, {len(allocation.wards)} wards, total {yen(allocation.total)}"
         )

@@ -240,7 +240,7 @@ class Agreement:
     agreed_on: date
     excess_to: Mapping[str, Fraction]
     note: str = ""
-    key: str = ""
+    key: str = field(default="", compare=False)  # where the rules file says it; not part of what was agreed
 
 
 @dataclass(frozen=True)

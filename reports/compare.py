@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wardcloud.reports.model import Allocation
+from wardcloud.cost_allocation.model import Statement
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Comparison:
         return self.current_total - self.previous_total
 
 
-def compare(current: Allocation, previous: Allocation) -> Comparison:
+def compare(current: Statement, previous: Statement) -> Comparison:
     """Per-ward and per-pool changes from `previous` to `current`; a ward's drivers sum to its change."""
     pool_ids = list(dict.fromkeys([p.id for p in previous.pools] + [p.id for p in current.pools]))
     cur_pools = {p.id: p for p in current.pools}
@@ -108,4 +108,4 @@ def compare(current: Allocation, previous: Allocation) -> Comparison:
         )
         for i in pool_ids
     )
-    return Comparison(previous.period, current.period, previous.total, current.total, tuple(wards), pools)
+    return Comparison(previous.period.label, current.period.label, previous.total, current.total, tuple(wards), pools)

@@ -56,9 +56,9 @@ def test_mixed_equal_10_population_90(tmp_path: Path) -> None:
         tmp_path, pools, [ward("131016", 100), ward("131024", 300), ward("131032", 600)], [row(1000)]
     )
     assert shared(statement) == {"131016": 124, "131024": 303, "131032": 573}
-    line = next(x for x in statement.wards[0].lines if x["kind"] == "shared")
-    assert [d["driver"] for d in line["drivers"]] == ["equal", "population"]
-    assert line["drivers"][1]["share"] == pytest.approx(0.1)
+    line = next(x for x in statement.wards[0].lines if x.kind == "shared")
+    assert [d["driver"] for d in line.field("drivers")] == ["equal", "population"]
+    assert line.field("drivers")[1]["share"] == pytest.approx(0.1)
 
 
 def test_cap_reallocates_the_excess_in_two_rounds(tmp_path: Path) -> None:
@@ -71,8 +71,8 @@ def test_cap_reallocates_the_excess_in_two_rounds(tmp_path: Path) -> None:
     pool = statement.pools[0]
     assert pool.shares.cap_rounds == 2
     assert {c for c, s in pool.shares.shares.items() if s.capped} == {"131016", "131024"}
-    first = next(x for x in statement.wards[0].lines if x["kind"] == "shared")
-    assert first["cap_adjustment"] == pytest.approx(-0.15)
+    first = next(x for x in statement.wards[0].lines if x.kind == "shared")
+    assert first.field("cap_adjustment") == pytest.approx(-0.15)
 
 
 def test_cap_as_an_amount(tmp_path: Path) -> None:
@@ -107,8 +107,8 @@ def test_mid_month_join_and_leave_are_prorated_by_days(tmp_path: Path) -> None:
     assert [participation(w, APRIL) for w in wards] == [1, Fraction(2, 3), Fraction(1, 2)]
     statement = run(tmp_path, EQUAL_POOL, wards, [row(1300)])
     assert shared(statement) == {"131016": 600, "131024": 400, "131032": 300}
-    line = next(x for x in statement.wards[1].lines if x["kind"] == "shared")
-    assert line["participation"] == {"days": 20, "of": 30, "fraction": pytest.approx(2 / 3)}
+    line = next(x for x in statement.wards[1].lines if x.kind == "shared")
+    assert line.field("participation") == {"days": 20, "of": 30, "fraction": pytest.approx(2 / 3)}
 
 
 def test_a_ward_outside_the_period_pays_no_shared_cost(tmp_path: Path) -> None:

@@ -151,6 +151,7 @@ CASES: dict[str, tuple[str, Case]] = {
     "ward sum": ("R008", _broken_allocation(lambda d: _set(d, "wards.0.direct", d["wards"][0]["direct"] + 1))),
     "ward twice": ("R010", _broken_allocation(lambda d: _set(d, "wards", [*d["wards"], d["wards"][0]]))),
     "not a list": ("R011", _broken_allocation(lambda d: _set(d, "wards", 5))),
+    "driver value not object": ("R013", _broken_allocation(lambda d: _set(d, "wards.0.drivers", [5]))),
     "allocation unreadable": ("R020", lambda t: _report(t, {})[:4] + [str(_fifo(t))] + _report(t, {})[5:]),
     "allocation not json": ("R021", lambda t: _report(t, "{nope")),
     "policy json": ("R030", lambda t: _report(t, _allocation(t), "--policy", str(_json(t, "p.json", {"v": 1})))),

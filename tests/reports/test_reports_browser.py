@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from cdp_browser import Browser, find_chromium
 
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports.html import Report, write_html
-from wardcloud.reports.model import WardInfo, allocation_from_json
+from wardcloud.reports.model import WardInfo
 from wardcloud.reports.status import policy_status
 
 CHROMIUM = find_chromium()
@@ -46,11 +47,11 @@ def test_report_in_chromium_shows_every_ward_and_totals_to_the_yen(
 ) -> None:
     out = tmp_path / "report.html"
     report = Report(
-        allocation_from_json(allocation_json),
+        Statement.from_json(allocation_json),
         wards,
         "2026-11-01T00:00:00Z",
         policy=policy_status(policy_json, wards),
-        previous=allocation_from_json(previous_json),
+        previous=Statement.from_json(previous_json),
     )
     write_html(report, out)
 
@@ -110,10 +111,10 @@ def test_every_chart_rendered_with_nonzero_size_for_every_ward(
     out = tmp_path / "report.html"
     write_html(
         Report(
-            allocation_from_json(allocation_json),
+            Statement.from_json(allocation_json),
             wards,
             "2026-11-01T00:00:00Z",
-            previous=allocation_from_json(previous_json),
+            previous=Statement.from_json(previous_json),
         ),
         out,
     )
