@@ -125,9 +125,7 @@ def actuals_bill(ledger: Ledger, month: str, growth: Fraction) -> tuple[Bill, Us
     factor = 1 + growth
     pools = {p.id: Fraction(p.total) * factor for p in statement.pools}
     direct = tuple(
-        DirectCharge(
-            w.code, str(line.field("service")), str(line.field("category")), Fraction(line.amount) * factor, 1
-        )
+        DirectCharge(w.code, str(line.field("service")), str(line.field("category")), Fraction(line.amount) * factor, 1)
         for w in statement.wards
         for line in w.lines
         if line.kind == "direct"

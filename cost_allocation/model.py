@@ -68,8 +68,12 @@ class StatementLine:
 
     def to_json(self) -> dict[str, Any]:
         """`kind` first, then `pool` (shared lines), the detail, and `amount` last."""
-        return {"kind": self.kind, **({"pool": self.pool} if self.pool else {}), **dict(self.detail),
-                "amount": self.amount}
+        return {
+            "kind": self.kind,
+            **({"pool": self.pool} if self.pool else {}),
+            **dict(self.detail),
+            "amount": self.amount,
+        }
 
 
 @dataclass(frozen=True)
@@ -287,7 +291,13 @@ class _Reader:
         self.stop()
         assert period is not None
         return Statement(
-            period, str(document["currency"]), total, tuple(pools), tuple(wards), convention, reference,
+            period,
+            str(document["currency"]),
+            total,
+            tuple(pools),
+            tuple(wards),
+            convention,
+            reference,
             source=self.source,
         )
 
@@ -336,23 +346,27 @@ class _Reader:
             self.problem(StatementCode.BAD_FIELD, "cap_reallocation must be null or {capped, moved, agreement}", where)
             return None
         capped = tuple(
-            self.text(code, f"{where}.capped[{i}]") for i, code in enumerate(self.items(raw.get("capped", []),
-                                                                                    f"{where}.capped"))
+            self.text(code, f"{where}.capped[{i}]")
+            for i, code in enumerate(self.items(raw.get("capped", []), f"{where}.capped"))
         )
         moved = {str(code): self.yen(yen, f"{where}.moved.{code}") for code, yen in raw.get("moved", {}).items()}
         agreement = self.agreement(raw.get("agreement"), f"{where}.agreement", period, pool)
         expected = "agreed" if agreement else "required"
         if raw.get("consultation", expected) != expected:
-            self.problem(StatementCode.BAD_FIELD, f"consultation must be {expected!r} with this agreement",
-                         f"{where}.consultation")
+            self.problem(
+                StatementCode.BAD_FIELD,
+                f"consultation must be {expected!r} with this agreement",
+                f"{where}.consultation",
+            )
         return CapReallocation(capped, moved, agreement)
 
     def agreement(self, raw: Any, where: str, period: str, pool: str) -> Agreement | None:
         if raw is None:
             return None
         if not isinstance(raw, Mapping) or not isinstance(raw.get("excess_to"), Mapping):
-            self.problem(StatementCode.BAD_FIELD, "agreement must be null or {agreed_by, agreed_on, note, excess_to}",
-                         where)
+            self.problem(
+                StatementCode.BAD_FIELD, "agreement must be null or {agreed_by, agreed_on, note, excess_to}", where
+            )
             return None
         agreed_on = self.day(raw.get("agreed_on"), f"{where}.agreed_on", required=True)
         return Agreement(

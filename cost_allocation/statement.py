@@ -118,9 +118,7 @@ def _allocate(
         amount = whole[f"{charge.ward}\x00{charge.service}\x00{charge.category}"]
         direct[charge.ward] += amount
         lines[charge.ward].append(
-            StatementLine.of(
-                "direct", amount, service=charge.service, category=charge.category, rows=charge.rows
-            )
+            StatementLine.of("direct", amount, service=charge.service, category=charge.category, rows=charge.rows)
         )
     shared: dict[str, int] = {w.code: 0 for w in wards}
     pools = []
@@ -131,9 +129,7 @@ def _allocate(
             pools.append(PoolAllocation(pool.id, 0, {w.code: 0 for w in wards}))
             continue
         where = f"pool {pool.id!r}"
-        shares = pool_shares(
-            pool.split, pool.cap, total, wards, fractions, usage, where, pool.key, rules.source_file
-        )
+        shares = pool_shares(pool.split, pool.cap, total, wards, fractions, usage, where, pool.key, rules.source_file)
         agreement = rules.agreement(period.label, pool.id)
         if agreement is not None and shares.cap_rounds:
             shares = agreed_shares(shares, agreement, rules.source_file)
@@ -207,7 +203,10 @@ def _allocate(
         buy_in[flow.newcomer] += flow.payment
         lines[flow.newcomer].append(
             StatementLine.of(
-                "buy_in", flow.payment, newcomer=flow.newcomer, joined=flow.joined.isoformat(),
+                "buy_in",
+                flow.payment,
+                newcomer=flow.newcomer,
+                joined=flow.joined.isoformat(),
                 share=number(flow.share),
             )
         )
@@ -215,7 +214,10 @@ def _allocate(
             buy_in[code] -= refund
             lines[code].append(
                 StatementLine.of(
-                    "buy_in_refund", -refund, newcomer=flow.newcomer, joined=flow.joined.isoformat(),
+                    "buy_in_refund",
+                    -refund,
+                    newcomer=flow.newcomer,
+                    joined=flow.joined.isoformat(),
                     share=number(flow.refund_shares[code]),
                 )
             )
@@ -239,8 +241,16 @@ def _allocate(
         for w in wards
     )
     return Statement(
-        period, rules.currency, bill_total, tuple(pools), statements, rules.driver_as_of, reference,
-        buy_ins=flows, leaves=history.leaves, rules_version=rules.version,
+        period,
+        rules.currency,
+        bill_total,
+        tuple(pools),
+        statements,
+        rules.driver_as_of,
+        reference,
+        buy_ins=flows,
+        leaves=history.leaves,
+        rules_version=rules.version,
     )
 
 
@@ -262,8 +272,13 @@ def _leave_lines(leave: LeaveFlow, buy_in: dict[str, int], lines: dict[str, list
         buy_in[leave.ward] += commitment.payment
         lines[leave.ward].append(
             StatementLine.of(
-                "leave_commitment", commitment.payment, leaver=leave.ward, left=left, commitment=commitment.id,
-                remaining=commitment.remaining, share=number(commitment.share),
+                "leave_commitment",
+                commitment.payment,
+                leaver=leave.ward,
+                left=left,
+                commitment=commitment.id,
+                remaining=commitment.remaining,
+                share=number(commitment.share),
             )
         )
         for code, yen in commitment.credits.items():
@@ -287,7 +302,10 @@ def agreed_shares(shares: PoolShares, agreement: Agreement, rules_file: str) -> 
         raise CostError(
             [
                 Problem(
-                    rules_file, 0, 0, Code.AGREEMENT,
+                    rules_file,
+                    0,
+                    0,
+                    Code.AGREEMENT,
                     f"agreement for {agreement.period} names ward(s) not taking part: {', '.join(strangers)}",
                     f"{agreement.key}.excess_to",
                 )
@@ -344,8 +362,9 @@ def read_inputs(
     database = database or start_database()
     try:
         with ThreadPoolExecutor(max_workers=2) as background:  # leaving it waits for every scan
-            return _read_inputs(background, database, bill_path, rules_path, wards, period, usage_path, verdicts,
-                                allow_duplicates)
+            return _read_inputs(
+                background, database, bill_path, rules_path, wards, period, usage_path, verdicts, allow_duplicates
+            )
     finally:
         close_database(database)
 
@@ -367,13 +386,12 @@ def _read_inputs(
         usage_source = bill_path  # the bill's own ward rows carry ConsumedQuantity
     # the scans need no wards: they run while this thread reads the tenant files
     scanning = background.submit(
-        lambda: scan_bill(bill_path, rules.currency, period, rules.pools, rules.source_file, database.result(),
-                          allow_duplicates)
+        lambda: scan_bill(
+            bill_path, rules.currency, period, rules.pools, rules.source_file, database.result(), allow_duplicates
+        )
     )
     metering = (
-        background.submit(lambda source: scan_usage(source, database.result()), usage_source)
-        if usage_source
-        else None
+        background.submit(lambda source: scan_usage(source, database.result()), usage_source) if usage_source else None
     )
     loaded = tuple(wards() if callable(wards) else wards)
     problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file, declared_drivers(rules)), rules)
@@ -407,8 +425,7 @@ def render_text(statement: Statement) -> str:
     rows.append(["TOTAL", "", *(f"{s:,}" for s in sums), f"{statement.total:,}"])
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     out = [
-        f"Cost allocation {statement.period.label} ({statement.currency}, rules version "
-        f"{statement.rules_version})",
+        f"Cost allocation {statement.period.label} ({statement.currency}, rules version {statement.rules_version})",
         "",
     ]
     for index, row in enumerate([header, *rows]):
@@ -419,8 +436,7 @@ def render_text(statement: Statement) -> str:
     for pool in statement.pools:
         capped = sum(1 for s in pool.shares.shares.values() if s.capped)
         cap = (
-            f", cap {number(pool.shares.cap_share)} hit by {capped} ward(s) in {pool.shares.cap_rounds} "
-            f"round(s)"
+            f", cap {number(pool.shares.cap_share)} hit by {capped} ward(s) in {pool.shares.cap_rounds} round(s)"
             if pool.shares.cap_share is not None
             else ""
         )
@@ -444,9 +460,7 @@ def render_text(statement: Statement) -> str:
         out.append("")
         out.append(f"drivers as of {statement.driver_reference} ({statement.driver_as_of}):")
         for ward in statement.wards:
-            values = "; ".join(
-                f"{d.driver} {_amount(d.value)} as of {d.as_of or 'undated'}" for d in ward.drivers
-            )
+            values = "; ".join(f"{d.driver} {_amount(d.value)} as of {d.as_of or 'undated'}" for d in ward.drivers)
             out.append(f"  {ward.code} {values}".rstrip())
     for flow in statement.buy_ins:
         out.append(
@@ -474,9 +488,7 @@ def render_csv(statement: Statement) -> str:
     """One row per ward: code, name, direct, one column per pool, shared, buy_in, total."""
     buffer = io.StringIO()
     writer = csv_writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["code", "name", "direct", *(f"pool:{p.id}" for p in statement.pools), "shared", "buy_in", "total"]
-    )
+    writer.writerow(["code", "name", "direct", *(f"pool:{p.id}" for p in statement.pools), "shared", "buy_in", "total"])
     for ward in statement.wards:
         writer.writerow(
             [

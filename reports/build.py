@@ -107,10 +107,6 @@ def build_report(
                 )
             ]
         )
-    status = (
-        policy_status(policy, [w.code for w in allocation.wards], policy_source)
-        if policy is not None
-        else None
-    )
+    status = policy_status(policy, [w.code for w in allocation.wards], policy_source) if policy is not None else None
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Report(allocation, wards, stamp, tuple(inputs), status, last_month)

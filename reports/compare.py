@@ -70,9 +70,7 @@ def compare(current: Statement, previous: Statement) -> Comparison:
     for code in codes:
         cur, prev = current.ward(code), previous.ward(code)
         drivers = [
-            ChangeDriver(
-                "usage", "直接利用 / direct usage", prev.direct if prev else 0, cur.direct if cur else 0
-            )
+            ChangeDriver("usage", "直接利用 / direct usage", prev.direct if prev else 0, cur.direct if cur else 0)
         ]
         for pool_id in pool_ids:
             before = prev_pools[pool_id].amount_for(code) if pool_id in prev_pools else 0
@@ -85,9 +83,7 @@ def compare(current: Statement, previous: Statement) -> Comparison:
         if other_prev or other_cur:
             drivers.append(ChangeDriver("other", "その他共有 / other shared", other_prev, other_cur))
         drivers.append(
-            ChangeDriver(
-                "buy_in", "加入負担金 / buy-in", prev.buy_in if prev else 0, cur.buy_in if cur else 0
-            )
+            ChangeDriver("buy_in", "加入負担金 / buy-in", prev.buy_in if prev else 0, cur.buy_in if cur else 0)
         )
         note = "新規加入 / joined" if prev is None else "脱退 / left" if cur is None else ""
         wards.append(

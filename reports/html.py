@@ -49,9 +49,7 @@ def _series(allocation: Statement) -> list[charts.Series]:
     series = [charts.Series("direct", "直接利用 / direct", charts.PALETTE[0])]
     for i, pool in enumerate(allocation.pools):
         series.append(
-            charts.Series(
-                f"pool:{pool.id}", f"プール / {pool.id}", charts.PALETTE[1 + i % (len(charts.PALETTE) - 2)]
-            )
+            charts.Series(f"pool:{pool.id}", f"プール / {pool.id}", charts.PALETTE[1 + i % (len(charts.PALETTE) - 2)])
         )
     series.append(charts.Series("other", "その他共有 / other shared", "#999999"))
     series.append(charts.Series("buy_in", "加入負担金 / buy-in", charts.PALETTE[-1]))
@@ -78,8 +76,7 @@ def render_html(report: Report) -> str:
     change_labels = {}
     if comparison is not None and report.previous is not None:
         change_labels = {
-            c.code: labels.get(c.code)
-            or ward_label(c.code, wards, getattr(report.previous.ward(c.code), "name", ""))
+            c.code: labels.get(c.code) or ward_label(c.code, wards, getattr(report.previous.ward(c.code), "name", ""))
             for c in comparison.wards
         }
     charged = {"direct": sum(1 for w in allocation.wards if w.direct)}

@@ -119,7 +119,5 @@ def basis(line: StatementLine) -> str:
     elif line.kind == "direct" and line.field("rows") is not None:
         parts.append(f"{line.field('rows')} 行 / rows")
     rest = [(k, v) for k, v in line.detail if k not in _SHOWN]
-    parts.extend(
-        f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, Mapping | list) else v}" for k, v in rest
-    )
+    parts.extend(f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, Mapping | list) else v}" for k, v in rest)
     return "; ".join(parts)

@@ -60,9 +60,7 @@ def read_json(path: Path) -> Any:
     try:
         return loads(text)
     except json.JSONDecodeError as exc:
-        raise ReportError(
-            [Problem(str(path), exc.lineno, exc.colno, Code.NOT_JSON, f"not JSON: {exc.msg}")]
-        ) from exc
+        raise ReportError([Problem(str(path), exc.lineno, exc.colno, Code.NOT_JSON, f"not JSON: {exc.msg}")]) from exc
 
 
 def ward_directory(wards: Iterable[WardInfo]) -> dict[str, WardInfo]:

@@ -88,10 +88,7 @@ def build_workbook(
         row += 1
     summary.cell(row=row, column=1, value="合計 / Total").font = _BOLD
     pool_other = (
-        allocation.total
-        - allocation.direct_total
-        - allocation.buy_in_total
-        - sum(p.total for p in allocation.pools)
+        allocation.total - allocation.direct_total - allocation.buy_in_total - sum(p.total for p in allocation.pools)
     )
     for column, amount in enumerate(
         [
@@ -116,9 +113,7 @@ def build_workbook(
         sheet["A1"] = f"{ward.code} {info.name if info else ward.name} {info.name_en if info else ''}".strip()
         sheet["A1"].font = Font(bold=True, size=13)
         sheet["A2"] = f"負担額明細 / Statement — {allocation.period.label} ({allocation.currency})"
-        _header(
-            sheet, 4, ["種別 / Kind", "プール / Pool", "説明 / Description", "根拠 / Basis", "金額 / Amount"]
-        )
+        _header(sheet, 4, ["種別 / Kind", "プール / Pool", "説明 / Description", "根拠 / Basis", "金額 / Amount"])
         row = 5
         for line in ward.lines:
             sheet.cell(row=row, column=1, value=kind_label(line))

@@ -52,9 +52,7 @@ def test_mixed_equal_10_population_90(tmp_path: Path) -> None:
         "  - id: platform\n    match: {}\n"
         "    split: [{driver: equal, weight: 0.1}, {driver: population, weight: 0.9}]\n"
     )
-    statement = run(
-        tmp_path, pools, [ward("131016", 100), ward("131024", 300), ward("131032", 600)], [row(1000)]
-    )
+    statement = run(tmp_path, pools, [ward("131016", 100), ward("131024", 300), ward("131032", 600)], [row(1000)])
     assert shared(statement) == {"131016": 124, "131024": 303, "131032": 573}
     line = next(x for x in statement.wards[0].lines if x.kind == "shared")
     assert [d["driver"] for d in line.field("drivers")] == ["equal", "population"]
@@ -176,9 +174,7 @@ def test_driver_transforms_exponent_floor_ceiling(tmp_path: Path) -> None:
 
 
 def test_hokkaido_rule_doubling_population_multiplies_the_charge_by_1_5(tmp_path: Path) -> None:
-    pools = (
-        "  - id: platform\n    match: {}\n    split: [{driver: population, weight: 1.0, exponent: 0.585}]\n"
-    )
+    pools = "  - id: platform\n    match: {}\n    split: [{driver: population, weight: 1.0, exponent: 0.585}]\n"
     statement = run(tmp_path, pools, [ward("131016", 50_000), ward("131024", 100_000)], [row(2_500_000)])
     small, large = shared(statement).values()
     assert large / small == pytest.approx(1.5, rel=1e-3)
@@ -231,9 +227,7 @@ def test_fractional_yen_bill_is_truncated_and_still_sums(tmp_path: Path) -> None
 
 def test_largest_remainder_rejects_a_remainder_no_ward_can_take() -> None:
     with pytest.raises(ValueError):
-        largest_remainder(
-            2, {"a": Fraction(1, 2), "b": Fraction(3, 2)}, {"a": Fraction(1, 2), "b": Fraction(3, 2)}
-        )
+        largest_remainder(2, {"a": Fraction(1, 2), "b": Fraction(3, 2)}, {"a": Fraction(1, 2), "b": Fraction(3, 2)})
     assert split_exactly(10, {"b": Fraction(1, 2), "a": Fraction(1, 2)}) == {"a": 5, "b": 5}
 
 

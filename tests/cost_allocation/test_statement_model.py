@@ -39,8 +39,16 @@ from wardcloud.cost_allocation.statement import allocate_files
 from wardcloud.tenants.validate import load_tenants
 
 SAMPLE = [
-    "cost", "allocate", "--period", "2023-07", "--bill", str(EXAMPLES / "bill-2023-07.csv"),
-    "--rules", str(EXAMPLES / "rules.yaml"), "--usage", str(EXAMPLES / "usage-2023-07.csv"),
+    "cost",
+    "allocate",
+    "--period",
+    "2023-07",
+    "--bill",
+    str(EXAMPLES / "bill-2023-07.csv"),
+    "--rules",
+    str(EXAMPLES / "rules.yaml"),
+    "--usage",
+    str(EXAMPLES / "usage-2023-07.csv"),
 ]
 
 
@@ -90,7 +98,10 @@ def test_cost_allocate_json_reads_back_and_writes_the_same_bytes(wardctl: Any) -
 def test_an_allocated_statement_equals_itself_read_back() -> None:
     wards = [Ward.from_tenant(t) for t in load_tenants(WARDS_DIR)]
     statement = allocate_files(
-        EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml", wards, Period.month("2023-07"),
+        EXAMPLES / "bill-2023-07.csv",
+        EXAMPLES / "rules.yaml",
+        wards,
+        Period.month("2023-07"),
         EXAMPLES / "usage-2023-07.csv",
     )
     again = Statement.from_json(statement.to_json())
@@ -120,8 +131,7 @@ STATED = st.one_of(
     st.fractions(-(10**6), 10**6, max_denominator=10**6).map(lambda f: Fraction(repr(number(f)))),
 )
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.floats(allow_nan=False, allow_infinity=False)
-    | WORDS,
+    st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.floats(allow_nan=False, allow_infinity=False) | WORDS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(WORDS, inner, max_size=3),
     max_leaves=6,
 )
@@ -129,8 +139,7 @@ JSON_VALUES = st.recursive(
 
 @st.composite
 def lines(draw: st.DrawFn) -> StatementLine:
-    detail = draw(st.dictionaries(WORDS.filter(lambda k: k not in ("kind", "pool", "amount")), JSON_VALUES,
-                                  max_size=4))
+    detail = draw(st.dictionaries(WORDS.filter(lambda k: k not in ("kind", "pool", "amount")), JSON_VALUES, max_size=4))
     return StatementLine(draw(WORDS), draw(YEN), draw(st.one_of(st.just(""), WORDS)), tuple(detail.items()))
 
 
@@ -138,7 +147,12 @@ def lines(draw: st.DrawFn) -> StatementLine:
 def ward_statements(draw: st.DrawFn, code: str) -> WardStatement:
     drivers = draw(st.lists(st.builds(DriverValue, WORDS, STATED, st.none() | DAYS, WORDS), max_size=2))
     return WardStatement(
-        code, draw(WORDS), draw(YEN), draw(YEN), draw(YEN), tuple(draw(st.lists(lines(), max_size=3))),
+        code,
+        draw(WORDS),
+        draw(YEN),
+        draw(YEN),
+        draw(YEN),
+        tuple(draw(st.lists(lines(), max_size=3))),
         tuple(drivers),
     )
 
@@ -194,7 +208,10 @@ def test_from_json_and_to_json_are_one_round_trip(statement: Statement) -> None:
 def sample() -> dict[str, Any]:
     wards = [Ward.from_tenant(t) for t in load_tenants(WARDS_DIR)]
     return allocate_files(
-        EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml", wards, Period.month("2023-07"),
+        EXAMPLES / "bill-2023-07.csv",
+        EXAMPLES / "rules.yaml",
+        wards,
+        Period.month("2023-07"),
         EXAMPLES / "usage-2023-07.csv",
     ).to_json()
 

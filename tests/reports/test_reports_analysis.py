@@ -30,20 +30,14 @@ def test_share_drivers_add_up_exactly_to_the_difference_from_population_share(
     chiyoda = explanations["131016"]  # the smallest population pays the equal-split pool and a buy-in
     assert chiyoda.difference > 0
     assert {d.key for d in main_reasons(chiyoda)} >= {"buy_in", "pool:bousai-equal"}
-    assert chiyoda.population_share == Fraction(
-        wards["131016"].population, sum(w.population for w in wards.values())
-    )
+    assert chiyoda.population_share == Fraction(wards["131016"].population, sum(w.population for w in wards.values()))
 
 
-def test_cap_lines_are_reported_as_cap_adjustment(
-    allocation_json: dict[str, Any], wards: dict[str, WardInfo]
-) -> None:
+def test_cap_lines_are_reported_as_cap_adjustment(allocation_json: dict[str, Any], wards: dict[str, WardInfo]) -> None:
     setagaya = next(w for w in allocation_json["wards"] if w["code"] == "131121")
     line = next(x for x in setagaya["lines"] if x.get("pool") == "platform-population")
     line.update({"capped": True, "share_before_cap": 0.1, "share": 0.09, "cap_adjustment": -0.01})
-    explanation = next(
-        e for e in explain_shares(Statement.from_json(allocation_json), wards) if e.code == "131121"
-    )
+    explanation = next(e for e in explain_shares(Statement.from_json(allocation_json), wards) if e.code == "131121")
     assert explanation.cap_adjustment == -480_000  # 1 % of the 48,000,000 pool
 
 

@@ -75,14 +75,8 @@ def test_report_in_chromium_shows_every_ward_and_totals_to_the_yen(
     assert {code: _yen(total) for code, total, _ in sections} == expected
     for code, total, lines in sections:
         assert sum(_yen(t) for t in lines) == _yen(total), code
-    assert (
-        _yen(browser.evaluate("document.getElementById('consortium-total').innerText"))
-        == allocation_json["total"]
-    )
-    assert (
-        _yen(browser.evaluate("document.getElementById('summary-total').innerText"))
-        == allocation_json["total"]
-    )
+    assert _yen(browser.evaluate("document.getElementById('consortium-total').innerText")) == allocation_json["total"]
+    assert _yen(browser.evaluate("document.getElementById('summary-total').innerText")) == allocation_json["total"]
     assert [r["code"] for r in rows] == sorted(expected, key=lambda c: (-expected[c], c))  # sorted bar order
 
     # policy status and month-over-month made it to the page
@@ -93,8 +87,7 @@ def test_report_in_chromium_shows_every_ward_and_totals_to_the_yen(
     assert statuses["131032"] == "violation" and statuses["131121"] == "waived"
     assert len(statuses) == 24 and statuses["platform"] == "pass"  # 23 wards and the platform stack
     changes = browser.evaluate(
-        "[...document.querySelectorAll('#changes tr[data-ward]')]"
-        ".map(r => [r.dataset.ward, r.cells[3].innerText])"
+        "[...document.querySelectorAll('#changes tr[data-ward]')].map(r => [r.dataset.ward, r.cells[3].innerText])"
     )
     previous = {w["code"]: w["total"] for w in previous_json["wards"]}
     for code, text in changes:

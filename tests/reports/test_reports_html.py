@@ -57,9 +57,7 @@ def test_policy_and_month_over_month_sections_only_when_given(
     assert 'id="policy"' not in plain and 'id="changes"' not in plain
     status = policy_status(policy_json, wards)
     out = tmp_path / "report.html"
-    write_html(
-        _report(allocation_json, wards, policy=status, previous=Statement.from_json(previous_json)), out
-    )
+    write_html(_report(allocation_json, wards, policy=status, previous=Statement.from_json(previous_json)), out)
     html = out.read_text(encoding="utf-8")
     assert 'data-ward="131032" data-status="violation"' in html
     assert 'data-ward="131121" data-status="waived"' in html

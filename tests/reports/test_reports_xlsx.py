@@ -62,9 +62,7 @@ def test_one_statement_sheet_per_ward_with_every_line_in_integer_yen(
     grand_total = 0
     for ward in allocation_json["wards"]:
         sheet = book[ward_sheet_name(ward["code"], wards[ward["code"]])]
-        assert (
-            wards[ward["code"]].name in sheet["A1"].value and wards[ward["code"]].name_en in sheet["A1"].value
-        )
+        assert wards[ward["code"]].name in sheet["A1"].value and wards[ward["code"]].name_en in sheet["A1"].value
         _, rows = _table(sheet, 4)
         lines = rows[: len(ward["lines"])]
         assert [r[4] for r in lines] == [line["amount"] for line in ward["lines"]]
