@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
-from tests.cost_allocation.helpers import EXAMPLES, WARDS_DIR
+from tests.cost_allocation.helpers import SAMPLE_BILL, SAMPLE_INPUTS, SAMPLE_RULES, SAMPLE_USAGE, WARDS_DIR
 from tests.cost_allocation.test_agreement import AGREED
 from tests.cost_allocation.test_agreement import run as run_agreement
 from tests.cost_allocation.test_join_and_leave_year import month
@@ -38,18 +38,13 @@ from wardcloud.cost_allocation.shares import Period, Ward
 from wardcloud.cost_allocation.statement import allocate_files
 from wardcloud.tenants.validate import load_tenants
 
-SAMPLE = [
-    "cost",
-    "allocate",
-    "--period",
-    "2023-07",
-    "--bill",
-    str(EXAMPLES / "bill-2023-07.csv"),
-    "--rules",
-    str(EXAMPLES / "rules.yaml"),
-    "--usage",
-    str(EXAMPLES / "usage-2023-07.csv"),
-]
+SAMPLE = ["cost", "allocate", "--period", "2023-07", *SAMPLE_INPUTS]
+
+
+def sample_statement() -> Statement:
+    """The July 2023 sample, allocated by the library."""
+    wards = [Ward.from_tenant(t) for t in load_tenants(WARDS_DIR)]
+    return allocate_files(SAMPLE_BILL, SAMPLE_RULES, wards, Period.month("2023-07"), SAMPLE_USAGE)
 
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -96,14 +91,7 @@ def test_cost_allocate_json_reads_back_and_writes_the_same_bytes(wardctl: Any) -
 
 
 def test_an_allocated_statement_equals_itself_read_back() -> None:
-    wards = [Ward.from_tenant(t) for t in load_tenants(WARDS_DIR)]
-    statement = allocate_files(
-        EXAMPLES / "bill-2023-07.csv",
-        EXAMPLES / "rules.yaml",
-        wards,
-        Period.month("2023-07"),
-        EXAMPLES / "usage-2023-07.csv",
-    )
+    statement = sample_statement()
     again = Statement.from_json(statement.to_json())
     assert again == statement
     assert again.to_json() == statement.to_json()
@@ -206,14 +194,7 @@ def test_from_json_and_to_json_are_one_round_trip(statement: Statement) -> None:
 
 @pytest.fixture(scope="module")
 def sample() -> dict[str, Any]:
-    wards = [Ward.from_tenant(t) for t in load_tenants(WARDS_DIR)]
-    return allocate_files(
-        EXAMPLES / "bill-2023-07.csv",
-        EXAMPLES / "rules.yaml",
-        wards,
-        Period.month("2023-07"),
-        EXAMPLES / "usage-2023-07.csv",
-    ).to_json()
+    return sample_statement().to_json()
 
 
 def problems(document: Any) -> list[tuple[str, str]]:

@@ -11,21 +11,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.cost_allocation.helpers import EXAMPLES, WARDS_DIR
+from tests.cost_allocation.helpers import SAMPLE_BILL, SAMPLE_INPUTS, SAMPLE_RULES, SAMPLE_USAGE, WARDS_DIR
 from wardcloud.cost_allocation import model
 from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports.build import allocate_bill
 from wardcloud.reports.model import load_allocation
 from wardcloud.tenants.validate import load_tenants
 
-INPUTS = [
-    "--bill",
-    str(EXAMPLES / "bill-2023-07.csv"),
-    "--rules",
-    str(EXAMPLES / "rules.yaml"),
-    "--usage",
-    str(EXAMPLES / "usage-2023-07.csv"),
-]
 # field sets that make a dataclass a statement, a ward's statement, a pool's split or a statement line again
 STATEMENT_SHAPES = ({"period", "pools", "wards"}, {"direct", "buy_in"}, {"allocations"}, {"kind", "amount"})
 
@@ -81,9 +73,7 @@ def test_the_guard_sees_the_family_reports_once_had(tmp_path: Path) -> None:
 
 def test_a_report_gets_the_cost_librarys_statement_itself(tmp_path: Path) -> None:
     tenants = load_tenants(WARDS_DIR)
-    computed = allocate_bill(
-        EXAMPLES / "bill-2023-07.csv", EXAMPLES / "rules.yaml", tenants, "2023-07", EXAMPLES / "usage-2023-07.csv"
-    )
+    computed = allocate_bill(SAMPLE_BILL, SAMPLE_RULES, tenants, "2023-07", SAMPLE_USAGE)
     assert type(computed) is Statement and computed.pools[0].shares.shares  # the workings, not a JSON copy
     saved = tmp_path / "alloc.json"
     saved.write_text(json.dumps(computed.to_json(), ensure_ascii=False), encoding="utf-8")
@@ -104,7 +94,7 @@ def test_the_html_report_from_a_bill_never_writes_or_reads_statement_json(
     no_json_round_trip: None, wardctl: Any, tmp_path: Path
 ) -> None:
     out = tmp_path / "report.html"
-    result = wardctl("--tenants", str(WARDS_DIR), "report", "--period", "2023-07", *INPUTS, "--out", str(out))
+    result = wardctl("--tenants", str(WARDS_DIR), "report", "--period", "2023-07", *SAMPLE_INPUTS, "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "¥" in out.read_text(encoding="utf-8")
 
@@ -120,7 +110,7 @@ def test_the_statements_workbook_never_writes_or_reads_statement_json(
         "allocate",
         "--period",
         "2023-07",
-        *INPUTS,
+        *SAMPLE_INPUTS,
         "--format",
         "xlsx",
         "--out",
