@@ -24,10 +24,10 @@ from wardcloud.core.files import publish, temporary_beside, write_atomic
 # bench/cost.py measures the difference.
 if TYPE_CHECKING:
     from wardcloud.cost_allocation.ledger import Issue
+    from wardcloud.cost_allocation.model import Statement
     from wardcloud.cost_allocation.rules import Rules
     from wardcloud.cost_allocation.shares import Period, Ward
     from wardcloud.cost_allocation.simulate import Simulation
-    from wardcloud.cost_allocation.statement import Statement
     from wardcloud.tenants.model import Tenant
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
@@ -87,12 +87,19 @@ def _emit(text: str, out: Path | None) -> None:
 )
 @period_option(help="Billing month; every row must lie in it.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "csv", "json", "focus", "xlsx"]), default="text",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json", "focus", "xlsx"]),
+    default="text",
     show_default=True,
 )
 @click.option("--out", type=_FILE, default=None, help="Write here (atomically) instead of stdout.")
-@click.option("--allow-duplicate-rows", "allow_duplicates", is_flag=True,
-              help="Accept bill rows equal in every column (refused by default: a bill fed twice).")
+@click.option(
+    "--allow-duplicate-rows",
+    "allow_duplicates",
+    is_flag=True,
+    help="Accept bill rows equal in every column (refused by default: a bill fed twice).",
+)
 @click.option(
     "--issue",
     is_flag=True,
@@ -125,7 +132,13 @@ def allocate_command(
             raise
         tenants: list[Tenant] = []  # loaded once, while DuckDB reads the bill; the workbook reuses them
         rules, bill, usage, wards = read_inputs(
-            bill_path, rules_path, lambda: _wards(settings, tenants), month, usage_path, settings.verdicts, database,
+            bill_path,
+            rules_path,
+            lambda: _wards(settings, tenants),
+            month,
+            usage_path,
+            settings.verdicts,
+            database,
             allow_duplicates,
         )
         statement = allocate(bill, rules, wards, month, usage)
@@ -146,15 +159,25 @@ def allocate_command(
                 raise click.UsageError("--format xlsx needs --out FILE.xlsx")
             from wardcloud.reports.xlsx import write_statements_xlsx  # late: openpyxl only when a workbook is asked for
 
-            write_statements_xlsx(statement.to_json(), out, tenants=tenants,
-                                  inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)])
+            write_statements_xlsx(
+                statement,
+                out,
+                tenants=tenants,
+                inputs=[("bill", bill_path), ("rules", rules_path), ("usage", usage_path)],
+            )
         else:
             _write_focus(bill_path, out, rules, wards, statement)
         if issue and fmt not in ("json", "text"):  # the statement went to a file or stdout: say so aside
             click.echo(_issue_text(issued, settings, statement).strip(), err=True)
-        note.summary.update({"period": statement.period.label, "currency": statement.currency,
-                             "total": statement.total, "out": str(out) if out else None,
-                             "totals": {w.code: w.total for w in statement.wards}})
+        note.summary.update(
+            {
+                "period": statement.period.label,
+                "currency": statement.currency,
+                "total": statement.total,
+                "out": str(out) if out else None,
+                "totals": {w.code: w.total for w in statement.wards},
+            }
+        )
         note.wards.extend(w.code for w in statement.wards)
 
 
@@ -210,9 +233,7 @@ def _issue_text(issued: Issue | None, settings: Settings, statement: Statement) 
     return "\n" + render_issue(issued, {w.code: w.name for w in statement.wards})
 
 
-def _write_focus(
-    bill_path: Path, out: Path | None, rules: Rules, wards: Sequence[Ward], statement: Statement
-) -> None:
+def _write_focus(bill_path: Path, out: Path | None, rules: Rules, wards: Sequence[Ward], statement: Statement) -> None:
     """DuckDB writes the rows to a temporary file beside the target, renamed over it when complete (and
     only once the audit record is written: `publish` inside `audited`)."""
     from wardcloud.cost_allocation.focus import write_focus_split
@@ -253,10 +274,12 @@ def _append_capital(path: Path, statement: Statement, wards: Sequence[Ward]) -> 
 
 
 @cost.command("simulate")
-@click.option("--join", "join", metavar="CODE6", default=None, callback=check_ward_codes,
-              help="Ward joining on --date.")
-@click.option("--leave", "leave", metavar="CODE6", default=None, callback=check_ward_codes,
-              help="Ward leaving on --date.")
+@click.option(
+    "--join", "join", metavar="CODE6", default=None, callback=check_ward_codes, help="Ward joining on --date."
+)
+@click.option(
+    "--leave", "leave", metavar="CODE6", default=None, callback=check_ward_codes, help="Ward leaving on --date."
+)
 @click.option(
     "--date",
     "day",
@@ -290,15 +313,11 @@ def simulate_command(
     from wardcloud.cost_allocation.simulate import Change, reference_candidates, simulate
 
     if (join is None) == (leave is None):
-        raise CostError(
-            [Problem("--join/--leave", 0, 0, Code.BAD_CHANGE, "give exactly one of --join or --leave")]
-        )
+        raise CostError([Problem("--join/--leave", 0, 0, Code.BAD_CHANGE, "give exactly one of --join or --leave")])
     change = Change("join" if join else "leave", join or leave or "", day.date())
     month = _period(period) if period else period_of(change.day)
     load_rules(rules_path)  # rules errors first, before tenants and bill
-    result = simulate(
-        bill_path, rules_path, _wards(settings), month, change, usage_path, reference_candidates()
-    )
+    result = simulate(bill_path, rules_path, _wards(settings), month, change, usage_path, reference_candidates())
     if fmt == "json":
         _emit(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n", out)
     else:
@@ -310,15 +329,13 @@ def render_simulation(result: Simulation) -> str:
     data = result.to_json()
     change = data["change"]
     lines = [
-        f"What if {change['ward']} {change['action']}s on {change['date']} "
-        f"({data['period']}, {data['currency']})",
+        f"What if {change['ward']} {change['action']}s on {change['date']} ({data['period']}, {data['currency']})",
         "",
         f"{'code':<7} {'before':>14} {'after':>14} {'delta':>14}  name",
     ]
     for ward in data["wards"]:
         lines.append(
-            f"{ward['code']:<7} {ward['before']:>14,} {ward['after']:>14,} {ward['delta']:>+14,}  "
-            f"{ward['name']}"
+            f"{ward['code']:<7} {ward['before']:>14,} {ward['after']:>14,} {ward['delta']:>+14,}  {ward['name']}"
         )
     lines.append(f"{'TOTAL':<7} {data['total']['before']:>14,} {data['total']['after']:>14,}")
     for flow in data["buy_in"]:

@@ -16,9 +16,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command("report")
 @period_option()
-@click.option(
-    "--bill", "bill_path", type=_FILE, help="FOCUS bill to allocate (with --rules), CSV or Parquet."
-)
+@click.option("--bill", "bill_path", type=_FILE, help="FOCUS bill to allocate (with --rules), CSV or Parquet.")
 @click.option("--rules", "rules_path", type=_FILE, help="Allocation rules YAML.")
 @click.option("--usage", "usage_path", type=_FILE, help="Usage rows for usage drivers (default: the bill's).")
 @click.option(
@@ -33,13 +31,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     type=_FILE,
     help="A saved policy result (`wardctl policy check --format json`).",
 )
-@click.option(
-    "--policy-config", type=_FILE, help="Policy config for the policy engine (default: the bundled one)."
-)
+@click.option("--policy-config", type=_FILE, help="Policy config for the policy engine (default: the bundled one).")
 @click.option("--previous", type=_FILE, help="Last month's allocation JSON, for month-over-month changes.")
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write."
-)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def report(
@@ -75,11 +69,7 @@ def report(
         allocation = allocate_bill(bill_path, rules_path, tenants, period, usage_path)
     check_period(period, allocation)  # before the policy engine runs: bad input fails fast
     # a saved policy result, or the policy engine run now on the same tenant files
-    policy = (
-        load_policy_json(policy_path)
-        if policy_path
-        else evaluate_policies(tenants, policy_config)
-    )
+    policy = load_policy_json(policy_path) if policy_path else evaluate_policies(tenants, policy_config)
     inputs = describe_inputs(
         [
             ("bill", bill_path),
@@ -103,7 +93,7 @@ def report(
     write_html(result, out)
     summary = {
         "out": str(out),
-        "period": allocation.period,
+        "period": allocation.period.label,
         "currency": allocation.currency,
         "total": allocation.total,
         "wards": len(allocation.wards),
@@ -114,5 +104,5 @@ def report(
         echo_json(summary)
     else:
         click.echo(
-            f"wrote {out}: {allocation.period}, {len(allocation.wards)} wards, total {yen(allocation.total)}"
+            f"wrote {out}: {allocation.period.label}, {len(allocation.wards)} wards, total {yen(allocation.total)}"
         )

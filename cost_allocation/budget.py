@@ -18,11 +18,12 @@ from typing import Any
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.cost_allocation.focus import Bill, DirectCharge, read_bill
 from wardcloud.cost_allocation.ledger import Ledger
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.cost_allocation.rates import RateCard, estimate, load_rates, read_usage, render_focus
 from wardcloud.cost_allocation.rules import Rules, load_rules
 from wardcloud.cost_allocation.settle import fiscal_months
 from wardcloud.cost_allocation.shares import Period, Ward, participation
-from wardcloud.cost_allocation.statement import Statement, allocate
+from wardcloud.cost_allocation.statement import allocate
 
 
 @dataclass(frozen=True)
@@ -120,25 +121,23 @@ def actuals_bill(ledger: Ledger, month: str, growth: Fraction) -> tuple[Bill, Us
     """
     issue = ledger.latest(month)
     assert issue is not None
-    statement = issue.statement
+    statement = Statement.from_json(issue.statement, issue.file)
     factor = 1 + growth
-    pools = {str(p["id"]): Fraction(int(p["total"])) * factor for p in statement["pools"]}
+    pools = {p.id: Fraction(p.total) * factor for p in statement.pools}
     direct = tuple(
-        DirectCharge(
-            str(w["code"]), str(line["service"]), str(line["category"]), Fraction(int(line["amount"])) * factor, 1
-        )
-        for w in statement["wards"]
-        for line in w["lines"]
-        if line["kind"] == "direct"
+        DirectCharge(w.code, str(line.field("service")), str(line.field("category")), Fraction(line.amount) * factor, 1)
+        for w in statement.wards
+        for line in w.lines
+        if line.kind == "direct"
     )
     total = sum(pools.values(), Fraction(0)) + sum((d.cost for d in direct), Fraction(0))
     usage: dict[tuple[str, str], Fraction] = {}
-    for w in statement["wards"]:
-        for line in w["lines"]:
-            for driver in line.get("drivers", []) if line["kind"] == "shared" else []:
+    for w in statement.wards:
+        for line in w.lines:
+            for driver in line.field("drivers", []) if line.kind == "shared" else []:
                 label = str(driver["driver"])
                 if label.startswith("usage(") and label.endswith(")"):
-                    usage[(str(w["code"]), label[6:-1])] = Fraction(str(driver["value"]))
+                    usage[(w.code, label[6:-1])] = Fraction(str(driver["value"]))
     bill = Bill(
         f"ledger {month}", direct, pools, {p: 1 for p, v in pools.items() if v}, total, len(direct) + len(pools)
     )

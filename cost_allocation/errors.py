@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from wardcloud.core.errors import Problem, WardcloudError
 
-__all__ = ["Code", "CostError", "Problem"]
+__all__ = ["Code", "CostError", "Problem", "StatementCode"]
 
 
 class Code(StrEnum):
@@ -47,6 +47,27 @@ class Code(StrEnum):
     REVERSED_PERIOD = "COST043"  # a row's ChargePeriodStart is not before its ChargePeriodEnd
     COST_TOO_LARGE = "COST044"  # a BilledCost of 10^18 or more: beyond any bill, and beyond exact sums
     DUPLICATE_ROWS = "COST045"  # rows equal in every column: a bill fed twice (--allow-duplicate-rows)
+
+
+class StatementCode(StrEnum):
+    """Problems in a statement's JSON (a saved `cost allocate --format json`), found by `Statement.from_json`.
+
+    The reports, which read such files, named them first: they keep their R numbers, never renumbered.
+    """
+
+    NOT_AN_OBJECT = "R000"  # the allocation JSON is not an object
+    NOT_INTEGER_YEN = "R001"
+    LINE_NOT_OBJECT = "R002"
+    LINE_WITHOUT_AMOUNT = "R003"
+    MISSING_KEY = "R004"
+    BAD_POOL = "R005"
+    POOL_SUM = "R006"
+    BAD_WARD = "R007"
+    WARD_SUM = "R008"
+    TOTAL_SUM = "R009"
+    DUPLICATE_WARD = "R010"
+    NOT_A_LIST = "R011"
+    BAD_FIELD = "R013"  # a date, string, number or object where the shape has one (drivers, cap re-allocation)
 
 
 class CostError(WardcloudError):

@@ -12,9 +12,9 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from wardcloud.cost_allocation.focus import connect, ident, quote, source_sql
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.cost_allocation.shares import Ward
 
 FLOW_KINDS = (
@@ -27,7 +27,7 @@ FLOW_KINDS = (
 )
 
 
-def capital_rows(statement: Any, wards: Sequence[Ward]) -> list[dict[str, str]]:
+def capital_rows(statement: Statement, wards: Sequence[Ward]) -> list[dict[str, str]]:
     """One FOCUS row per buy-in or leaving line of the statement, in ward-code order."""
     by_code = {w.code: w for w in wards}
     start = statement.period.start.isoformat() + "T00:00:00Z"
@@ -35,23 +35,24 @@ def capital_rows(statement: Any, wards: Sequence[Ward]) -> list[dict[str, str]]:
     rows = []
     for ward in statement.wards:
         for line in ward.lines:
-            kind = line["kind"]
+            kind = line.kind
             if kind not in FLOW_KINDS:
                 continue
             method = "buy_in" if kind.startswith("buy_in") else "leaving"
-            other = line.get("newcomer") or line.get("leaver") or ""
+            other = line.field("newcomer") or line.field("leaver") or ""
+            commitment = line.field("commitment")
             account = by_code[ward.code].accounts[0] if by_code[ward.code].accounts else ward.code
             rows.append(
                 {
-                    "BilledCost": str(line["amount"]),
+                    "BilledCost": str(line.amount),
                     "BillingCurrency": statement.currency,
                     "BillingPeriodStart": start,
                     "BillingPeriodEnd": end,
                     "ChargePeriodStart": start,
                     "ChargePeriodEnd": end,
-                    "ChargeCategory": "Purchase" if line["amount"] >= 0 else "Credit",
+                    "ChargeCategory": "Purchase" if line.amount >= 0 else "Credit",
                     "ChargeFrequency": "One-Time",
-                    "ChargeDescription": f"{kind} ({other}{' ' + line['commitment'] if 'commitment' in line else ''})",
+                    "ChargeDescription": f"{kind} ({other}{' ' + commitment if commitment is not None else ''})",
                     "ServiceName": "buy-in" if kind.startswith("buy_in") else "leaving",
                     "ServiceCategory": "Other",
                     "SubAccountId": account,

@@ -240,7 +240,7 @@ class Agreement:
     agreed_on: date
     excess_to: Mapping[str, Fraction]
     note: str = ""
-    key: str = ""
+    key: str = field(default="", compare=False)  # where the rules file says it; not part of what was agreed
 
 
 @dataclass(frozen=True)
@@ -316,14 +316,10 @@ def _terms(
     )
     total = sum((t.weight for t in terms), Fraction(0))
     if total != 1:
-        problems.append(
-            document.problem(at, Code.WEIGHTS_SUM, f"split weights sum to {_decimal_text(total)}, not 1")
-        )
+        problems.append(document.problem(at, Code.WEIGHTS_SUM, f"split weights sum to {_decimal_text(total)}, not 1"))
     for index, term in enumerate(terms):
         if term.floor is not None and term.ceiling is not None and term.floor > term.ceiling:
-            problems.append(
-                document.problem(at + (index, "floor"), Code.RULES_SCHEMA, "floor is above ceiling")
-            )
+            problems.append(document.problem(at + (index, "floor"), Code.RULES_SCHEMA, "floor is above ceiling"))
     return terms
 
 
@@ -393,9 +389,7 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
     for index, raw in enumerate(value["pools"]):
         at = ("pools", index)
         if raw["id"] in seen:
-            problems.append(
-                document.problem(at + ("id",), Code.DUPLICATE_POOL, f"pool id {raw['id']!r} repeats")
-            )
+            problems.append(document.problem(at + ("id",), Code.DUPLICATE_POOL, f"pool id {raw['id']!r} repeats"))
         seen.add(raw["id"])
         cap = None
         if "cap" in raw:
@@ -475,7 +469,12 @@ def _model(document: Document, problems: list[Problem]) -> Rules:
         else:
             agreements.append(
                 Agreement(
-                    raw["period"], raw["pool"], raw["agreed_by"], agreed_on, weights, raw.get("note", ""),
+                    raw["period"],
+                    raw["pool"],
+                    raw["agreed_by"],
+                    agreed_on,
+                    weights,
+                    raw.get("note", ""),
                     _dotted(at),
                 )
             )

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.cost_allocation.shares import Period, Ward
-from wardcloud.cost_allocation.statement import Statement, allocate, read_inputs
+from wardcloud.cost_allocation.statement import allocate, read_inputs
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The allocation itself and the per-ward statement that explains every yen."""
+"""The allocation itself: a bill split among the wards into the statement (model.py) that explains every yen."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ import math
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from wardcloud.core.cells import csv_writer
 from wardcloud.core.verdicts import Verdicts
-from wardcloud.cost_allocation.buyin import BuyInFlow, LeaveFlow, capital_history
+from wardcloud.cost_allocation.buyin import LeaveFlow, capital_history
 from wardcloud.cost_allocation.database import close_database, start_database
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.cost_allocation.focus import (
@@ -28,6 +26,15 @@ from wardcloud.cost_allocation.focus import (
     classify_usage,
     scan_bill,
     scan_usage,
+)
+from wardcloud.cost_allocation.model import (
+    CapReallocation,
+    DriverValue,
+    PoolAllocation,
+    Statement,
+    StatementLine,
+    WardStatement,
+    number,
 )
 from wardcloud.cost_allocation.rounding import largest_remainder, split_exactly
 from wardcloud.cost_allocation.rules import Agreement, Rules, load_rules, locate
@@ -42,135 +49,6 @@ from wardcloud.cost_allocation.shares import (
 )
 
 RATIO_UNITS = 10**12  # AllocatedRatio resolution: 12 decimal places, rounded so a row's ratios sum to 1
-
-
-@dataclass(frozen=True)
-class PoolAllocation:
-    """One pool: its integer total, each ward's yen, and the shares behind them."""
-
-    id: str
-    total: int
-    rows: int
-    allocations: Mapping[str, int]
-    shares: PoolShares
-    ratio_units: Mapping[str, int]  # share rounded to 1e-12, summing to RATIO_UNITS
-    # 協議 (report line 2951): yen each ward gained (+) or shed (−) by the cap's re-allocation, against the
-    # uncapped split; empty when the cap moved nothing
-    moved: Mapping[str, int] = field(default_factory=dict)
-    agreement: Agreement | None = None
-
-    def reallocation_json(self) -> dict[str, Any] | None:
-        """What the cap re-allocation moved and on whose authority; None when nothing moved."""
-        if not any(self.moved.values()):
-            return None
-        return {
-            "capped": sorted(c for c, s in self.shares.shares.items() if s.capped),
-            "moved": {c: v for c, v in self.moved.items() if v},
-            "agreement": {
-                "agreed_by": self.agreement.agreed_by,
-                "agreed_on": self.agreement.agreed_on.isoformat(),
-                "note": self.agreement.note,
-                "excess_to": {c: number(w) for c, w in self.agreement.excess_to.items()},
-            }
-            if self.agreement
-            else None,
-            "consultation": "agreed" if self.agreement else "required",
-        }
-
-
-@dataclass(frozen=True)
-class DriverValue:
-    """A driver value a statement used, with the date it is as of and its source."""
-
-    driver: str
-    value: Fraction
-    as_of: date | None = None
-    source: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "driver": self.driver,
-            "value": int(self.value) if self.value.denominator == 1 else number(self.value),
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "source": self.source,
-        }
-
-
-@dataclass(frozen=True)
-class WardStatement:
-    """One ward's charges: direct, shared, buy-in, and the lines that explain them."""
-
-    code: str
-    name: str
-    direct: int
-    shared: int
-    buy_in: int
-    lines: tuple[dict[str, Any], ...] = field(default=())
-    drivers: tuple[DriverValue, ...] = ()
-
-    @property
-    def operating(self) -> int:
-        """The month's operating charge (direct + shared), never netted with buy-in or leaving flows."""
-        return self.direct + self.shared
-
-    @property
-    def total(self) -> int:
-        return self.direct + self.shared + self.buy_in
-
-
-@dataclass(frozen=True)
-class Statement:
-    """The whole allocation of one bill for one period."""
-
-    period: Period
-    currency: str
-    total: int
-    pools: tuple[PoolAllocation, ...]
-    wards: tuple[WardStatement, ...]
-    buy_ins: tuple[BuyInFlow, ...]
-    rules_version: str
-    driver_as_of: str | None = None  # the rules' reference-date convention, when drivers are dated
-    driver_reference: date | None = None  # the date this period's driver values are as of
-    leaves: tuple[LeaveFlow, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The stable JSON shape (docs/cost.md documents it)."""
-        return {
-            "period": self.period.label,
-            "currency": self.currency,
-            "total": self.total,
-            "drivers_as_of": {"convention": self.driver_as_of, "date": self.driver_reference.isoformat()}
-            if self.driver_reference is not None and self.driver_as_of is not None
-            else None,
-            "pools": [
-                {
-                    "id": p.id,
-                    "total": p.total,
-                    "allocations": dict(p.allocations),
-                    "cap_reallocation": p.reallocation_json(),
-                }
-                for p in self.pools
-            ],
-            "wards": [
-                {
-                    "code": w.code,
-                    "name": w.name,
-                    "direct": w.direct,
-                    "shared": w.shared,
-                    "operating": w.operating,
-                    "buy_in": w.buy_in,
-                    "total": w.total,
-                    "drivers": [d.to_json() for d in w.drivers],
-                    "lines": list(w.lines),
-                }
-                for w in self.wards
-            ],
-        }
-
-
-def number(value: Fraction) -> float:
-    """A share for people and charts: 12 significant digits (the exact value drives the yen)."""
-    return float(f"{float(value):.12g}")
 
 
 def _locate_rules(problems: list[Problem], rules: Rules) -> list[Problem]:
@@ -234,19 +112,13 @@ def _allocate(
     bill_total = math.floor(bill.total)
     whole = largest_remainder(bill_total, buckets)
     fractions = {w.code: participation(w, period) for w in wards}
-    lines: dict[str, list[dict[str, Any]]] = {w.code: [] for w in wards}
+    lines: dict[str, list[StatementLine]] = {w.code: [] for w in wards}
     direct: dict[str, int] = {w.code: 0 for w in wards}
     for charge in bill.direct:
         amount = whole[f"{charge.ward}\x00{charge.service}\x00{charge.category}"]
         direct[charge.ward] += amount
         lines[charge.ward].append(
-            {
-                "kind": "direct",
-                "service": charge.service,
-                "category": charge.category,
-                "rows": charge.rows,
-                "amount": amount,
-            }
+            StatementLine.of("direct", amount, service=charge.service, category=charge.category, rows=charge.rows)
         )
     shared: dict[str, int] = {w.code: 0 for w in wards}
     pools = []
@@ -254,12 +126,10 @@ def _allocate(
         total = whole[f"\x7fpool\x00{pool.id}"]
         rows = bill.pool_rows.get(pool.id, 0)
         if rows == 0:  # nothing on this bill for the pool: listed with zeros, nothing to explain
-            pools.append(PoolAllocation(pool.id, 0, 0, {w.code: 0 for w in wards}, PoolShares({}), {}))
+            pools.append(PoolAllocation(pool.id, 0, {w.code: 0 for w in wards}))
             continue
         where = f"pool {pool.id!r}"
-        shares = pool_shares(
-            pool.split, pool.cap, total, wards, fractions, usage, where, pool.key, rules.source_file
-        )
+        shares = pool_shares(pool.split, pool.cap, total, wards, fractions, usage, where, pool.key, rules.source_file)
         agreement = rules.agreement(period.label, pool.id)
         if agreement is not None and shares.cap_rounds:
             shares = agreed_shares(shares, agreement, rules.source_file)
@@ -283,11 +153,14 @@ def _allocate(
                 ]
             ) from exc
         ratio_units = split_exactly(RATIO_UNITS, {c: s.share for c, s in shares.shares.items()})
-        moved = {}
+        reallocation = None
         if shares.cap_rounds:
             uncapped = split_exactly(total, {c: s.before_cap for c, s in shares.shares.items()})
-            moved = {c: allocations[c] - uncapped[c] for c in allocations}
-        pools.append(PoolAllocation(pool.id, total, rows, allocations, shares, ratio_units, moved, agreement))
+            moved = {c: allocations[c] - uncapped[c] for c in allocations if allocations[c] != uncapped[c]}
+            if moved:  # 協議 (report line 2951): the cap moved yen between wards, on the agreement or awaiting it
+                capped = tuple(sorted(c for c, s in shares.shares.items() if s.capped))
+                reallocation = CapReallocation(capped, moved, agreement)
+        pools.append(PoolAllocation(pool.id, total, allocations, reallocation, rows, shares, ratio_units))
         for ward in wards:
             ward_share = shares.shares[ward.code]
             amount = allocations[ward.code]
@@ -297,13 +170,14 @@ def _allocate(
             exact = ward_share.share * total
             f = ward_share.participation
             lines[ward.code].append(
-                {
-                    "kind": "shared",
-                    "pool": pool.id,
-                    "pool_total": total,
-                    "rows": rows,
-                    "participation": {"days": int(f * period.days), "of": period.days, "fraction": number(f)},
-                    "drivers": [
+                StatementLine.of(
+                    "shared",
+                    amount,
+                    pool.id,
+                    pool_total=total,
+                    rows=rows,
+                    participation={"days": int(f * period.days), "of": period.days, "fraction": number(f)},
+                    drivers=[
                         {
                             "driver": term.label,
                             "weight": number(term.weight),
@@ -314,14 +188,13 @@ def _allocate(
                         }
                         for term, ts in zip(pool.split, ward_share.terms, strict=True)
                     ],
-                    "share_before_cap": number(ward_share.before_cap),
-                    "cap_adjustment": number(ward_share.share - ward_share.before_cap),
-                    "capped": ward_share.capped,
-                    "share": number(ward_share.share),
-                    "exact": number(exact),
-                    "rounding": number(amount - exact),
-                    "amount": amount,
-                }
+                    share_before_cap=number(ward_share.before_cap),
+                    cap_adjustment=number(ward_share.share - ward_share.before_cap),
+                    capped=ward_share.capped,
+                    share=number(ward_share.share),
+                    exact=number(exact),
+                    rounding=number(amount - exact),
+                )
             )
     history = capital_history(rules, wards, period, wards_at)
     flows = history.buy_ins
@@ -329,24 +202,24 @@ def _allocate(
     for flow in flows:
         buy_in[flow.newcomer] += flow.payment
         lines[flow.newcomer].append(
-            {
-                "kind": "buy_in",
-                "newcomer": flow.newcomer,
-                "joined": flow.joined.isoformat(),
-                "share": number(flow.share),
-                "amount": flow.payment,
-            }
+            StatementLine.of(
+                "buy_in",
+                flow.payment,
+                newcomer=flow.newcomer,
+                joined=flow.joined.isoformat(),
+                share=number(flow.share),
+            )
         )
         for code, refund in flow.refunds.items():
             buy_in[code] -= refund
             lines[code].append(
-                {
-                    "kind": "buy_in_refund",
-                    "newcomer": flow.newcomer,
-                    "joined": flow.joined.isoformat(),
-                    "share": number(flow.refund_shares[code]),
-                    "amount": -refund,
-                }
+                StatementLine.of(
+                    "buy_in_refund",
+                    -refund,
+                    newcomer=flow.newcomer,
+                    joined=flow.joined.isoformat(),
+                    share=number(flow.refund_shares[code]),
+                )
             )
     for leave in history.leaves:
         _leave_lines(leave, buy_in, lines)
@@ -368,38 +241,53 @@ def _allocate(
         for w in wards
     )
     return Statement(
-        period, rules.currency, bill_total, tuple(pools), statements, flows, rules.version,
-        rules.driver_as_of, reference, history.leaves,
+        period,
+        rules.currency,
+        bill_total,
+        tuple(pools),
+        statements,
+        rules.driver_as_of,
+        reference,
+        buy_ins=flows,
+        leaves=history.leaves,
+        rules_version=rules.version,
     )
 
 
-def _leave_lines(leave: LeaveFlow, buy_in: dict[str, int], lines: dict[str, list[dict[str, Any]]]) -> None:
+def _leave_lines(leave: LeaveFlow, buy_in: dict[str, int], lines: dict[str, list[StatementLine]]) -> None:
     """A leaver's settlement as its own lines: refund and buy-out, commitment payment and credits."""
     left = leave.left.isoformat()
     if leave.refund:
         buy_in[leave.ward] -= leave.refund
         lines[leave.ward].append(
-            {"kind": "leave_refund", "leaver": leave.ward, "left": left, "capital": leave.capital,
-             "amount": -leave.refund}
+            StatementLine.of("leave_refund", -leave.refund, leaver=leave.ward, left=left, capital=leave.capital)
         )
         for code, yen in leave.buyout.items():
             if yen:
                 buy_in[code] += yen
-                lines[code].append({"kind": "leave_buyout", "leaver": leave.ward, "left": left, "amount": yen})
+                lines[code].append(StatementLine.of("leave_buyout", yen, leaver=leave.ward, left=left))
     for commitment in leave.commitments:
         if not commitment.payment:
             continue
         buy_in[leave.ward] += commitment.payment
         lines[leave.ward].append(
-            {"kind": "leave_commitment", "leaver": leave.ward, "left": left, "commitment": commitment.id,
-             "remaining": commitment.remaining, "share": number(commitment.share), "amount": commitment.payment}
+            StatementLine.of(
+                "leave_commitment",
+                commitment.payment,
+                leaver=leave.ward,
+                left=left,
+                commitment=commitment.id,
+                remaining=commitment.remaining,
+                share=number(commitment.share),
+            )
         )
         for code, yen in commitment.credits.items():
             if yen:
                 buy_in[code] -= yen
                 lines[code].append(
-                    {"kind": "leave_commitment_credit", "leaver": leave.ward, "left": left,
-                     "commitment": commitment.id, "amount": -yen}
+                    StatementLine.of(
+                        "leave_commitment_credit", -yen, leaver=leave.ward, left=left, commitment=commitment.id
+                    )
                 )
 
 
@@ -414,7 +302,10 @@ def agreed_shares(shares: PoolShares, agreement: Agreement, rules_file: str) -> 
         raise CostError(
             [
                 Problem(
-                    rules_file, 0, 0, Code.AGREEMENT,
+                    rules_file,
+                    0,
+                    0,
+                    Code.AGREEMENT,
                     f"agreement for {agreement.period} names ward(s) not taking part: {', '.join(strangers)}",
                     f"{agreement.key}.excess_to",
                 )
@@ -471,8 +362,9 @@ def read_inputs(
     database = database or start_database()
     try:
         with ThreadPoolExecutor(max_workers=2) as background:  # leaving it waits for every scan
-            return _read_inputs(background, database, bill_path, rules_path, wards, period, usage_path, verdicts,
-                                allow_duplicates)
+            return _read_inputs(
+                background, database, bill_path, rules_path, wards, period, usage_path, verdicts, allow_duplicates
+            )
     finally:
         close_database(database)
 
@@ -494,13 +386,12 @@ def _read_inputs(
         usage_source = bill_path  # the bill's own ward rows carry ConsumedQuantity
     # the scans need no wards: they run while this thread reads the tenant files
     scanning = background.submit(
-        lambda: scan_bill(bill_path, rules.currency, period, rules.pools, rules.source_file, database.result(),
-                          allow_duplicates)
+        lambda: scan_bill(
+            bill_path, rules.currency, period, rules.pools, rules.source_file, database.result(), allow_duplicates
+        )
     )
     metering = (
-        background.submit(lambda source: scan_usage(source, database.result()), usage_source)
-        if usage_source
-        else None
+        background.submit(lambda source: scan_usage(source, database.result()), usage_source) if usage_source else None
     )
     loaded = tuple(wards() if callable(wards) else wards)
     problems = _locate_rules(check_drivers(rules.drivers, loaded, rules.source_file, declared_drivers(rules)), rules)
@@ -534,8 +425,7 @@ def render_text(statement: Statement) -> str:
     rows.append(["TOTAL", "", *(f"{s:,}" for s in sums), f"{statement.total:,}"])
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     out = [
-        f"Cost allocation {statement.period.label} ({statement.currency}, rules version "
-        f"{statement.rules_version})",
+        f"Cost allocation {statement.period.label} ({statement.currency}, rules version {statement.rules_version})",
         "",
     ]
     for index, row in enumerate([header, *rows]):
@@ -546,24 +436,23 @@ def render_text(statement: Statement) -> str:
     for pool in statement.pools:
         capped = sum(1 for s in pool.shares.shares.values() if s.capped)
         cap = (
-            f", cap {number(pool.shares.cap_share)} hit by {capped} ward(s) in {pool.shares.cap_rounds} "
-            f"round(s)"
+            f", cap {number(pool.shares.cap_share)} hit by {capped} ward(s) in {pool.shares.cap_rounds} round(s)"
             if pool.shares.cap_share is not None
             else ""
         )
         out.append(f"pool {pool.id}: {pool.total:,} from {pool.rows:,} rows{cap}")
-        moved = pool.reallocation_json()
+        moved = pool.reallocation
         if moved is not None:
-            gained = sorted(c for c, v in moved["moved"].items() if v > 0)
-            shed = sum(-v for v in moved["moved"].values() if v < 0)
+            gained = sorted(c for c, v in moved.moved.items() if v > 0)
+            shed = sum(-v for v in moved.moved.values() if v < 0)
             out.append(
-                f"  cap re-allocation moved {shed:,} yen from {', '.join(moved['capped'])} to "
+                f"  cap re-allocation moved {shed:,} yen from {', '.join(moved.capped)} to "
                 f"{len(gained)} ward(s): {', '.join(gained)}"
             )
-            if pool.agreement is not None:
+            if moved.agreement is not None:
                 out.append(
-                    f"  by agreement (協議) of {pool.agreement.agreed_by} on {pool.agreement.agreed_on}"
-                    + (f": {pool.agreement.note}" if pool.agreement.note else "")
+                    f"  by agreement (協議) of {moved.agreement.agreed_by} on {moved.agreement.agreed_on}"
+                    + (f": {moved.agreement.note}" if moved.agreement.note else "")
                 )
             else:
                 out.append("  協議 required: no agreed table for this period in the rules (report line 2951)")
@@ -571,9 +460,7 @@ def render_text(statement: Statement) -> str:
         out.append("")
         out.append(f"drivers as of {statement.driver_reference} ({statement.driver_as_of}):")
         for ward in statement.wards:
-            values = "; ".join(
-                f"{d.driver} {_amount(d.value)} as of {d.as_of or 'undated'}" for d in ward.drivers
-            )
+            values = "; ".join(f"{d.driver} {_amount(d.value)} as of {d.as_of or 'undated'}" for d in ward.drivers)
             out.append(f"  {ward.code} {values}".rstrip())
     for flow in statement.buy_ins:
         out.append(
@@ -601,9 +488,7 @@ def render_csv(statement: Statement) -> str:
     """One row per ward: code, name, direct, one column per pool, shared, buy_in, total."""
     buffer = io.StringIO()
     writer = csv_writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["code", "name", "direct", *(f"pool:{p.id}" for p in statement.pools), "shared", "buy_in", "total"]
-    )
+    writer.writerow(["code", "name", "direct", *(f"pool:{p.id}" for p in statement.pools), "shared", "buy_in", "total"])
     for ward in statement.wards:
         writer.writerow(
             [

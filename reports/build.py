@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from wardcloud.core.errors import Problem, single
-from wardcloud.core.files import FileError, read_input
-from wardcloud.core.jsontext import loads
+from wardcloud.core.errors import single
 from wardcloud.cost_allocation.errors import Code as CostCode
+from wardcloud.cost_allocation.model import Statement
+from wardcloud.cost_allocation.shares import Period
 from wardcloud.reports.errors import Code
 from wardcloud.reports.html import Report
-from wardcloud.reports.model import (
-    Allocation,
-    InputFile,
-    ReportError,
-    WardInfo,
-    allocation_from_json,
-    check_wards_known,
-    load_allocation,
-)
+from wardcloud.reports.model import InputFile, ReportError, WardInfo, check_wards_known, load_allocation, read_json
 from wardcloud.reports.status import policy_status
 from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.reference import reference_wards
-
-PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def wards_from_tenants(tenants: Iterable[Tenant]) -> dict[str, WardInfo]:
@@ -38,17 +27,23 @@ def wards_from_tenants(tenants: Iterable[Tenant]) -> dict[str, WardInfo]:
     return wards
 
 
-def check_period(period: str, allocation: Allocation) -> None:
+def month(period: str) -> Period:
+    """The billing month `period` names, as the cost library reads it; ReportError COST030 unless YYYY-MM."""
+    try:
+        return Period.month(period)
+    except ValueError:
+        raise ReportError([single("--period", CostCode.BAD_PERIOD, f"period {period!r} is not YYYY-MM")]) from None
+
+
+def check_period(period: str, allocation: Statement) -> None:
     """ReportError unless `period` is YYYY-MM and the allocation is for it."""
-    if not PERIOD.fullmatch(period):
-        raise ReportError([single("--period", CostCode.BAD_PERIOD, f"period {period!r} is not YYYY-MM")])
-    if not allocation.period.startswith(period):
+    if allocation.period != month(period):
         raise ReportError(
             [
                 single(
                     allocation.source or "<allocation>",
                     Code.PERIOD_MISMATCH,
-                    f"allocation is for period {allocation.period}, not {period}",
+                    f"allocation is for period {allocation.period.label}, not {period}",
                     path="period",
                 )
             ]
@@ -57,17 +52,13 @@ def check_period(period: str, allocation: Allocation) -> None:
 
 def allocate_bill(
     bill: Path, rules: Path, tenants: Sequence[Tenant], period: str, usage: Path | None = None
-) -> Allocation:
-    """Allocate a FOCUS bill with the cost library (`wardctl cost allocate`) and read its JSON back."""
-    from wardcloud.cost_allocation.shares import Period, Ward
+) -> Statement:
+    """Allocate a FOCUS bill with the cost library, exactly as `wardctl cost allocate` does."""
+    from wardcloud.cost_allocation.shares import Ward
     from wardcloud.cost_allocation.statement import allocate_files
 
-    if not PERIOD.fullmatch(period):
-        raise ReportError([single("--period", CostCode.BAD_PERIOD, f"period {period!r} is not YYYY-MM")])
-    statement = allocate_files(
-        bill, rules, [Ward.from_tenant(t) for t in tenants], Period.month(period), usage
-    )
-    return allocation_from_json(statement.to_json(), str(bill))
+    statement = allocate_files(bill, rules, [Ward.from_tenant(t) for t in tenants], month(period), usage)
+    return replace(statement, source=str(bill))  # problems found later (an unknown ward) name the bill
 
 
 def evaluate_policies(
@@ -82,23 +73,14 @@ def evaluate_policies(
 
 def load_policy_json(path: Path) -> dict[str, Any]:
     """Read a saved `wardctl policy check --format json` result."""
-    try:
-        document = loads(read_input(path).decode("utf-8"))  # a FIFO or a device is refused
-    except FileError as exc:
-        raise ReportError([single(str(path), Code.UNREADABLE, f"cannot read: {exc.problems[0].message}")]) from None
-    except UnicodeDecodeError as exc:
-        raise ReportError([single(str(path), Code.NOT_JSON, f"not JSON: not UTF-8 ({exc.reason})")]) from None
-    except json.JSONDecodeError as exc:
-        raise ReportError(
-            [Problem(str(path), exc.lineno, exc.colno, Code.NOT_JSON, f"not JSON: {exc.msg}")]
-        ) from exc
+    document = read_json(path)
     if not isinstance(document, dict):
         raise ReportError([single(str(path), Code.BAD_POLICY_JSON, "policy JSON must be an object with 'violations'")])
     return document
 
 
 def build_report(
-    allocation: Allocation,
+    allocation: Statement,
     tenants: Sequence[Tenant],
     *,
     period: str,
@@ -113,21 +95,18 @@ def build_report(
     wards = wards_from_tenants(tenants)
     check_wards_known(allocation, list(wards.values()))
     last_month = load_allocation(previous) if previous is not None else None
-    if last_month is not None and last_month.period >= allocation.period:
+    if last_month is not None and last_month.period.start >= allocation.period.start:
         raise ReportError(
             [
                 single(
                     str(previous),
                     Code.PREVIOUS_NOT_EARLIER,
-                    f"previous allocation is for {last_month.period}, not a month before {allocation.period}",
+                    f"previous allocation is for {last_month.period.label}, not a month before "
+                    f"{allocation.period.label}",
                     path="period",
                 )
             ]
         )
-    status = (
-        policy_status(policy, [w.code for w in allocation.wards], policy_source)
-        if policy is not None
-        else None
-    )
+    status = policy_status(policy, [w.code for w in allocation.wards], policy_source) if policy is not None else None
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Report(allocation, wards, stamp, tuple(inputs), status, last_month)

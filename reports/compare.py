@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wardcloud.reports.model import Allocation
+from wardcloud.cost_allocation.model import Statement
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Comparison:
         return self.current_total - self.previous_total
 
 
-def compare(current: Allocation, previous: Allocation) -> Comparison:
+def compare(current: Statement, previous: Statement) -> Comparison:
     """Per-ward and per-pool changes from `previous` to `current`; a ward's drivers sum to its change."""
     pool_ids = list(dict.fromkeys([p.id for p in previous.pools] + [p.id for p in current.pools]))
     cur_pools = {p.id: p for p in current.pools}
@@ -70,9 +70,7 @@ def compare(current: Allocation, previous: Allocation) -> Comparison:
     for code in codes:
         cur, prev = current.ward(code), previous.ward(code)
         drivers = [
-            ChangeDriver(
-                "usage", "直接利用 / direct usage", prev.direct if prev else 0, cur.direct if cur else 0
-            )
+            ChangeDriver("usage", "直接利用 / direct usage", prev.direct if prev else 0, cur.direct if cur else 0)
         ]
         for pool_id in pool_ids:
             before = prev_pools[pool_id].amount_for(code) if pool_id in prev_pools else 0
@@ -85,9 +83,7 @@ def compare(current: Allocation, previous: Allocation) -> Comparison:
         if other_prev or other_cur:
             drivers.append(ChangeDriver("other", "その他共有 / other shared", other_prev, other_cur))
         drivers.append(
-            ChangeDriver(
-                "buy_in", "加入負担金 / buy-in", prev.buy_in if prev else 0, cur.buy_in if cur else 0
-            )
+            ChangeDriver("buy_in", "加入負担金 / buy-in", prev.buy_in if prev else 0, cur.buy_in if cur else 0)
         )
         note = "新規加入 / joined" if prev is None else "脱退 / left" if cur is None else ""
         wards.append(
@@ -108,4 +104,4 @@ def compare(current: Allocation, previous: Allocation) -> Comparison:
         )
         for i in pool_ids
     )
-    return Comparison(previous.period, current.period, previous.total, current.total, tuple(wards), pools)
+    return Comparison(previous.period.label, current.period.label, previous.total, current.total, tuple(wards), pools)

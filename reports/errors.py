@@ -6,20 +6,12 @@ from enum import StrEnum
 
 
 class Code(StrEnum):
-    """Stable problem codes of `wardcloud.reports` (a bad --period is cost allocation's COST030)."""
+    """Stable problem codes of `wardcloud.reports` (a bad --period is cost allocation's COST030).
 
-    NOT_AN_OBJECT = "R000"  # the allocation JSON is not an object
-    NOT_INTEGER_YEN = "R001"
-    LINE_NOT_OBJECT = "R002"
-    LINE_WITHOUT_AMOUNT = "R003"
-    MISSING_KEY = "R004"
-    BAD_POOL = "R005"
-    POOL_SUM = "R006"
-    BAD_WARD = "R007"
-    WARD_SUM = "R008"
-    TOTAL_SUM = "R009"
-    DUPLICATE_WARD = "R010"
-    NOT_A_LIST = "R011"
+    R000–R011 and R013, a malformed allocation JSON, are found where the statement model reads it:
+    `wardcloud.cost_allocation.errors.StatementCode`.
+    """
+
     UNKNOWN_WARD = "R012"
     UNREADABLE = "R020"
     NOT_JSON = "R021"

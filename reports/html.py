@@ -9,10 +9,11 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from wardcloud.core.files import write_atomic
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports import charts
 from wardcloud.reports.compare import ChangeDriver, Comparison, compare
 from wardcloud.reports.lines import basis, describe, kind_label
-from wardcloud.reports.model import Allocation, InputFile, WardInfo
+from wardcloud.reports.model import InputFile, WardInfo
 from wardcloud.reports.shares import explain_shares, main_reasons
 from wardcloud.reports.status import STATUS_LABELS, WardPolicyStatus
 
@@ -28,12 +29,12 @@ _STATUS_RANK = {"violation": 3, "advisory": 2, "waived": 1, "pass": 0}
 class Report:
     """Everything one monthly report shows."""
 
-    allocation: Allocation
+    allocation: Statement
     wards: Mapping[str, WardInfo]
     generated_at: str
     inputs: tuple[InputFile, ...] = ()
     policy: Mapping[str, WardPolicyStatus] | None = None
-    previous: Allocation | None = None
+    previous: Statement | None = None
 
 
 def ward_label(code: str, wards: Mapping[str, WardInfo], fallback: str = "") -> str:
@@ -44,20 +45,18 @@ def ward_label(code: str, wards: Mapping[str, WardInfo], fallback: str = "") -> 
     return f"{info.name} {info.name_en}".strip()
 
 
-def _series(allocation: Allocation) -> list[charts.Series]:
+def _series(allocation: Statement) -> list[charts.Series]:
     series = [charts.Series("direct", "直接利用 / direct", charts.PALETTE[0])]
     for i, pool in enumerate(allocation.pools):
         series.append(
-            charts.Series(
-                f"pool:{pool.id}", f"プール / {pool.id}", charts.PALETTE[1 + i % (len(charts.PALETTE) - 2)]
-            )
+            charts.Series(f"pool:{pool.id}", f"プール / {pool.id}", charts.PALETTE[1 + i % (len(charts.PALETTE) - 2)])
         )
     series.append(charts.Series("other", "その他共有 / other shared", "#999999"))
     series.append(charts.Series("buy_in", "加入負担金 / buy-in", charts.PALETTE[-1]))
     return series
 
 
-def _stack(allocation: Allocation, code: str) -> list[int]:
+def _stack(allocation: Statement, code: str) -> list[int]:
     ward = allocation.ward(code)
     assert ward is not None
     pooled = [pool.amount_for(code) for pool in allocation.pools]
@@ -77,12 +76,11 @@ def render_html(report: Report) -> str:
     change_labels = {}
     if comparison is not None and report.previous is not None:
         change_labels = {
-            c.code: labels.get(c.code)
-            or ward_label(c.code, wards, getattr(report.previous.ward(c.code), "name", ""))
+            c.code: labels.get(c.code) or ward_label(c.code, wards, getattr(report.previous.ward(c.code), "name", ""))
             for c in comparison.wards
         }
     charged = {"direct": sum(1 for w in allocation.wards if w.direct)}
-    charged.update({p.id: sum(1 for _, yen in p.allocations if yen) for p in allocation.pools})
+    charged.update({p.id: sum(1 for yen in p.allocations.values() if yen) for p in allocation.pools})
     environment = Environment(
         loader=PackageLoader("wardcloud.reports", "templates"),
         autoescape=select_autoescape(default=True),
@@ -148,7 +146,7 @@ def render_html(report: Report) -> str:
     )
 
 
-def _consortium_drivers(current: Allocation, previous: Allocation) -> tuple[ChangeDriver, ...]:
+def _consortium_drivers(current: Statement, previous: Statement) -> tuple[ChangeDriver, ...]:
     """The consortium's change split into direct usage, each pool, other shared and buy-in."""
     comparison = compare(current, previous)
     keys = list(dict.fromkeys(d.key for c in comparison.wards for d in c.drivers))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from wardcloud.reports.model import StatementLine
+from wardcloud.cost_allocation.model import StatementLine
 
 KIND_LABELS: dict[str, str] = {
     "direct": "直接利用 / direct",
@@ -21,8 +21,11 @@ DRIVER_LABELS: dict[str, str] = {
     "usage": "利用量割 / usage",
     "inkan_registrations": "印鑑登録数割 / seal registrations",
 }
+# A description a hand-written line may carry (the cost library writes none), the first present shown.
+_TEXT_KEYS = ("explanation", "description", "text", "label", "note")
 # Keys already shown elsewhere, or only of interest to auditors re-deriving the yen.
 _SHOWN = {
+    *_TEXT_KEYS,
     "pool",
     "kind",
     "amount",
@@ -63,8 +66,9 @@ def _driver(term: Mapping[str, Any]) -> str:
 
 def describe(line: StatementLine) -> str:
     """What the line is: service for direct usage, pool for shared costs, newcomer for buy-in."""
-    if line.description:
-        return line.description
+    text = next((line.field(key) for key in _TEXT_KEYS if line.field(key) is not None), None)
+    if text is not None:
+        return str(text)
     if line.kind == "direct":
         return " / ".join(str(v) for v in (line.field("service"), line.field("category")) if v)
     if line.kind == "shared":
@@ -114,8 +118,6 @@ def basis(line: StatementLine) -> str:
         parts.append(f"割合 share {_percent(line.field('share'))}")
     elif line.kind == "direct" and line.field("rows") is not None:
         parts.append(f"{line.field('rows')} 行 / rows")
-    rest = [(k, v) for k, v in line.fields if k not in _SHOWN]
-    parts.extend(
-        f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, Mapping | list) else v}" for k, v in rest
-    )
+    rest = [(k, v) for k, v in line.detail if k not in _SHOWN]
+    parts.extend(f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, Mapping | list) else v}" for k, v in rest)
     return "; ".join(parts)

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from wardcloud.cost_allocation.model import Statement, WardStatement
 from wardcloud.reports.lines import cap_yen
-from wardcloud.reports.model import Allocation, WardInfo, WardStatement
+from wardcloud.reports.model import WardInfo
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def participation(ward: WardStatement) -> Fraction:
     return Fraction(1) if ward.total or ward.lines else Fraction(0)
 
 
-def explain_shares(allocation: Allocation, wards: dict[str, WardInfo]) -> tuple[ShareExplanation, ...]:
+def explain_shares(allocation: Statement, wards: dict[str, WardInfo]) -> tuple[ShareExplanation, ...]:
     """Each ward's charge vs. population share, split into usage, each pool and buy-in (sums exactly)."""
     # Population weighted by the days each ward took part, so a ward that joined mid-month (or not yet)
     # is compared with the part of the month it was a member, as the proration rule charges it.

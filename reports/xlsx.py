@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -16,8 +15,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from wardcloud.core.cells import text_only_workbook
 from wardcloud.core.files import write_atomic
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports.lines import basis, describe, kind_label
-from wardcloud.reports.model import Allocation, InputFile, WardInfo, allocation_from_json
+from wardcloud.reports.model import InputFile, WardInfo
 from wardcloud.tenants.model import Tenant
 
 YEN_FORMAT = "#,##0"  # integer yen with thousands separators; the cell value stays an exact int
@@ -53,14 +53,14 @@ def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
 
 
 def build_workbook(
-    allocation: Allocation, wards: Mapping[str, WardInfo], inputs: Sequence[InputFile], generated_at: str
+    allocation: Statement, wards: Mapping[str, WardInfo], inputs: Sequence[InputFile], generated_at: str
 ) -> Workbook:
     """The workbook: summary (ward × pool, totals = bill), one statement sheet per ward, inputs."""
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = SUMMARY_SHEET
-    summary["A1"] = f"月次負担額 集計 / Monthly allocation summary — {allocation.period}"
+    summary["A1"] = f"月次負担額 集計 / Monthly allocation summary — {allocation.period.label}"
     summary["A1"].font = Font(bold=True, size=13)
     pool_ids = [p.id for p in allocation.pools]
     labels = [
@@ -88,10 +88,7 @@ def build_workbook(
         row += 1
     summary.cell(row=row, column=1, value="合計 / Total").font = _BOLD
     pool_other = (
-        allocation.total
-        - allocation.direct_total
-        - allocation.buy_in_total
-        - sum(p.total for p in allocation.pools)
+        allocation.total - allocation.direct_total - allocation.buy_in_total - sum(p.total for p in allocation.pools)
     )
     for column, amount in enumerate(
         [
@@ -115,10 +112,8 @@ def build_workbook(
         sheet = book.create_sheet(ward_sheet_name(ward.code, info))
         sheet["A1"] = f"{ward.code} {info.name if info else ward.name} {info.name_en if info else ''}".strip()
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet["A2"] = f"負担額明細 / Statement — {allocation.period} ({allocation.currency})"
-        _header(
-            sheet, 4, ["種別 / Kind", "プール / Pool", "説明 / Description", "根拠 / Basis", "金額 / Amount"]
-        )
+        sheet["A2"] = f"負担額明細 / Statement — {allocation.period.label} ({allocation.currency})"
+        _header(sheet, 4, ["種別 / Kind", "プール / Pool", "説明 / Description", "根拠 / Basis", "金額 / Amount"])
         row = 5
         for line in ward.lines:
             sheet.cell(row=row, column=1, value=kind_label(line))
@@ -143,7 +138,7 @@ def build_workbook(
     sheet = book.create_sheet(INPUTS_SHEET)
     _header(sheet, 1, ["項目 / Item", "値 / Value", "SHA-256"])
     facts = [
-        ("対象期間 / Period", allocation.period),
+        ("対象期間 / Period", allocation.period.label),
         ("通貨 / Currency", allocation.currency),
         ("作成日時 / Generated at", generated_at),
     ]
@@ -164,7 +159,7 @@ def build_workbook(
 
 
 def render_xlsx(
-    allocation: Allocation, wards: Mapping[str, WardInfo], inputs: Sequence[InputFile], generated_at: str
+    allocation: Statement, wards: Mapping[str, WardInfo], inputs: Sequence[InputFile], generated_at: str
 ) -> bytes:
     """The workbook as bytes."""
     buffer = io.BytesIO()
@@ -173,7 +168,7 @@ def render_xlsx(
 
 
 def write_xlsx(
-    allocation: Allocation,
+    allocation: Statement,
     wards: Mapping[str, WardInfo],
     inputs: Sequence[InputFile],
     generated_at: str,
@@ -184,14 +179,14 @@ def write_xlsx(
 
 
 def write_statements_xlsx(
-    allocation_json: Mapping[str, Any],
+    allocation: Statement,
     out: Path,
     *,
     tenants: Sequence[Tenant],
     inputs: Sequence[tuple[str, Path | None]] = (),
     generated_at: datetime | None = None,
 ) -> None:
-    """`wardctl cost allocate --format xlsx`: the cost library's JSON as a workbook, with input hashes.
+    """`wardctl cost allocate --format xlsx`: the cost library's statement as a workbook, with input hashes.
 
     `tenants` are the ward files the allocation was computed from, as the caller loaded them: their names
     fill the ward sheets and their files' hashes the inputs sheet (nothing is read from a directory here).
@@ -199,7 +194,6 @@ def write_statements_xlsx(
     from wardcloud.reports.build import wards_from_tenants
     from wardcloud.reports.inputs import describe_inputs
 
-    allocation = allocation_from_json(allocation_json, "allocation")
     wards = wards_from_tenants(tenants)
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     write_xlsx(allocation, wards, describe_inputs(inputs, tenants), stamp, out)

@@ -14,6 +14,11 @@ from wardcloud.cost_allocation.shares import Ward
 REPO = Path(__file__).resolve().parents[2]
 WARDS_DIR = REPO / "tenants" / "wards"
 EXAMPLES = REPO / "cost_allocation" / "examples"
+# the July 2023 sample: bill, rules and usage, and the same as `wardctl` options
+SAMPLE_BILL = EXAMPLES / "bill-2023-07.csv"
+SAMPLE_RULES = EXAMPLES / "rules.yaml"
+SAMPLE_USAGE = EXAMPLES / "usage-2023-07.csv"
+SAMPLE_INPUTS = ["--bill", str(SAMPLE_BILL), "--rules", str(SAMPLE_RULES), "--usage", str(SAMPLE_USAGE)]
 HEADER = [
     "BilledCost",
     "BillingCurrency",
@@ -36,9 +41,7 @@ def ward(
 ) -> Ward:
     """A ward for library tests (code6-ish; only the code's order matters)."""
     values = {"population": Fraction(population)} | {k: Fraction(v) for k, v in drivers.items()}
-    return Ward(
-        code=code, name=f"ward {code}", joined=joined, left=left, drivers=values, accounts=(f"{code}-test",)
-    )
+    return Ward(code=code, name=f"ward {code}", joined=joined, left=left, drivers=values, accounts=(f"{code}-test",))
 
 
 def row(

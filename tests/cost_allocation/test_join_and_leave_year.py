@@ -68,7 +68,7 @@ def capital(statement: Statement) -> dict[str, int]:
 
 def kinds(statement: Statement, code: str) -> list[tuple[str, int]]:
     ward_ = next(w for w in statement.wards if w.code == code)
-    return [(line["kind"], line["amount"]) for line in ward_.lines if line["kind"] not in ("shared", "direct")]
+    return [(line.kind, line.amount) for line in ward_.lines if line.kind not in ("shared", "direct")]
 
 
 def test_october_join_pays_in_and_refunds_by_what_each_paid(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_capital_flows_sum_to_zero_every_month(
         assert sum(capital(statement).values()) == 0
         assert sum(w.total for w in statement.wards) == statement.total == 6000
         for w in statement.wards:
-            assert w.buy_in == sum(line["amount"] for line in w.lines if line["kind"] not in ("shared", "direct"))
+            assert w.buy_in == sum(line.amount for line in w.lines if line.kind not in ("shared", "direct"))
 
 
 def test_simulate_leave_shows_the_settlement(tmp_path: Path) -> None:

@@ -52,13 +52,11 @@ def test_mixed_equal_10_population_90(tmp_path: Path) -> None:
         "  - id: platform\n    match: {}\n"
         "    split: [{driver: equal, weight: 0.1}, {driver: population, weight: 0.9}]\n"
     )
-    statement = run(
-        tmp_path, pools, [ward("131016", 100), ward("131024", 300), ward("131032", 600)], [row(1000)]
-    )
+    statement = run(tmp_path, pools, [ward("131016", 100), ward("131024", 300), ward("131032", 600)], [row(1000)])
     assert shared(statement) == {"131016": 124, "131024": 303, "131032": 573}
-    line = next(x for x in statement.wards[0].lines if x["kind"] == "shared")
-    assert [d["driver"] for d in line["drivers"]] == ["equal", "population"]
-    assert line["drivers"][1]["share"] == pytest.approx(0.1)
+    line = next(x for x in statement.wards[0].lines if x.kind == "shared")
+    assert [d["driver"] for d in line.field("drivers")] == ["equal", "population"]
+    assert line.field("drivers")[1]["share"] == pytest.approx(0.1)
 
 
 def test_cap_reallocates_the_excess_in_two_rounds(tmp_path: Path) -> None:
@@ -71,8 +69,8 @@ def test_cap_reallocates_the_excess_in_two_rounds(tmp_path: Path) -> None:
     pool = statement.pools[0]
     assert pool.shares.cap_rounds == 2
     assert {c for c, s in pool.shares.shares.items() if s.capped} == {"131016", "131024"}
-    first = next(x for x in statement.wards[0].lines if x["kind"] == "shared")
-    assert first["cap_adjustment"] == pytest.approx(-0.15)
+    first = next(x for x in statement.wards[0].lines if x.kind == "shared")
+    assert first.field("cap_adjustment") == pytest.approx(-0.15)
 
 
 def test_cap_as_an_amount(tmp_path: Path) -> None:
@@ -107,8 +105,8 @@ def test_mid_month_join_and_leave_are_prorated_by_days(tmp_path: Path) -> None:
     assert [participation(w, APRIL) for w in wards] == [1, Fraction(2, 3), Fraction(1, 2)]
     statement = run(tmp_path, EQUAL_POOL, wards, [row(1300)])
     assert shared(statement) == {"131016": 600, "131024": 400, "131032": 300}
-    line = next(x for x in statement.wards[1].lines if x["kind"] == "shared")
-    assert line["participation"] == {"days": 20, "of": 30, "fraction": pytest.approx(2 / 3)}
+    line = next(x for x in statement.wards[1].lines if x.kind == "shared")
+    assert line.field("participation") == {"days": 20, "of": 30, "fraction": pytest.approx(2 / 3)}
 
 
 def test_a_ward_outside_the_period_pays_no_shared_cost(tmp_path: Path) -> None:
@@ -176,9 +174,7 @@ def test_driver_transforms_exponent_floor_ceiling(tmp_path: Path) -> None:
 
 
 def test_hokkaido_rule_doubling_population_multiplies_the_charge_by_1_5(tmp_path: Path) -> None:
-    pools = (
-        "  - id: platform\n    match: {}\n    split: [{driver: population, weight: 1.0, exponent: 0.585}]\n"
-    )
+    pools = "  - id: platform\n    match: {}\n    split: [{driver: population, weight: 1.0, exponent: 0.585}]\n"
     statement = run(tmp_path, pools, [ward("131016", 50_000), ward("131024", 100_000)], [row(2_500_000)])
     small, large = shared(statement).values()
     assert large / small == pytest.approx(1.5, rel=1e-3)
@@ -231,9 +227,7 @@ def test_fractional_yen_bill_is_truncated_and_still_sums(tmp_path: Path) -> None
 
 def test_largest_remainder_rejects_a_remainder_no_ward_can_take() -> None:
     with pytest.raises(ValueError):
-        largest_remainder(
-            2, {"a": Fraction(1, 2), "b": Fraction(3, 2)}, {"a": Fraction(1, 2), "b": Fraction(3, 2)}
-        )
+        largest_remainder(2, {"a": Fraction(1, 2), "b": Fraction(3, 2)}, {"a": Fraction(1, 2), "b": Fraction(3, 2)})
     assert split_exactly(10, {"b": Fraction(1, 2), "a": Fraction(1, 2)}) == {"a": 5, "b": 5}
 
 

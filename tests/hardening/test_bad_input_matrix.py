@@ -39,8 +39,16 @@ def _rules(tmp: Path, old: str, new: str) -> Path:
 
 
 def _allocate(bill: Path = BILL, rules: Path = RULES, usage: Path | None = USAGE) -> list[str]:
-    return ["cost", "allocate", "--bill", str(bill), "--rules", str(rules),
-            *(["--usage", str(usage)] if usage else []), *PERIOD]
+    return [
+        "cost",
+        "allocate",
+        "--bill",
+        str(bill),
+        "--rules",
+        str(rules),
+        *(["--usage", str(usage)] if usage else []),
+        *PERIOD,
+    ]
 
 
 def _wards(tmp: Path, edit: Callable[[str], str] = lambda t: t, only: str | None = None) -> Path:
@@ -65,13 +73,22 @@ def _allocation(tmp: Path) -> dict:
 
 
 def _report(tmp: Path, allocation: object, *extra: str) -> list[str]:
-    return ["report", "--period", "2023-07", "--allocation", str(_json(tmp, "alloc.json", allocation)),
-            "--out", str(tmp / "report.html"), *extra]
+    return [
+        "report",
+        "--period",
+        "2023-07",
+        "--allocation",
+        str(_json(tmp, "alloc.json", allocation)),
+        "--out",
+        str(tmp / "report.html"),
+        *extra,
+    ]
 
 
 def _broken_allocation(edit: Callable[[dict], object]) -> Case:
     def case(tmp: Path) -> list[str]:
         return _report(tmp, edit(_allocation(tmp)))
+
     return case
 
 
@@ -94,48 +111,114 @@ CASES: dict[str, tuple[str, Case]] = {
     "other currency": ("COST006", lambda t: _allocate(edited_bill(t / "b.csv", {"BillingCurrency": "USD"}))),
     "bad timestamp": ("COST008", lambda t: _allocate(edited_bill(t / "b.csv", {"ChargePeriodStart": "yesterday"}))),
     "unknown ward": ("COST009", lambda t: _allocate(edited_bill(t / "b.csv", {"SubAccountId": "131999"}))),
-    "unmatched shared": ("COST010", lambda t: _allocate(edited_bill(
-        t / "b.csv", {"SubAccountId": "other", "ServiceName": "zzz", "ServiceCategory": "Other"}))),
+    "unmatched shared": (
+        "COST010",
+        lambda t: _allocate(
+            edited_bill(t / "b.csv", {"SubAccountId": "other", "ServiceName": "zzz", "ServiceCategory": "Other"})
+        ),
+    ),
     "bad quantity": ("COST011", lambda t: _allocate(usage=_usage_quantity(t, "lots"))),
     "not a number": ("COST004", lambda t: _allocate(edited_bill(t / "b.csv", {"BilledCost": "12 yen"}))),
     "huge cost": ("COST044", lambda t: _allocate(edited_bill(t / "b.csv", {"BilledCost": "1" + "0" * 20}))),
     # cost: rules
-    "unknown driver": ("COST021", lambda t: _allocate(rules=_rules(
-        t, "{driver: population, weight: 0.9}", "{driver: nosuch, weight: 0.9}"))),
-    "weights": ("COST022", lambda t: _allocate(rules=_rules(
-        t, "{driver: population, weight: 0.9}", "{driver: population, weight: 0.8}"))),
+    "unknown driver": (
+        "COST021",
+        lambda t: _allocate(rules=_rules(t, "{driver: population, weight: 0.9}", "{driver: nosuch, weight: 0.9}")),
+    ),
+    "weights": (
+        "COST022",
+        lambda t: _allocate(rules=_rules(t, "{driver: population, weight: 0.9}", "{driver: population, weight: 0.8}")),
+    ),
     "infeasible cap": ("COST023", lambda t: _allocate(rules=_rules(t, "cap: {share: 0.09}", "cap: {share: 0.01}"))),
-    "no driver value": ("COST041", lambda t: ["--tenants", str(_wards(
-        t, lambda x: re.sub(r"  drivers:\n    inkan_registrations: [0-9]+\n", "", x), "131016-chiyoda.yaml")),
-        *_allocate()]),
-    "zero driver": ("COST025", lambda t: ["--tenants", str(_wards(
-        t, lambda x: re.sub(r"inkan_registrations: [0-9]+", "inkan_registrations: 0", x))), *_allocate()]),
-    "match column": ("COST026", lambda t: _allocate(rules=_rules(
-        t, "match: {ServiceName: [bousai]}", "match: {NoSuchColumn: [bousai]}"))),
+    "no driver value": (
+        "COST041",
+        lambda t: [
+            "--tenants",
+            str(
+                _wards(
+                    t, lambda x: re.sub(r"  drivers:\n    inkan_registrations: [0-9]+\n", "", x), "131016-chiyoda.yaml"
+                )
+            ),
+            *_allocate(),
+        ],
+    ),
+    "zero driver": (
+        "COST025",
+        lambda t: [
+            "--tenants",
+            str(_wards(t, lambda x: re.sub(r"inkan_registrations: [0-9]+", "inkan_registrations: 0", x))),
+            *_allocate(),
+        ],
+    ),
+    "match column": (
+        "COST026",
+        lambda t: _allocate(rules=_rules(t, "match: {ServiceName: [bousai]}", "match: {NoSuchColumn: [bousai]}")),
+    ),
     "duplicate pool": ("COST027", lambda t: _allocate(rules=_rules(t, "- id: bousai", "- id: platform"))),
-    "exponent": ("COST020", lambda t: _allocate(rules=_rules(
-        t, "{driver: population, weight: 0.9}", "{driver: population, weight: 0.9, exponent: 100000}"))),
+    "exponent": (
+        "COST020",
+        lambda t: _allocate(
+            rules=_rules(t, "{driver: population, weight: 0.9}", "{driver: population, weight: 0.9, exponent: 100000}")
+        ),
+    ),
     "bad period": ("COST030", lambda t: [*_allocate()[:-1], "2023-13"]),
-    "simulate both": ("COST032", lambda t: ["cost", "simulate", "--join", "131113", "--leave", "131016",
-                                            "--date", "2023-07-10", "--bill", str(BILL), "--rules", str(RULES)]),
-    "reversed period": ("COST043", lambda t: _allocate(edited_bill(
-        t / "b.csv", {"ChargePeriodStart": "2023-07-09T00:00:00Z", "ChargePeriodEnd": "2023-07-08T00:00:00Z"}))),
+    "simulate both": (
+        "COST032",
+        lambda t: [
+            "cost",
+            "simulate",
+            "--join",
+            "131113",
+            "--leave",
+            "131016",
+            "--date",
+            "2023-07-10",
+            "--bill",
+            str(BILL),
+            "--rules",
+            str(RULES),
+        ],
+    ),
+    "reversed period": (
+        "COST043",
+        lambda t: _allocate(
+            edited_bill(
+                t / "b.csv", {"ChargePeriodStart": "2023-07-09T00:00:00Z", "ChargePeriodEnd": "2023-07-08T00:00:00Z"}
+            )
+        ),
+    ),
     "bill twice": ("COST045", lambda t: _allocate(write_csv(t / "b.csv", bill_rows()[0], bill_rows()[1] * 2))),
     "bill is a fifo": ("COST001", lambda t: _allocate(bill=_fifo(t))),
     # tenants
-    "two documents": ("TEN007", lambda t: ["--tenants", str(_wards(t, lambda x: x + "---\na: 1\n",
-                                                                    "131130-shibuya.yaml")), "validate"]),
-    "duplicate group": ("TEN043", lambda t: ["--tenants", str(_wards(
-        t, lambda x: x.replace(SG, SG.replace("mynumber-app", "lgwan-app")), "131130-shibuya.yaml")), "validate"]),
+    "two documents": (
+        "TEN007",
+        lambda t: ["--tenants", str(_wards(t, lambda x: x + "---\na: 1\n", "131130-shibuya.yaml")), "validate"],
+    ),
+    "duplicate group": (
+        "TEN043",
+        lambda t: [
+            "--tenants",
+            str(_wards(t, lambda x: x.replace(SG, SG.replace("mynumber-app", "lgwan-app")), "131130-shibuya.yaml")),
+            "validate",
+        ],
+    ),
     "no such tenant file": ("TEN051", lambda t: ["validate", str(t / "131999-nowhere.yaml")]),
     "empty tenants": ("TEN050", lambda t: ["--tenants", str(t), "validate"]),
-    "tenant tag": ("TEN009", lambda t: ["--tenants", str(_wards(
-        t, lambda x: x.replace("ward:\n", "ward: !!python/object:os.system\n"), "131130-shibuya.yaml")), "plan"]),
+    "tenant tag": (
+        "TEN009",
+        lambda t: [
+            "--tenants",
+            str(_wards(t, lambda x: x.replace("ward:\n", "ward: !!python/object:os.system\n"), "131130-shibuya.yaml")),
+            "plan",
+        ],
+    ),
     # policies
     "no policy config": ("POL001", lambda t: ["policy", "check", "--config", str(t / "nope.yaml")]),
     "policy schema": ("POL002", lambda t: ["policy", "check", "--config", str(_json(t, "p.yaml", "enforcement: 5\n"))]),
-    "policy unknown rule": ("POL003", lambda t: ["policy", "check", "--config", str(
-        _json(t, "p.yaml", "enforcement:\n  NOPE-999: advisory\n"))]),
+    "policy unknown rule": (
+        "POL003",
+        lambda t: ["policy", "check", "--config", str(_json(t, "p.yaml", "enforcement:\n  NOPE-999: advisory\n"))],
+    ),
     "policy unknown ward": ("TEN020", lambda t: ["policy", "check", "--ward", "131999"]),
     # infra
     "import missing": ("INFRA023", lambda t: ["state", "import", str(t / "nope.json"), "--stack", "ward-131130"]),
@@ -151,22 +234,41 @@ CASES: dict[str, tuple[str, Case]] = {
     "ward sum": ("R008", _broken_allocation(lambda d: _set(d, "wards.0.direct", d["wards"][0]["direct"] + 1))),
     "ward twice": ("R010", _broken_allocation(lambda d: _set(d, "wards", [*d["wards"], d["wards"][0]]))),
     "not a list": ("R011", _broken_allocation(lambda d: _set(d, "wards", 5))),
+    "driver value not object": ("R013", _broken_allocation(lambda d: _set(d, "wards.0.drivers", [5]))),
     "allocation unreadable": ("R020", lambda t: _report(t, {})[:4] + [str(_fifo(t))] + _report(t, {})[5:]),
     "allocation not json": ("R021", lambda t: _report(t, "{nope")),
     "policy json": ("R030", lambda t: _report(t, _allocation(t), "--policy", str(_json(t, "p.json", {"v": 1})))),
-    "policy violation": ("R031", lambda t: _report(t, _allocation(t), "--policy", str(
-        _json(t, "p.json", {"violations": [5]})))),
-    "report period": ("COST030", lambda t: ["report", "--period", "２０２３-07", "--allocation", str(
-        _json(t, "alloc.json", _allocation(t))), "--out", str(t / "r.html")]),
-    "report previous": ("R052", lambda t: _report(t, _allocation(t), "--previous", str(
-        _json(t, "prev.json", _allocation(t))))),
+    "policy violation": (
+        "R031",
+        lambda t: _report(t, _allocation(t), "--policy", str(_json(t, "p.json", {"violations": [5]}))),
+    ),
+    "report period": (
+        "COST030",
+        lambda t: [
+            "report",
+            "--period",
+            "２０２３-07",
+            "--allocation",
+            str(_json(t, "alloc.json", _allocation(t))),
+            "--out",
+            str(t / "r.html"),
+        ],
+    ),
+    "report previous": (
+        "R052",
+        lambda t: _report(t, _allocation(t), "--previous", str(_json(t, "prev.json", _allocation(t)))),
+    ),
     # JSON nested too deeply for Python's parser: a located line, not RecursionError
     "deep allocation json": ("R021", lambda t: _report(t, _DEEP)),
     "deep policy json": ("R021", lambda t: _report(t, _allocation(t), "--policy", str(_json(t, "p.json", _DEEP)))),
-    "deep stack export": ("INFRA020", lambda t: ["state", "import", str(_json(t, "s.json", _DEEP)), "--stack",
-                                                 "ward-131130"]),
-    "deep audit record": ("AUD001", lambda t: ["--audit-log", str(_json(t, "a.jsonl", _DEEP + "\n")), "audit",
-                                               "verify"]),
+    "deep stack export": (
+        "INFRA020",
+        lambda t: ["state", "import", str(_json(t, "s.json", _DEEP)), "--stack", "ward-131130"],
+    ),
+    "deep audit record": (
+        "AUD001",
+        lambda t: ["--audit-log", str(_json(t, "a.jsonl", _DEEP + "\n")), "audit", "verify"],
+    ),
     # files
     "out is a fifo": ("FILE001", lambda t: [*_allocate(), "--out", str(_fifo(t))]),
     "report out is a link": ("FILE002", lambda t: [*_report(t, _allocation(t))[:-1], str(_link(t))]),
@@ -211,15 +313,20 @@ def test_bad_input_is_a_located_line(tmp_path: Path, name: str, monkeypatch: pyt
     work.mkdir()
     result = wardctl(*build(work))
     assert_clean_failure(result, code)
-    assert all(re.match(r"^\S.*: [A-Z]+[0-9]{3} |^[0-9]+ problem\(s\) in |^audit log NOT intact", line)
-               for line in result.stderr.splitlines()), result.stderr
+    assert all(
+        re.match(r"^\S.*: [A-Z]+[0-9]{3} |^[0-9]+ problem\(s\) in |^audit log NOT intact", line)
+        for line in result.stderr.splitlines()
+    ), result.stderr
 
 
-@pytest.mark.parametrize("errno_value,code", [(errno.EROFS, "FILE004"), (errno.ENOSPC, "FILE005"),
-                                              (errno.EIO, "FILE006"), (errno.EACCES, "FILE004")])
+@pytest.mark.parametrize(
+    "errno_value,code",
+    [(errno.EROFS, "FILE004"), (errno.ENOSPC, "FILE005"), (errno.EIO, "FILE006"), (errno.EACCES, "FILE004")],
+)
 @pytest.mark.parametrize("command", ["allocate", "plan", "report"])
-def test_the_disk_refusing_an_output_is_a_file_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     errno_value: int, code: str, command: str) -> None:
+def test_the_disk_refusing_an_output_is_a_file_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errno_value: int, code: str, command: str
+) -> None:
     import wardcloud.core.files as files
 
     def refuse(*args: object, **kwargs: object) -> None:
@@ -227,9 +334,23 @@ def test_the_disk_refusing_an_output_is_a_file_line(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(files.os, "replace", refuse)
     out = tmp_path / "out.file"
-    args = {"allocate": ["cost", "allocate", *SAMPLE, "--out", str(out)], "plan": ["plan", "--out", str(out)],
-            "report": ["report", "--period", "2023-07", "--bill", str(BILL), "--rules", str(RULES), "--usage",
-                       str(USAGE), "--out", str(out)]}[command]
+    args = {
+        "allocate": ["cost", "allocate", *SAMPLE, "--out", str(out)],
+        "plan": ["plan", "--out", str(out)],
+        "report": [
+            "report",
+            "--period",
+            "2023-07",
+            "--bill",
+            str(BILL),
+            "--rules",
+            str(RULES),
+            "--usage",
+            str(USAGE),
+            "--out",
+            str(out),
+        ],
+    }[command]
     result = wardctl("--state", str(tmp_path / "state"), *args)
     assert_clean_failure(result, code)
     assert not out.exists()
@@ -271,8 +392,7 @@ def test_allocating_among_no_wards_is_refused(tmp_path: Path) -> None:
 
 def test_a_problem_is_one_line_whatever_the_input_holds(tmp_path: Path) -> None:
     key = '"evil\\nkey\\e[31m"'  # YAML escapes: a newline and ESC inside the key
-    wards = _wards(tmp_path, lambda x: x.replace("ward:\n", f"ward:\n  {key}: 1\n  {key}: 2\n"),
-                   "131130-shibuya.yaml")
+    wards = _wards(tmp_path, lambda x: x.replace("ward:\n", f"ward:\n  {key}: 1\n  {key}: 2\n"), "131130-shibuya.yaml")
     result = wardctl("--tenants", str(wards), "validate")
     assert_clean_failure(result, "TEN002")
     (line,) = [ln for ln in result.stderr.splitlines() if "TEN002" in ln]

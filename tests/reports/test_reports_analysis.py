@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports.compare import compare
-from wardcloud.reports.model import ReportError, WardInfo, allocation_from_json
+from wardcloud.reports.model import ReportError, WardInfo
 from wardcloud.reports.shares import explain_shares, main_reasons
 from wardcloud.reports.status import policy_status
 
@@ -16,7 +17,7 @@ from wardcloud.reports.status import policy_status
 def test_share_drivers_add_up_exactly_to_the_difference_from_population_share(
     allocation_json: dict[str, Any], wards: dict[str, WardInfo]
 ) -> None:
-    allocation = allocation_from_json(allocation_json)
+    allocation = Statement.from_json(allocation_json)
     explanations = {e.code: e for e in explain_shares(allocation, wards)}
     assert len(explanations) == 23
     for e in explanations.values():
@@ -29,27 +30,21 @@ def test_share_drivers_add_up_exactly_to_the_difference_from_population_share(
     chiyoda = explanations["131016"]  # the smallest population pays the equal-split pool and a buy-in
     assert chiyoda.difference > 0
     assert {d.key for d in main_reasons(chiyoda)} >= {"buy_in", "pool:bousai-equal"}
-    assert chiyoda.population_share == Fraction(
-        wards["131016"].population, sum(w.population for w in wards.values())
-    )
+    assert chiyoda.population_share == Fraction(wards["131016"].population, sum(w.population for w in wards.values()))
 
 
-def test_cap_lines_are_reported_as_cap_adjustment(
-    allocation_json: dict[str, Any], wards: dict[str, WardInfo]
-) -> None:
+def test_cap_lines_are_reported_as_cap_adjustment(allocation_json: dict[str, Any], wards: dict[str, WardInfo]) -> None:
     setagaya = next(w for w in allocation_json["wards"] if w["code"] == "131121")
     line = next(x for x in setagaya["lines"] if x.get("pool") == "platform-population")
     line.update({"capped": True, "share_before_cap": 0.1, "share": 0.09, "cap_adjustment": -0.01})
-    explanation = next(
-        e for e in explain_shares(allocation_from_json(allocation_json), wards) if e.code == "131121"
-    )
+    explanation = next(e for e in explain_shares(Statement.from_json(allocation_json), wards) if e.code == "131121")
     assert explanation.cap_adjustment == -480_000  # 1 % of the 48,000,000 pool
 
 
 def test_month_over_month_drivers_add_up_to_each_wards_change(
     allocation_json: dict[str, Any], previous_json: dict[str, Any]
 ) -> None:
-    comparison = compare(allocation_from_json(allocation_json), allocation_from_json(previous_json))
+    comparison = compare(Statement.from_json(allocation_json), Statement.from_json(previous_json))
     assert comparison.change == allocation_json["total"] - previous_json["total"]
     assert sum(c.change for c in comparison.wards) == comparison.change
     for change in comparison.wards:
@@ -99,7 +94,7 @@ def test_population_share_counts_only_the_days_a_ward_was_a_member(
     for line in chiyoda["lines"]:
         if line["kind"] == "shared":
             line["participation"] = {"days": 0, "of": 31, "fraction": 0.0}
-    explanations = {e.code: e for e in explain_shares(allocation_from_json(allocation_json), wards)}
+    explanations = {e.code: e for e in explain_shares(Statement.from_json(allocation_json), wards)}
     assert explanations["131016"].participation == 0
     assert explanations["131016"].population_share == 0
     others = sum(w.population for code, w in wards.items() if code != "131016")

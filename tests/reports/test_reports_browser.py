@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from cdp_browser import Browser, find_chromium
 
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports.html import Report, write_html
-from wardcloud.reports.model import WardInfo, allocation_from_json
+from wardcloud.reports.model import WardInfo
 from wardcloud.reports.status import policy_status
 
 CHROMIUM = find_chromium()
@@ -46,11 +47,11 @@ def test_report_in_chromium_shows_every_ward_and_totals_to_the_yen(
 ) -> None:
     out = tmp_path / "report.html"
     report = Report(
-        allocation_from_json(allocation_json),
+        Statement.from_json(allocation_json),
         wards,
         "2026-11-01T00:00:00Z",
         policy=policy_status(policy_json, wards),
-        previous=allocation_from_json(previous_json),
+        previous=Statement.from_json(previous_json),
     )
     write_html(report, out)
 
@@ -74,14 +75,8 @@ def test_report_in_chromium_shows_every_ward_and_totals_to_the_yen(
     assert {code: _yen(total) for code, total, _ in sections} == expected
     for code, total, lines in sections:
         assert sum(_yen(t) for t in lines) == _yen(total), code
-    assert (
-        _yen(browser.evaluate("document.getElementById('consortium-total').innerText"))
-        == allocation_json["total"]
-    )
-    assert (
-        _yen(browser.evaluate("document.getElementById('summary-total').innerText"))
-        == allocation_json["total"]
-    )
+    assert _yen(browser.evaluate("document.getElementById('consortium-total').innerText")) == allocation_json["total"]
+    assert _yen(browser.evaluate("document.getElementById('summary-total').innerText")) == allocation_json["total"]
     assert [r["code"] for r in rows] == sorted(expected, key=lambda c: (-expected[c], c))  # sorted bar order
 
     # policy status and month-over-month made it to the page
@@ -92,8 +87,7 @@ def test_report_in_chromium_shows_every_ward_and_totals_to_the_yen(
     assert statuses["131032"] == "violation" and statuses["131121"] == "waived"
     assert len(statuses) == 24 and statuses["platform"] == "pass"  # 23 wards and the platform stack
     changes = browser.evaluate(
-        "[...document.querySelectorAll('#changes tr[data-ward]')]"
-        ".map(r => [r.dataset.ward, r.cells[3].innerText])"
+        "[...document.querySelectorAll('#changes tr[data-ward]')].map(r => [r.dataset.ward, r.cells[3].innerText])"
     )
     previous = {w["code"]: w["total"] for w in previous_json["wards"]}
     for code, text in changes:
@@ -110,10 +104,10 @@ def test_every_chart_rendered_with_nonzero_size_for_every_ward(
     out = tmp_path / "report.html"
     write_html(
         Report(
-            allocation_from_json(allocation_json),
+            Statement.from_json(allocation_json),
             wards,
             "2026-11-01T00:00:00Z",
-            previous=allocation_from_json(previous_json),
+            previous=Statement.from_json(previous_json),
         ),
         out,
     )

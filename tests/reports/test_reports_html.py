@@ -7,13 +7,14 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports.html import Report, render_html, write_html
-from wardcloud.reports.model import WardInfo, allocation_from_json
+from wardcloud.reports.model import WardInfo
 from wardcloud.reports.status import policy_status
 
 
 def _report(allocation_json: dict[str, Any], wards: dict[str, WardInfo], **extra: Any) -> Report:
-    return Report(allocation_from_json(allocation_json), wards, "2026-11-01T00:00:00Z", **extra)
+    return Report(Statement.from_json(allocation_json), wards, "2026-11-01T00:00:00Z", **extra)
 
 
 def test_report_fetches_nothing_a_strict_csp_and_no_urls(
@@ -56,9 +57,7 @@ def test_policy_and_month_over_month_sections_only_when_given(
     assert 'id="policy"' not in plain and 'id="changes"' not in plain
     status = policy_status(policy_json, wards)
     out = tmp_path / "report.html"
-    write_html(
-        _report(allocation_json, wards, policy=status, previous=allocation_from_json(previous_json)), out
-    )
+    write_html(_report(allocation_json, wards, policy=status, previous=Statement.from_json(previous_json)), out)
     html = out.read_text(encoding="utf-8")
     assert 'data-ward="131032" data-status="violation"' in html
     assert 'data-ward="131121" data-status="waived"' in html

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from wardcloud.cost_allocation.errors import CostError
+from wardcloud.cost_allocation.model import Statement
 from wardcloud.reports.inputs import describe_inputs
-from wardcloud.reports.model import ReportError, WardInfo, allocation_from_json
+from wardcloud.reports.model import WardInfo
 from wardcloud.reports.xlsx import INPUTS_SHEET, SUMMARY_SHEET, YEN_FORMAT, ward_sheet_name, write_xlsx
 from wardcloud.tenants.validate import load_tenants
 
@@ -25,7 +27,7 @@ def _table(sheet: Any, header_row: int) -> tuple[list[str], list[list[Any]]]:
 def test_summary_sheet_ward_by_pool_matrix_sums_to_the_bill(
     tmp_path: Path, allocation_json: dict[str, Any], wards: dict[str, WardInfo]
 ) -> None:
-    allocation = allocation_from_json(allocation_json)
+    allocation = Statement.from_json(allocation_json)
     out = tmp_path / "statements.xlsx"
     write_xlsx(allocation, wards, (), "2026-11-01T00:00:00Z", out)
 
@@ -51,7 +53,7 @@ def test_summary_sheet_ward_by_pool_matrix_sums_to_the_bill(
 def test_one_statement_sheet_per_ward_with_every_line_in_integer_yen(
     tmp_path: Path, allocation_json: dict[str, Any], wards: dict[str, WardInfo]
 ) -> None:
-    allocation = allocation_from_json(allocation_json)
+    allocation = Statement.from_json(allocation_json)
     out = tmp_path / "statements.xlsx"
     write_xlsx(allocation, wards, (), "2026-11-01T00:00:00Z", out)
 
@@ -60,9 +62,7 @@ def test_one_statement_sheet_per_ward_with_every_line_in_integer_yen(
     grand_total = 0
     for ward in allocation_json["wards"]:
         sheet = book[ward_sheet_name(ward["code"], wards[ward["code"]])]
-        assert (
-            wards[ward["code"]].name in sheet["A1"].value and wards[ward["code"]].name_en in sheet["A1"].value
-        )
+        assert wards[ward["code"]].name in sheet["A1"].value and wards[ward["code"]].name_en in sheet["A1"].value
         _, rows = _table(sheet, 4)
         lines = rows[: len(ward["lines"])]
         assert [r[4] for r in lines] == [line["amount"] for line in ward["lines"]]
@@ -87,7 +87,7 @@ def test_inputs_sheet_names_period_generation_time_and_file_hashes(
     tenants = load_tenants(Path("tenants/wards"))
     inputs = describe_inputs([("bill", bill), ("rules", rules), ("usage", None)], tenants)
     out = tmp_path / "statements.xlsx"
-    write_xlsx(allocation_from_json(allocation_json), wards, inputs, "2026-11-01T09:00:00Z", out)
+    write_xlsx(Statement.from_json(allocation_json), wards, inputs, "2026-11-01T09:00:00Z", out)
 
     rows = [list(r) for r in load_workbook(out)[INPUTS_SHEET].iter_rows(min_row=2, values_only=True)]
     by_item = {r[0]: r for r in rows}
@@ -106,8 +106,8 @@ def test_inconsistent_allocation_is_refused_and_nothing_is_written(
 ) -> None:
     allocation_json["wards"][0]["total"] += 1
     allocation_json["wards"][0]["direct"] += 1
-    with pytest.raises(ReportError) as error:
-        allocation_from_json(allocation_json, "alloc.json")
+    with pytest.raises(CostError) as error:
+        Statement.from_json(allocation_json, "alloc.json")
     assert "R009" in str(error.value) and "alloc.json" in str(error.value)
     assert not list(tmp_path.iterdir())
 
@@ -115,8 +115,8 @@ def test_inconsistent_allocation_is_refused_and_nothing_is_written(
 def test_fractional_yen_is_refused_with_its_path(allocation_json: dict[str, Any]) -> None:
     allocation_json["wards"][2]["lines"][0]["amount"] = 10.5
     allocation_json["pools"][0]["allocations"]["131016"] = "12"
-    with pytest.raises(ReportError) as error:
-        allocation_from_json(json.loads(json.dumps(allocation_json)), "alloc.json")
+    with pytest.raises(CostError) as error:
+        Statement.from_json(json.loads(json.dumps(allocation_json)), "alloc.json")
     rendered = [p.render() for p in error.value.problems]
     assert any("wards[2].lines[0].amount" in r and "R001" in r for r in rendered)
     assert any("pools[0].allocations.131016" in r for r in rendered)
@@ -138,7 +138,7 @@ def test_statements_workbook_is_written_from_the_tenants_given_not_reloaded(
     monkeypatch.setattr("wardcloud.tenants.validate.load_tenants", no_reload)
     monkeypatch.setattr("wardcloud.tenants.validate.validate_paths", no_reload)
     out = tmp_path / "statements.xlsx"
-    write_statements_xlsx(allocation_json, out, tenants=renamed, inputs=[])
+    write_statements_xlsx(Statement.from_json(allocation_json), out, tenants=renamed, inputs=[])
     book = load_workbook(out)
     assert any("Shibuya-as-loaded" in str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row)
     tenant_rows = [r for r in book[INPUTS_SHEET].iter_rows(min_row=2, values_only=True) if r[0] == "tenant"]
