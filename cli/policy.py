@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from wardcloud.cli.audited import AuditNote, audited, ci_environment, record_command, waivers_used
+from wardcloud.cli.audited import AuditNote, audited, ci_environment, record_command
 from wardcloud.cli.context import Settings
 from wardcloud.cli.options import check_ward_codes
 from wardcloud.cli.output import echo_json
@@ -66,7 +66,7 @@ def check_command(
         report = check(
             settings.tenants_dir, config_path=config_path, wards=wards, today=day, render=not spec_only
         )
-        used = waivers_used(report.violations)
+        used = report.waivers_used()
         note.summary.update(report.summary() | {"ci": ci_mode, "waivers_used": used})
         note.wards.extend(report.wards)
         if used and not ci_mode:

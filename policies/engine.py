@@ -86,6 +86,13 @@ class PolicyReport:
     def passed(self) -> bool:
         return not self.blocking
 
+    def waivers_used(self) -> list[dict[str, Any]]:
+        """The active waivers that excused violations, once each: ward, policy, resource, approver, expiry."""
+        used = {(w.ward, w.policy, w.resource or ""): {"ward": w.ward, "policy": w.policy, "resource": w.resource,
+                                                       "approver": w.approver, "expires": w.expires.isoformat()}
+                for w in (v.waiver for v in self.violations if v.waived) if w is not None}
+        return [used[key] for key in sorted(used)]
+
     def summary(self) -> dict[str, Any]:
         by_severity: dict[str, int] = defaultdict(int)
         for v in self.violations:
