@@ -259,12 +259,18 @@ def verify(path: Path, anchor: Anchor | None = None) -> Verification:
                         anchor, problem, torn)
 
 
-def read_records(path: Path) -> Iterator[Record]:
-    """Every intact record in order, streaming; stops before a torn tail; AuditError on a damaged line."""
+def read_records(path: Path, containing: Sequence[bytes] = ()) -> Iterator[Record]:
+    """Every intact record in order, streaming; stops before a torn tail; AuditError on a damaged line.
+
+    With `containing`, only the lines holding one of those byte strings are parsed and yielded: a reader
+    that wants a few kinds of record (e.g. `b'"break_glass"'`) skips the JSON work on every other line.
+    """
     with _shared(path) as handle:
         for line, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n"):
                 return
+            if containing and not any(mark in raw for mark in containing):
+                continue
             yield _parse(raw[:-1], path, line)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from wardcloud.audit.digest import DigestCache, digest_inputs
 from wardcloud.audit.errors import AuditError
@@ -31,6 +31,9 @@ from wardcloud.audit.record import Entry, Record
 from wardcloud.audit.redact import redact_argv, redact_mapping, redact_text
 from wardcloud.core.errors import WardcloudError
 from wardcloud.core.files import staged_outputs
+
+if TYPE_CHECKING:
+    from wardcloud.audit.keys import SigningKey
 
 DEFAULT_LOG_NAME = "audit.jsonl"
 ACTOR_ENV = "WARDCTL_ACTOR"
@@ -74,9 +77,15 @@ def make_entry(actor: str | None, command: str, argv: Sequence[str], inputs: Map
 def record(state_dir: Path, actor: str | None, command: str, argv: Sequence[str],
            inputs: Mapping[str, Path | None], outcome: str, exit_code: int | None,
            summary: Mapping[str, Any], *, wards: Sequence[str] = (), audit_log: Path | None = None,
-           environ: Mapping[str, str] = os.environ, digests: Mapping[str, dict[str, Any]] | None = None) -> Record:
-    """Append one record (outcome `started`, `success` or `failure`) and return it as written."""
+           environ: Mapping[str, str] = os.environ, digests: Mapping[str, dict[str, Any]] | None = None,
+           key: SigningKey | None = None) -> Record:
+    """Append one record (outcome `started`, `success` or `failure`) and return it as written; signed by
+    `key` when given (its fingerprint is then the actor: audit/authenticate.py)."""
     entry = make_entry(actor, command, argv, inputs, outcome, exit_code, summary, wards, environ, digests)
+    if key is not None:
+        from wardcloud.audit.authenticate import sign_entry  # loads `cryptography` only for signed records
+
+        entry = sign_entry(entry, key)
     return append(log_path(state_dir, audit_log, environ), [entry])[0]
 
 
@@ -86,6 +95,8 @@ class AuditContext:
 
     A Python caller builds one (`AuditContext(state_dir, actor, argv)`) and wraps the operation in
     `audited(context, ...)`: the record it leaves is the one `wardctl` leaves for the same operation.
+    With `key`, every record is signed by it and names its fingerprint as the actor (what `approve`,
+    `apply` and `audit ack` write: governance.md, Authenticated audit records).
     """
 
     state_dir: Path
@@ -94,13 +105,14 @@ class AuditContext:
     audit_log: Path | None = None
     digest_cache: DigestCache | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    key: SigningKey | None = None
 
     def record(self, command: str, inputs: Mapping[str, Path | None], outcome: str, exit_code: int | None,
                summary: Mapping[str, Any], wards: Sequence[str] = (),
                digests: Mapping[str, dict[str, Any]] | None = None) -> Record:
         """Append one record of `command` (durably: fsynced before this returns)."""
         return record(self.state_dir, self.actor, command, self.argv, inputs, outcome, exit_code, summary,
-                      wards=wards, audit_log=self.audit_log, environ=self.environ, digests=digests)
+                      wards=wards, audit_log=self.audit_log, environ=self.environ, digests=digests, key=self.key)
 
 
 @dataclass

@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 
 from wardcloud.audit import log as audit_log
+from wardcloud.audit.breakglass import read_review
 from wardcloud.audit.errors import AuditError, Code, Problem
 from wardcloud.audit.log import Anchor, find_torn, format_time, read_records, verify
 from wardcloud.audit.record import Record
 from wardcloud.audit.recorder import log_path
 from wardcloud.audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
 from wardcloud.cli.context import Settings
-from wardcloud.cli.options import check_ward_codes, yes_option
+from wardcloud.cli.options import check_ward_codes, governance_option, yes_option
 from wardcloud.cli.output import echo_json
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -146,16 +147,14 @@ def _wards(codes: tuple[str, ...]) -> str:
 @click.pass_obj
 def log_command(settings: Settings, ward: str | None, since: str | None, fmt: str) -> None:
     """List records (does not verify the chain: use `audit verify`)."""
-    from wardcloud.governance.breakglass import review
-
     start = _since(since)
-    breakglass = review(read_records(_log(settings))) if _log(settings).exists() else None
-    unreviewed = frozenset(r.seq for r in breakglass.unreviewed()) if breakglass else frozenset()
+    breakglass = read_review(_log(settings))
+    unreviewed = frozenset(r.seq for r in breakglass.unreviewed())
     selected = (r for r in read_records(_log(settings))
                 if (ward is None or ward in r.wards) and (start is None or r.time >= start))
     if fmt == "json":
         echo_json({"log": str(_log(settings)), "records": [r.to_json() for r in selected],
-                   "break_glass": breakglass.to_json() if breakglass else []})
+                   "break_glass": breakglass.to_json()})
         return
     count = 0
     for rec in selected:
@@ -241,22 +240,17 @@ def ship_command(settings: Settings, container: str | None, ward: str | None, cl
 @click.argument("seq", type=click.IntRange(1))
 @click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Your OpenSSH Ed25519 private key (a second signer: not who approved or applied).")
-@click.option("--governance", "governance_dir", type=click.Path(path_type=Path, file_okay=False),
-              envvar="WARDCTL_GOVERNANCE", default=Path("governance"), show_default=True,
-              help="Directory holding `signers`.")
+@governance_option(help="Directory holding `signers`.")
 @_FORMAT
 @click.pass_obj
 def ack_command(settings: Settings, seq: int, key_path: Path, governance_dir: Path, fmt: str) -> None:
     """Review a break-glass apply: append a signed record acknowledging record SEQ."""
     from wardcloud.audit.keys import SigningKey
-    from wardcloud.cli.audited import command_argv
-    from wardcloud.governance.apply import Recorder
+    from wardcloud.cli.audited import audit_context
     from wardcloud.governance.breakglass import ack
 
     key = SigningKey.load(key_path)
-    recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())), key=key,
-                        audit_log=settings.audit_log)
-    written = ack(_log(settings), seq, governance_dir, recorder)
+    written = ack(_log(settings), seq, governance_dir, audit_context(key=key))
     if fmt == "json":
         echo_json({"ack": seq, "record": written.seq, "reviewer": key.fingerprint})
     else:

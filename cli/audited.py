@@ -24,10 +24,11 @@ from wardcloud.audit.recorder import audited_stacks as library_audited_stacks
 from wardcloud.cli.context import Settings
 
 if TYPE_CHECKING:
+    from wardcloud.audit.keys import SigningKey
     from wardcloud.audit.record import Record
 
 __all__ = ["AuditNote", "StackRun", "audit_context", "audited", "audited_stacks", "ci_environment",
-           "command_argv", "record_command", "stack_ward", "waivers_used"]
+           "command_argv", "record_command", "stack_ward"]
 
 R = TypeVar("R", bound=StackRun)
 
@@ -60,13 +61,14 @@ def command_argv(ctx: click.Context) -> list[str]:
     return argv
 
 
-def audit_context(ctx: click.Context | None = None) -> AuditContext:
-    """The library's AuditContext for the running command: global options, resolved argv, digest cache."""
+def audit_context(ctx: click.Context | None = None, key: SigningKey | None = None) -> AuditContext:
+    """The library's AuditContext for the running command: global options, resolved argv, digest cache;
+    with `key` (`--key` of approve, apply, destroy, audit ack) every record is signed by it."""
     ctx = ctx or click.get_current_context()
     settings = ctx.find_object(Settings)
     assert settings is not None, "audited commands run under the wardctl group"
     return AuditContext(settings.state_dir, settings.actor, tuple(command_argv(ctx)), settings.audit_log,
-                        settings.digests)
+                        settings.digests, key=key)
 
 
 def record_command(command: str, inputs: Mapping[str, Path | None], outcome: str, exit_code: int | None,
@@ -133,14 +135,6 @@ def audited(command: str, inputs: Mapping[str, Path | None], *, start: bool = Fa
 def ci_environment(environ: Mapping[str, str] = os.environ) -> bool:
     """True when $CI says we run in CI (GitHub Actions, GitLab, … set CI=true; "0"/"false" do not count)."""
     return environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def waivers_used(violations: Sequence[Any]) -> list[dict[str, Any]]:
-    """The active waivers that excused violations, once each: ward, policy, resource, approver, expiry."""
-    used = {(w.ward, w.policy, w.resource or ""): {"ward": w.ward, "policy": w.policy, "resource": w.resource,
-                                                   "approver": w.approver, "expires": w.expires.isoformat()}
-            for w in (v.waiver for v in violations if v.waived)}
-    return [used[key] for key in sorted(used)]
 
 
 def audited_stacks(command: str, inputs: Mapping[str, Path | None], stacks: Mapping[str, Mapping[str, Any]],

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from wardcloud.cli.audited import command_argv
+from wardcloud.cli.audited import audit_context, command_argv
 from wardcloud.cli.context import Settings
-from wardcloud.cli.options import check_ward_codes, yes_option
+from wardcloud.cli.options import check_ward_codes, governance_option, yes_option
 from wardcloud.cli.output import echo_json
 from wardcloud.core.files import write_atomic
 from wardcloud.tenants.validate import load_tenants
@@ -35,16 +35,6 @@ ward_option = click.option(
     metavar="CODE6",
     callback=check_ward_codes,
     help="Only this ward's stack (repeatable). Default: platform and every ward.",
-)
-governance_option = click.option(
-    "--governance",
-    "governance_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="WARDCTL_GOVERNANCE",
-    default=Path("governance"),
-    show_default=True,
-    show_envvar=True,
-    help="Directory holding `signers` (allowed_signers with roles) and `rules.yaml`.",
 )
 key_option = click.option(
     "--key",
@@ -170,7 +160,7 @@ def _key(path: Path | None, required: str | None = None) -> SigningKey | None:
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every resource to create (default: counts per stack).")
 @key_option
-@governance_option
+@governance_option()
 @click.pass_obj
 def plan(
     settings: Settings,
@@ -248,7 +238,7 @@ def state_import(settings: Settings, stack: str, file: Path, fmt: str) -> None:
     help="Sign that ward's waiver of POLICY instead (a security signer not of that ward).",
 )
 @key_option
-@governance_option
+@governance_option()
 @format_option
 @click.pass_obj
 def approve(
@@ -263,16 +253,15 @@ def approve(
 
     Exit 0 when the plan now has every approval governance/rules.yaml asks; 2 when more are needed.
     """
-    from wardcloud.governance.apply import Recorder, approve_plan, approve_waiver
+    from wardcloud.governance.apply import approve_plan, approve_waiver
 
     key = _key(key_path, "approving is signing")
     assert key is not None
-    recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())), key=key,
-                        audit_log=settings.audit_log)
+    context = audit_context(key=key)
     if waiver is not None:
         if plan_file is not None:
             raise click.UsageError("give a PLAN_FILE or --waiver, not both")
-        path = approve_waiver(settings.tenants_dir, waiver, key, governance_dir, recorder)
+        path = approve_waiver(settings.tenants_dir, waiver, key, governance_dir, context)
         if fmt == "json":
             echo_json({"waiver": waiver, "signer": key.fingerprint, "file": str(path)})
         else:
@@ -280,7 +269,7 @@ def approve(
         return EXIT_NO_CHANGES
     if plan_file is None:
         raise click.UsageError("give the saved plan to approve (wardctl plan --out FILE), or --waiver")
-    saved, verdict = approve_plan(plan_file, key, governance_dir, recorder)
+    saved, verdict = approve_plan(plan_file, key, governance_dir, context)
     if fmt == "json":
         echo_json({"plan": saved.digest, "signer": key.fingerprint, **verdict.to_json()})
     else:
@@ -296,7 +285,7 @@ def approve(
 @click.command()
 @click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
 @key_option
-@governance_option
+@governance_option()
 @click.option("--break-glass", is_flag=True, help="Apply with one approval (needs --reason); recorded as unreviewed.")
 @click.option("--reason", default=None, help="Why break-glass is needed (recorded).")
 @yes_option()
@@ -367,10 +356,9 @@ def apply(
 @click.pass_obj
 def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, key_path: Path | None, fmt: str) -> int:
     """Destroy the stack of a ward whose membership has ended; its audit-log container is retained."""
-    from wardcloud.governance.apply import Recorder, destroy_ward
+    from wardcloud.governance.apply import destroy_ward
 
-    recorder = Recorder(settings.state_dir, tuple(command_argv(click.get_current_context())),
-                        actor=settings.actor, key=_key(key_path), audit_log=settings.audit_log)
+    context = audit_context(key=_key(key_path))
 
     def confirm(result: Plan) -> bool:
         emit_plan(result, fmt, None)
@@ -382,7 +370,7 @@ def destroy(settings: Settings, code: str, yes: bool, dry_run: bool, key_path: P
         code,
         tenants_dir=settings.tenants_dir,
         state_dir=settings.state_dir,
-        recorder=recorder,
+        context=context,
         dry_run=dry_run,
         log=lambda line: click.echo(line, err=True),
         confirm=confirm,

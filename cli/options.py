@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -34,6 +35,23 @@ def period_option(*, required: bool = True, help: str = "Billing month.") -> Cal
 def yes_option(help: str = "Do not ask for confirmation.") -> Callable[[Any], Any]:
     """`-y/--yes`, the same on every command that asks before acting."""
     return click.option("-y", "--yes", is_flag=True, help=help)
+
+
+GOVERNANCE_HELP = "Directory holding `signers` (allowed_signers with roles) and `rules.yaml`."
+
+
+def governance_option(help: str = GOVERNANCE_HELP) -> Callable[[Any], Any]:
+    """`--governance DIR` ($WARDCTL_GOVERNANCE, default ./governance): whose signers and rules count."""
+    return click.option(
+        "--governance",
+        "governance_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="WARDCTL_GOVERNANCE",
+        default=Path("governance"),
+        show_default=True,
+        show_envvar=True,
+        help=help,
+    )
 
 
 def check_ward_codes(ctx: click.Context, param: click.Parameter, value: Any) -> Any:

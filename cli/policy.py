@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from wardcloud.cli.audited import AuditNote, audited, ci_environment, record_command, waivers_used
+from wardcloud.cli.audited import AuditNote, audited, ci_environment, record_command
 from wardcloud.cli.context import Settings
-from wardcloud.cli.options import check_ward_codes
+from wardcloud.cli.options import check_ward_codes, governance_option
 from wardcloud.cli.output import echo_json
 from wardcloud.core.files import write_atomic
 
@@ -43,6 +43,7 @@ def policy() -> None:
     help="Judge waiver expiry as of this date (default: today).",
 )
 @click.option("--ci", is_flag=True, help="CI mode (also when $CI is set): the run goes into the audit log.")
+@governance_option(help="Directory holding `signers`: whose waiver signatures and break-glass acks count.")
 @click.pass_obj
 def check_command(
     settings: Settings,
@@ -53,8 +54,11 @@ def check_command(
     spec_only: bool,
     today: object,
     ci: bool,
+    governance_dir: Path,
 ) -> None:
-    """Evaluate every rule; exit 1 on any unwaived mandatory violation (advisories do not fail)."""
+    """Evaluate every rule and read the audit log for break-glass applies nobody reviewed yet; exit 1 on any
+    unwaived mandatory violation or unreviewed break-glass apply (advisories do not fail)."""
+    from wardcloud.audit.recorder import log_path
     from wardcloud.policies.engine import check
     from wardcloud.policies.report import render
 
@@ -64,9 +68,10 @@ def check_command(
     with audited("policy check", inputs) if ci_mode else nullcontext(AuditNote()) as note:
         day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
         report = check(
-            settings.tenants_dir, config_path=config_path, wards=wards, today=day, render=not spec_only
+            settings.tenants_dir, config_path=config_path, wards=wards, today=day, render=not spec_only,
+            audit_log=log_path(settings.state_dir, settings.audit_log), governance_dir=governance_dir,
         )
-        used = waivers_used(report.violations)
+        used = report.waivers_used()
         note.summary.update(report.summary() | {"ci": ci_mode, "waivers_used": used})
         note.wards.extend(report.wards)
         if used and not ci_mode:
@@ -77,8 +82,10 @@ def check_command(
             write_atomic(out, output)
             s = report.summary()
             click.echo(
-                f"{out}: {s['violations']} violation(s), {s['mandatory']} blocking — "
-                f"{'passed' if report.passed else 'FAILED'}",
+                f"{out}: {s['violations']} violation(s), {s['mandatory']} blocking"
+                + (f", {s['unreviewed_break_glass']} unreviewed break-glass apply(s)"
+                   if s["unreviewed_break_glass"] else "")
+                + f" — {'passed' if report.passed else 'FAILED'}",
                 err=True,
             )
         else:

@@ -55,6 +55,7 @@ def report(
     if allocation_path is None and (bill_path is None or rules_path is None):
         raise click.UsageError("--bill and --rules go together")
     # the report stack (jinja2, charts) loads only when a report is written: other commands start faster
+    from wardcloud.audit.recorder import log_path
     from wardcloud.reports.build import allocate_bill, build_report, check_period, evaluate_policies, load_policy_json
     from wardcloud.reports.charts import yen
     from wardcloud.reports.html import write_html
@@ -69,7 +70,11 @@ def report(
         allocation = allocate_bill(bill_path, rules_path, tenants, period, usage_path)
     check_period(period, allocation)  # before the policy engine runs: bad input fails fast
     # a saved policy result, or the policy engine run now on the same tenant files
-    policy = load_policy_json(policy_path) if policy_path else evaluate_policies(tenants, policy_config)
+    policy = (
+        load_policy_json(policy_path)
+        if policy_path
+        else evaluate_policies(tenants, policy_config, audit_log=log_path(settings.state_dir, settings.audit_log))
+    )
     inputs = describe_inputs(
         [
             ("bill", bill_path),
@@ -98,6 +103,7 @@ def report(
         "total": allocation.total,
         "wards": len(allocation.wards),
         "policy": result.policy is not None,
+        "unreviewed_break_glass": [b.seq for b in result.break_glass],
         "previous": str(previous) if previous else None,
     }
     if fmt == "json":
@@ -106,3 +112,6 @@ def report(
         click.echo(
             f"wrote {out}: {allocation.period.label}, {len(allocation.wards)} wards, total {yen(allocation.total)}"
         )
+        for b in result.break_glass:
+            click.echo(f"BREAK-GLASS UNREVIEWED record {b.seq}: {', '.join(b.stacks)} ({b.reason}); "
+                       f"`wardctl audit ack {b.seq}` by a second signer clears it", err=True)

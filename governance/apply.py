@@ -14,14 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from wardcloud.audit.authenticate import sign_entry
 from wardcloud.audit.keys import SigningKey
-from wardcloud.audit.log import append
-from wardcloud.audit.record import Record
-from wardcloud.audit.recorder import log_path, make_entry
-from wardcloud.audit.redact import redact_text
+from wardcloud.audit.recorder import AuditContext, audited_stacks
 from wardcloud.audit.signers import load as load_signers
 from wardcloud.governance.errors import Code, GovernanceError, problem
 from wardcloud.governance.plans import (
@@ -49,76 +45,6 @@ from wardcloud.policies.engine import blocking_problems as policy_problems
 from wardcloud.tenants.validate import load_tenants
 
 Log = Callable[[str], None]
-
-
-class StackRun(Protocol):
-    @property
-    def stack(self) -> str: ...
-
-    @property
-    def ok(self) -> bool: ...
-
-    @property
-    def message(self) -> str: ...
-
-
-R = TypeVar("R", bound=StackRun)
-
-
-@dataclass(frozen=True)
-class Recorder:
-    """Appends records for one command run: signed by `key` when given (actor = its fingerprint)."""
-
-    state_dir: Path
-    argv: tuple[str, ...]
-    actor: str | None = None
-    key: SigningKey | None = None
-    audit_log: Path | None = None
-
-    def record(self, command: str, inputs: Mapping[str, Path | None], outcome: str, exit_code: int | None,
-               summary: Mapping[str, Any], wards: Sequence[str] = ()) -> Record:
-        entry = make_entry(self.actor, command, self.argv, inputs, outcome, exit_code, summary, wards)
-        if self.key is not None:
-            entry = sign_entry(entry, self.key)
-        return append(log_path(self.state_dir, self.audit_log), [entry])[0]
-
-
-def stack_ward(stack: str) -> tuple[str, ...]:
-    return (stack.removeprefix("ward-"),) if stack.startswith("ward-") else ()
-
-
-def audited_stacks(recorder: Recorder, command: str, inputs: Mapping[str, Path | None],
-                   stacks: Mapping[str, Mapping[str, Any]], run: Callable[[], Sequence[R]]) -> list[R]:
-    """A `started` record per stack, `run()`, then a success/failure record per stack; a stack `run` did
-    not report (not run, or `run` raised) is recorded as failed, so every start has its end."""
-    for stack, summary in stacks.items():
-        recorder.record(command, inputs, "started", None, {"stack": stack, **summary}, stack_ward(stack))
-    outcomes: list[R] = []
-    error = "not run"
-    try:
-        outcomes = list(run())
-    except BaseException as exc:
-        error = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        raise
-    finally:
-        reported = {o.stack: o for o in outcomes}
-        for stack, summary in stacks.items():
-            outcome = reported.get(stack)
-            ok = outcome is not None and outcome.ok
-            end = {"stack": stack, **summary}
-            if not ok:
-                end["error"] = redact_text(outcome.message) if outcome is not None else error
-            recorder.record(command, inputs, "success" if ok else "failure", 0 if ok else 1, end,
-                            stack_ward(stack))
-    return outcomes
-
-
-def waivers_used(report: PolicyReport) -> list[dict[str, Any]]:
-    """The active waivers that excused violations, once each: ward, policy, resource, approver, expiry."""
-    used = {(w.ward, w.policy, w.resource or ""): {"ward": w.ward, "policy": w.policy, "resource": w.resource,
-                                                   "approver": w.approver, "expires": w.expires.isoformat()}
-            for w in (v.waiver for v in report.violations if v.waived) if w is not None}
-    return [used[key] for key in sorted(used)]
 
 
 def change_counts(plan: Plan, stack: str) -> dict[str, int]:
@@ -195,7 +121,7 @@ def apply_saved_plan(plan_path: Path, *, tenants_dir: Path, state_dir: Path, gov
     plan = approved.plan
     if not plan.has_changes or not confirm(plan):
         return ApplyResult(approved)
-    used = waivers_used(approved.report)
+    used = approved.report.waivers_used()
     governance: dict[str, Any] = {
         "plan": approved.saved.digest,
         "approvals": [{"fingerprint": a.fingerprint, "signature": a.signature}
@@ -210,18 +136,18 @@ def apply_saved_plan(plan_path: Path, *, tenants_dir: Path, state_dir: Path, gov
         waivers = [w for w in used if f"ward-{w['ward']}" == stack]
         if waivers:
             summaries[stack]["waivers_used"] = waivers
-    recorder = Recorder(state_dir, tuple(argv), key=key, audit_log=audit_log)
+    context = AuditContext(state_dir, None, tuple(argv), audit_log, key=key)
     inputs: dict[str, Path | None] = {"tenants": tenants_dir, "plan": plan_path}
-    outcomes = audited_stacks(recorder, "apply", inputs, summaries,
+    outcomes = audited_stacks(context, "apply", inputs, summaries,
                               lambda: run_apply(plan, environment, state_dir, tenants_dir, log=log, jobs=jobs))
     return ApplyResult(approved, tuple(outcomes))
 
 
-def destroy_ward(code: str, *, tenants_dir: Path, state_dir: Path, recorder: Recorder,
+def destroy_ward(code: str, *, tenants_dir: Path, state_dir: Path, context: AuditContext,
                  dry_run: bool = False, today: date | None = None, log: Log = print,
                  confirm: Callable[[Plan], bool] = lambda _plan: True,
                  environ: Mapping[str, str] | None = None) -> tuple[Plan, StackOutcome | None]:
-    """Destroy a departed ward's stack (its audit-log container retained), recorded by `recorder`.
+    """Destroy a departed ward's stack (its audit-log container retained), recorded through `context`.
     A dry run, or a `confirm` that says no, changes and records nothing (outcome None)."""
     tenants = load_tenants(tenants_dir)
     plan = destroy_plan(tenants, state_dir, code, today or date.today())
@@ -231,12 +157,12 @@ def destroy_ward(code: str, *, tenants_dir: Path, state_dir: Path, recorder: Rec
     if not confirm(plan):
         return plan, None
     stack = f"ward-{code}"
-    outcome = audited_stacks(recorder, "destroy", {"tenants": tenants_dir}, {stack: change_counts(plan, stack)},
+    outcome = audited_stacks(context, "destroy", {"tenants": tenants_dir}, {stack: change_counts(plan, stack)},
                              lambda: [run_destroy(stack, environment, state_dir, tenants_dir, log=log)])[0]
     return plan, outcome
 
 
-def approve_plan(plan_path: Path, key: SigningKey, governance_dir: Path, recorder: Recorder,
+def approve_plan(plan_path: Path, key: SigningKey, governance_dir: Path, context: AuditContext,
                  now: datetime | None = None) -> tuple[SavedPlan, Verdict]:
     """Sign the plan's digest with `key` (GOV007 unless the key is an allowed signer), record it (signed),
     and say what the approvals now amount to."""
@@ -252,7 +178,7 @@ def approve_plan(plan_path: Path, key: SigningKey, governance_dir: Path, recorde
     saved, signature = approve(plan_path, key)
     verdict = judge(saved.approvals, saved.payload, signers, load_rules(governance_dir / RULES_FILE),
                     change_facts(saved.stacks), saved.author, now)
-    recorder.record("approve", {"plan": plan_path}, "success", 0,
+    context.record("approve", {"plan": plan_path}, "success", 0,
                     {"plan": saved.digest, "signature": signature.signature, "approved": verdict.approved,
                      "signer": signer.name, "roles": sorted(signer.roles)},
                     sorted(code for code in (s.removeprefix("ward-") for s in saved.stacks
@@ -261,7 +187,7 @@ def approve_plan(plan_path: Path, key: SigningKey, governance_dir: Path, recorde
 
 
 def approve_waiver(tenants_dir: Path, which: str, key: SigningKey, governance_dir: Path,
-                   recorder: Recorder) -> Path:
+                   context: AuditContext) -> Path:
     """Sign ward CODE6's active waivers of POLICY (`which` = "CODE6:POLICY") into governance/waivers/; only
     a security signer who is not of that ward may (GOV011 otherwise). Recorded, signed."""
     from wardcloud.policies.waivers import WAIVER_NAMESPACE, load_trust, sign_waiver
@@ -287,6 +213,6 @@ def approve_waiver(tenants_dir: Path, which: str, key: SigningKey, governance_di
     path = governance_dir
     for index in indexes:
         path = sign_waiver(trust, tenant, index, lambda payload: key.sign(WAIVER_NAMESPACE, payload))
-    recorder.record("approve waiver", {"tenants": tenants_dir}, "success", 0,
+    context.record("approve waiver", {"tenants": tenants_dir}, "success", 0,
                     {"ward": code, "policy": policy, "signer": signer.name, "file": str(path)}, [code])
     return path

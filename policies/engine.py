@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from wardcloud.audit.breakglass import BreakGlassApply, unreviewed_applies
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.policies import waivers as waiver_rules
@@ -68,7 +70,8 @@ class Violation:
 
 @dataclass(frozen=True)
 class PolicyReport:
-    """Everything one evaluation found: the effective rules, the violations, the waiver notes."""
+    """Everything one evaluation found: the effective rules, the violations, the waiver notes, and (for
+    `policy check`, which reads the audit log) the break-glass applies no second signer reviewed yet."""
 
     rules: tuple[Rule, ...]
     wards: tuple[str, ...]
@@ -77,6 +80,7 @@ class PolicyReport:
     evaluations: int  # rule × subject checks run (for the bench)
     resources: int
     today: date
+    unreviewed_break_glass: tuple[BreakGlassApply, ...] = ()
 
     @property
     def blocking(self) -> tuple[Violation, ...]:
@@ -84,7 +88,16 @@ class PolicyReport:
 
     @property
     def passed(self) -> bool:
-        return not self.blocking
+        """No unwaived mandatory violation, and no break-glass apply left unreviewed (a control that
+        needs someone's action, as a violation does: `wardctl audit ack` clears it)."""
+        return not self.blocking and not self.unreviewed_break_glass
+
+    def waivers_used(self) -> list[dict[str, Any]]:
+        """The active waivers that excused violations, once each: ward, policy, resource, approver, expiry."""
+        used = {(w.ward, w.policy, w.resource or ""): {"ward": w.ward, "policy": w.policy, "resource": w.resource,
+                                                       "approver": w.approver, "expires": w.expires.isoformat()}
+                for w in (v.waiver for v in self.violations if v.waived) if w is not None}
+        return [used[key] for key in sorted(used)]
 
     def summary(self) -> dict[str, Any]:
         by_severity: dict[str, int] = defaultdict(int)
@@ -101,6 +114,7 @@ class PolicyReport:
             "advisory": sum(1 for v in self.violations if v.enforcement == "advisory" and not v.waived),
             "waived": sum(1 for v in self.violations if v.waived),
             "expired_waivers": sum(1 for n in self.waiver_notes if n.status == "expired"),
+            "unreviewed_break_glass": len(self.unreviewed_break_glass),
             "by_severity": {
                 s: by_severity[s] for s in ("critical", "high", "medium", "low") if by_severity[s]
             },
@@ -112,6 +126,7 @@ class PolicyReport:
             "violations": [v.to_json() for v in self.violations],
             "summary": self.summary(),
             "waiver_notes": [n.to_json() for n in self.waiver_notes],
+            "unreviewed_break_glass": [a.to_json() for a in self.unreviewed_break_glass],
         }
 
 
@@ -334,15 +349,31 @@ def check(
     wards: Sequence[str] = (),
     today: date | None = None,
     render: bool = True,
+    audit_log: Path | None = None,
+    governance_dir: Path | None = None,
 ) -> PolicyReport:
-    """What `wardctl policy check` does: load tenants and config, render the graph, evaluate."""
+    """What `wardctl policy check` does: load tenants and config, render the graph, evaluate; with
+    `audit_log`, also name the break-glass applies in it still unreviewed (`with_break_glass`). Waiver
+    signatures and acks are judged against `governance_dir`'s signers (default: `load_trust`'s)."""
     from wardcloud.tenants.validate import load_tenants
 
-    config = load_config(config_path)
-    tenants = load_tenants(tenants_dir)
-    chosen = select_wards(tenants, wards)
-    graphs = render_graphs(tenants, chosen) if render else {}
-    return evaluate(chosen, graphs, config, today or date.today())
+    with waiver_rules.governance_dir(governance_dir) if governance_dir is not None else nullcontext():
+        config = load_config(config_path)
+        tenants = load_tenants(tenants_dir)
+        chosen = select_wards(tenants, wards)
+        graphs = render_graphs(tenants, chosen) if render else {}
+        report = evaluate(chosen, graphs, config, today or date.today())
+        return with_break_glass(report, audit_log, wards) if audit_log is not None else report
+
+
+def with_break_glass(report: PolicyReport, audit_log: Path, wards: Sequence[str] = ()) -> PolicyReport:
+    """`report` with the break-glass applies in `audit_log` that no counting ack reviews yet, those that
+    changed `wards` (all when empty) or the platform stack. Once the governance signers file lists anyone,
+    an ack counts only when one of them signed it. AuditError when the log cannot be read: a check that
+    cannot see the log must not say nothing is unreviewed."""
+    signers = waiver_rules.load_trust().signers
+    listed = signers if signers is not None and signers.signers else None
+    return replace(report, unreviewed_break_glass=unreviewed_applies(audit_log, listed, wards))
 
 
 def plan_report(

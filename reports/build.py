@@ -15,7 +15,7 @@ from wardcloud.cost_allocation.shares import Period
 from wardcloud.reports.errors import Code
 from wardcloud.reports.html import Report
 from wardcloud.reports.model import InputFile, ReportError, WardInfo, check_wards_known, load_allocation, read_json
-from wardcloud.reports.status import policy_status
+from wardcloud.reports.status import policy_status, unreviewed_break_glass
 from wardcloud.tenants.model import Tenant
 from wardcloud.tenants.reference import reference_wards
 
@@ -62,13 +62,16 @@ def allocate_bill(
 
 
 def evaluate_policies(
-    tenants: Sequence[Tenant], config: Path | None = None, today: date | None = None
+    tenants: Sequence[Tenant], config: Path | None = None, today: date | None = None,
+    audit_log: Path | None = None,
 ) -> dict[str, Any]:
-    """The policy engine's verdict on every ward, as `wardctl policy check --format json` gives it."""
+    """The policy engine's verdict on every ward, as `wardctl policy check --format json` gives it: with
+    `audit_log`, the break-glass applies in it no second signer reviewed yet too."""
     from wardcloud.policies.config import load_config
-    from wardcloud.policies.engine import evaluate, render_graphs
+    from wardcloud.policies.engine import evaluate, render_graphs, with_break_glass
 
-    return evaluate(tenants, render_graphs(tenants), load_config(config), today or date.today()).to_json()
+    report = evaluate(tenants, render_graphs(tenants), load_config(config), today or date.today())
+    return (with_break_glass(report, audit_log) if audit_log is not None else report).to_json()
 
 
 def load_policy_json(path: Path) -> dict[str, Any]:
@@ -108,5 +111,6 @@ def build_report(
             ]
         )
     status = policy_status(policy, [w.code for w in allocation.wards], policy_source) if policy is not None else None
+    break_glass = unreviewed_break_glass(policy, policy_source) if policy is not None else ()
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Report(allocation, wards, stamp, tuple(inputs), status, last_month)
+    return Report(allocation, wards, stamp, tuple(inputs), status, last_month, break_glass)

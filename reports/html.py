@@ -15,7 +15,7 @@ from wardcloud.reports.compare import ChangeDriver, Comparison, compare
 from wardcloud.reports.lines import basis, describe, kind_label
 from wardcloud.reports.model import InputFile, WardInfo
 from wardcloud.reports.shares import explain_shares, main_reasons
-from wardcloud.reports.status import STATUS_LABELS, WardPolicyStatus
+from wardcloud.reports.status import STATUS_LABELS, UnreviewedBreakGlass, WardPolicyStatus
 
 # Nothing may load: no script, no fonts, no images from anywhere; styles only inline.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -35,6 +35,7 @@ class Report:
     inputs: tuple[InputFile, ...] = ()
     policy: Mapping[str, WardPolicyStatus] | None = None
     previous: Statement | None = None
+    break_glass: tuple[UnreviewedBreakGlass, ...] = ()  # from the same policy result as `policy`
 
 
 def ward_label(code: str, wards: Mapping[str, WardInfo], fallback: str = "") -> str:

@@ -1,4 +1,5 @@
-"""Policy status per ward (pass / advisory / waived / violation) from the policy engine's JSON."""
+"""Policy status per ward (pass / advisory / waived / violation) and the break-glass applies nobody reviewed
+yet, from the policy engine's JSON (`wardctl policy check --format json`)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,41 @@ def policy_status(
         status: Status = max((_finding_status(f) for f in findings), key=_ORDER.__getitem__, default="pass")
         result[code] = WardPolicyStatus(code, status, findings)
     return result
+
+
+@dataclass(frozen=True)
+class UnreviewedBreakGlass:
+    """A break-glass apply no second signer has reviewed yet (`wardctl audit ack SEQ` clears it)."""
+
+    seq: int  # the audit record `audit ack` takes
+    hash: str
+    time: str
+    stacks: tuple[str, ...]
+    applied_by: tuple[str, ...]
+    approved_by: tuple[str, ...]
+    reason: str
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def unreviewed_break_glass(report: Mapping[str, Any], source: str = "<policy>") -> tuple[UnreviewedBreakGlass, ...]:
+    """The policy result's `unreviewed_break_glass` list (absent in results saved before it existed: none)."""
+    raw = report.get("unreviewed_break_glass", [])
+    if not isinstance(raw, list):
+        raise ReportError([single(source, Code.BAD_POLICY_JSON, "'unreviewed_break_glass' must be a list",
+                                  path="unreviewed_break_glass")])
+    problems: list[Problem] = []
+    found: list[UnreviewedBreakGlass] = []
+    for i, item in enumerate(raw):
+        if not (isinstance(item, Mapping) and isinstance(item.get("seq"), int) and isinstance(item.get("hash"), str)):
+            problems.append(single(source, Code.BAD_POLICY_JSON, "a break-glass entry must be an object with "
+                                   "'seq' (a number) and 'hash'", path=f"unreviewed_break_glass[{i}]"))
+            continue
+        found.append(UnreviewedBreakGlass(item["seq"], item["hash"], str(item.get("time") or ""),
+                                          _strings(item.get("stacks")), _strings(item.get("applied_by")),
+                                          _strings(item.get("approved_by")), str(item.get("reason") or "")))
+    if problems:
+        raise ReportError(problems)
+    return tuple(found)

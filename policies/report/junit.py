@@ -1,4 +1,5 @@
-"""JUnit XML for CI: one testcase per rule × ward; a mandatory unwaived violation is a failure."""
+"""JUnit XML for CI: one testcase per rule × ward; a mandatory unwaived violation is a failure, and so is
+an unreviewed break-glass apply (one testcase each, in a suite of its own)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,21 @@ def render(report: PolicyReport) -> str:
                     for v in others
                 )
         for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    if report.unreviewed_break_glass:  # a failing suite while any is unreviewed; absent otherwise
+        suite = ET.SubElement(root, "testsuite", name="BREAK-GLASS break-glass applies reviewed")
+        for apply in report.unreviewed_break_glass:
+            record = apply.record
+            case = ET.SubElement(suite, "testcase", classname="governance.BREAK-GLASS",
+                                 name=f"BREAK-GLASS record {record.seq}")
+            failure = ET.SubElement(case, "failure", type="unreviewed",
+                                    message=f"unreviewed break-glass apply of {', '.join(apply.stacks)}")
+            failure.text = (f"{apply.log}:{record.seq}: record {record.hash}, applied by "
+                            f"{', '.join(apply.appliers)} at {record.time}, because: {apply.reason}. "
+                            f"Fix: a second signer runs `wardctl audit ack {record.seq} --key KEY`")
+        count = len(report.unreviewed_break_glass)
+        for key, value in {"tests": count, "failures": count, "skipped": 0}.items():
             suite.set(key, str(value))
             totals[key] += value
     for key, value in totals.items():

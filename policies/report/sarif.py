@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from wardcloud.audit.breakglass import BreakGlassApply
 from wardcloud.policies.engine import PolicyReport, Violation
 from wardcloud.policies.registry import Rule
 
@@ -98,8 +99,57 @@ def _result(violation: Violation, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+BREAK_GLASS_RULE = "BREAK-GLASS"
+BREAK_GLASS_HELP = (
+    "A break-glass apply went through with one approval. A second signer, who neither applied nor approved "
+    "it, reviews it with `wardctl audit ack SEQ --key KEY` (docs/governance.md, Break-glass)."
+)
+
+
+def _break_glass_rule() -> dict[str, Any]:
+    """Not a policy of the catalogue: the governance control that a break-glass apply is reviewed."""
+    title = "A break-glass apply is reviewed by a second signer"
+    return {
+        "id": BREAK_GLASS_RULE,
+        "name": _camel(title),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": f"{title}. Source: docs/governance.md."},
+        "help": {"text": BREAK_GLASS_HELP, "markdown": f"**{title}**\n\n{BREAK_GLASS_HELP}"},
+        "defaultConfiguration": {"level": "error", "enabled": True},
+        "properties": {"tags": ["security", "governance"], "precision": "high", "security-severity": "8.0"},
+    }
+
+
+def _break_glass_result(apply: BreakGlassApply, index: int) -> dict[str, Any]:
+    """At the log line of the apply's first `started` record (a record's line number is its seq)."""
+    record = apply.record
+    uri, relative = _uri(apply.log)
+    artifact: dict[str, Any] = {"uri": uri}
+    if relative:
+        artifact["uriBaseId"] = "%SRCROOT%"
+    return {
+        "ruleId": BREAK_GLASS_RULE,
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": f"unreviewed break-glass apply, record {record.seq} ({record.hash}): "
+                            f"{', '.join(apply.stacks)} applied by {', '.join(apply.appliers)}, because: "
+                            f"{apply.reason}. Fix: `wardctl audit ack {record.seq} --key KEY` by a second signer"},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact,
+                                            "region": {"startLine": record.seq, "startColumn": 1}}}],
+        "partialFingerprints": {"wardcloudBreakGlass/v1": hashlib.sha256(record.hash.encode()).hexdigest()[:32]},
+        "properties": {"seq": record.seq, "hash": record.hash, "plan": apply.plan, "stacks": list(apply.stacks),
+                       "wards": list(apply.wards), "appliedBy": list(apply.appliers),
+                       "approvedBy": list(apply.approvers), "reason": apply.reason},
+    }
+
+
 def render(report: PolicyReport) -> str:
     index = {rule.id: i for i, rule in enumerate(report.rules)}
+    rules = [_rule(r) for r in report.rules]
+    results = [_result(v, index) for v in report.violations]
+    if report.unreviewed_break_glass:  # the extra rule appears only with its results: the catalogue's stay put
+        rules.append(_break_glass_rule())
+        results += [_break_glass_result(a, len(rules) - 1) for a in report.unreviewed_break_glass]
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -110,11 +160,11 @@ def render(report: PolicyReport) -> str:
                         "name": "wardctl-policy",
                         "version": _tool_version(),
                         "informationUri": "https://github.com/wardcloud/wardcloud/blob/main/docs/policies.md",
-                        "rules": [_rule(r) for r in report.rules],
+                        "rules": rules,
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(v, index) for v in report.violations],
+                "results": results,
             }
         ],
     }

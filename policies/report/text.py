@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wardcloud.audit.breakglass import BreakGlassApply
 from wardcloud.policies.engine import PolicyReport, Violation
 
 
@@ -40,11 +41,29 @@ def render(report: PolicyReport) -> str:
             f"WAIVER   {note.policy} for ward {note.ward} approved by {note.approver} {what} "
             f"{note.expires} ({note.file}:{note.line})"
         )
+    for apply in report.unreviewed_break_glass:
+        lines.extend(break_glass_lines(apply))
     s = report.summary()
     verdict = "passed" if s["passed"] else "FAILED"
+    unreviewed = s["unreviewed_break_glass"]
     lines.append(
         f"{s['rules']} rules, {s['wards']} ward(s), {s['resources']} resources: "
         f"{s['mandatory']} mandatory, {s['advisory']} advisory, {s['waived']} waived, "
-        f"{s['expired_waivers']} expired waiver(s) — {verdict}"
+        f"{s['expired_waivers']} expired waiver(s)"
+        + (f", {unreviewed} unreviewed break-glass apply(s)" if unreviewed else "")
+        + f" — {verdict}"
     )
     return "\n".join(lines) + "\n"
+
+
+def break_glass_lines(apply: BreakGlassApply) -> list[str]:
+    """An unreviewed break-glass apply as the text report shows it: what, where in the log, how to clear."""
+    record = apply.record
+    return [
+        f"BREAK-GLASS UNREVIEWED record {record.seq} ({record.hash[:16]}…) {record.time}: "
+        f"{', '.join(apply.stacks)} applied by {', '.join(apply.appliers)}, approved by "
+        f"{', '.join(apply.approvers) or 'no one'}, because: {apply.reason}",
+        f"         at {apply.log}:{record.seq}",
+        f"         fix: a second signer, who neither applied nor approved it, reviews it with "
+        f"`wardctl audit ack {record.seq} --key KEY`",
+    ]

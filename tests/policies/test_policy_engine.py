@@ -89,7 +89,8 @@ def test_disabled_rule_is_not_evaluated() -> None:
 def test_json_shape_is_stable(chiyoda: Tenant) -> None:
     report = evaluate((chiyoda,), {"ward-131016": _graph("NET-001")}, CONFIG, TODAY)
     payload = report.to_json()
-    assert set(payload) == {"violations", "summary", "waiver_notes"}
+    assert set(payload) == {"violations", "summary", "waiver_notes", "unreviewed_break_glass"}
+    assert payload["unreviewed_break_glass"] == [] and payload["summary"]["unreviewed_break_glass"] == 0
     assert set(payload["violations"][0]) == {
         "policy",
         "severity",
