@@ -226,6 +226,50 @@ def test_rows_differing_in_any_column_are_not_duplicates(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
 
 
+@pytest.fixture(params=["hash table", "sorted hashes"])
+def duplicate_screen(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of screening a bill for repeated rows: DuckDB's distinct count, numpy's sort (big bills)."""
+    monkeypatch.setattr("wardcloud.cost_allocation.focus.SORTED_SCREEN_ROWS", 10**12 if request.param == "hash table"
+                        else 0)
+    return str(request.param)
+
+
+def test_either_screen_finds_a_repeated_row_in_csv_and_typed_parquet(tmp_path: Path, duplicate_screen: str) -> None:
+    from tests.cost_allocation.test_cli_cost import typed_parquet
+
+    header, rows = bill_rows()
+    repeated = write_csv(tmp_path / "bill.csv", header, [*rows[:10], rows[3], *rows[10:]])
+    base = ["--rules", str(RULES), "--usage", str(USAGE), "--period", "2023-07"]
+    for bill in (repeated, typed_parquet(repeated, tmp_path / "bill.parquet")):
+        result = wardctl("cost", "allocate", "--bill", str(bill), *base)
+        assert_clean_failure(result, "COST045")
+        assert "row 11 equals row 4" in result.stderr, (duplicate_screen, bill.name)
+    distinct = [list(r) for r in rows[:5]]
+    for r in distinct:
+        r[header.index("ResourceId")] += "-b"
+    for bill in (write_csv(tmp_path / "distinct.csv", header, rows + distinct),
+                 typed_parquet(tmp_path / "distinct.csv", tmp_path / "distinct.parquet")):
+        assert wardctl("cost", "allocate", "--bill", str(bill), *base).exit_code == 0, (duplicate_screen, bill.name)
+
+
+@pytest.mark.parametrize(("extra", "repeats"), [
+    ("", False),
+    ("UNION ALL SELECT 'res-777', CAST(777 AS DECIMAL(18, 2))", True),  # row 777 again
+    ("UNION ALL SELECT 'res-777', CAST(778 AS DECIMAL(18, 2))", False),  # row 777 with another cost
+])
+def test_a_big_bill_is_screened_by_sorted_hashes(tmp_path: Path, extra: str, repeats: bool) -> None:
+    import duckdb
+
+    from wardcloud.cost_allocation.focus import SORTED_SCREEN_ROWS, may_repeat_rows
+
+    rows = SORTED_SCREEN_ROWS + 1000  # big enough for the numpy path without changing the threshold
+    bill = tmp_path / "big.parquet"
+    with duckdb.connect() as conn:
+        conn.execute(f"COPY (SELECT 'res-' || i AS ResourceId, CAST(i AS DECIMAL(18, 2)) AS BilledCost "
+                     f"FROM range({rows}) t(i) {extra}) TO '{bill}' (FORMAT PARQUET)")
+        assert may_repeat_rows(conn, bill, rows + bool(extra)) is repeats
+
+
 # --- audit records byte-exact ------------------------------------------------------------------------------
 
 def _log_with_records(tmp_path: Path) -> Path:
