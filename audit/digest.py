@@ -12,7 +12,6 @@ tick cannot go unseen.
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import time
 from collections.abc import Mapping
@@ -20,21 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes.
-
-    A regular file is mapped and hashed in one call: hashlib then releases the GIL once for the whole
-    file, so hashing a 100 MB bill in a thread does not stall the command's own thread (read in 1 MB
-    blocks, every block waits for the GIL, and the hash takes twice as long). Others (a pipe, an empty
-    file) go through `hashlib.file_digest`.
-    """
-    with path.open("rb") as handle:
-        if os.fstat(handle.fileno()).st_size > 0 and path.is_file():
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                return hashlib.sha256(view).hexdigest()
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
+from wardcloud.core.files import file_sha256
 
 CACHED_FROM_BYTES = 1 << 20  # below 1 MiB hashing is quicker than looking the digest up
 

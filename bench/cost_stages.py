@@ -45,7 +45,7 @@ import wardcloud.cli.main, wardcloud.cli.cost, wardcloud.cli.audited
 from wardcloud.cost_allocation import focus, statement
 from wardcloud.cost_allocation.shares import Period, Ward
 mark("import wardctl and the allocation code")
-from wardcloud.audit.digest import file_sha256
+from wardcloud.core.files import file_sha256
 bill, rules_file, usage_file = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 file_sha256(bill)
 mark("cold: SHA-256 of the bill (audit record)")

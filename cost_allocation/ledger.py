@@ -9,7 +9,6 @@ A period's standing figures are those of its latest issue.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wardcloud.core.files import file_sha256
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 
 _ISSUE_FILE = re.compile(r"^(\d{3,})\.json$")
@@ -73,18 +73,12 @@ class Issue:
         }
 
 
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def input_digests(files: Sequence[tuple[str, Path | None]], tenants_dir: Path | None) -> dict[str, str]:
     """(role, path) pairs and every tenant file, each by SHA-256, in a stable order."""
-    out = {role: sha256(path) for role, path in files if path is not None}
+    out = {role: file_sha256(path) for role, path in files if path is not None}
     if tenants_dir is not None and tenants_dir.is_dir():
         for path in sorted(tenants_dir.glob("*.y*ml")):
-            out[f"tenant:{path.name}"] = sha256(path)
+            out[f"tenant:{path.name}"] = file_sha256(path)
     return out
 
 

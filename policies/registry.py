@@ -131,9 +131,6 @@ class Registry:
         current = self._rules[rule_id]
         self._rules[rule_id] = replace(current, layers=_ordered((*current.layers, layer)))
 
-    def of_kind(self, kind: Kind) -> list[Rule]:
-        return [r for r in self if r.kind == kind]
-
     def ids(self) -> Mapping[str, Rule]:
         return dict(self._rules)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from wardcloud.core.errors import single
-from wardcloud.core.files import FileError, open_input
+from wardcloud.core.files import FileError, file_sha256
 from wardcloud.reports.errors import Code
 from wardcloud.reports.model import InputFile, ReportError
 from wardcloud.tenants.model import Tenant
@@ -16,8 +15,7 @@ from wardcloud.tenants.model import Tenant
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     try:
-        with open_input(path) as handle:  # a FIFO or a device is refused, not read forever
-            return hashlib.file_digest(handle, "sha256").hexdigest()  # type: ignore[arg-type]  # a real binary file: readinto exists
+        return file_sha256(path)  # a FIFO or a device is refused, not read forever
     except FileError as exc:
         message = f"cannot read input: {exc.problems[0].message}"
         raise ReportError([single(str(path), Code.UNREADABLE_INPUT, message)]) from None

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.audit.logfile import ALLOCATE, EXAMPLES, WARDS, log_lines, write_lines
-from wardcloud.audit.digest import file_sha256
+from wardcloud.core.files import file_sha256
 
 
 def test_cost_allocate_records_per_ward_totals_and_the_chain_verifies(state: Path, wardctl) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.audit.logfile import EXAMPLES, WARDS, log_lines
-from wardcloud.audit.digest import CACHED_FROM_BYTES, DigestCache, file_sha256
+from wardcloud.audit.digest import CACHED_FROM_BYTES, DigestCache
+from wardcloud.core.files import file_sha256
 
 
 def big_file(path: Path, fill: bytes = b"a") -> Path:

@@ -10,7 +10,8 @@ from click.testing import CliRunner, Result
 
 from tests.cost_allocation.helpers import EQUAL_POOL, WARDS_DIR, row, write_bill, write_rules
 from wardcloud.cli.main import cli
-from wardcloud.cost_allocation.ledger import Ledger, sha256
+from wardcloud.core.files import file_sha256 as sha256
+from wardcloud.cost_allocation.ledger import Ledger
 
 APRIL = ("2024-04-01T00:00:00Z", "2024-05-01T00:00:00Z")
 
