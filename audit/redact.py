@@ -6,19 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from wardcloud.core.secrets import is_secret_name
+
 MASK = "***"
 
-# Option and key names that carry secrets (`--os-password`, `--token`, `api_key`, `OS_PASSWORD`, …).
-_SECRET_NAME = re.compile(
-    r"pass(word|wd|phrase)?|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key|auth[-_]?key",
-    re.IGNORECASE)
 # user:password@ in URLs (state backends, clouds).
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.IGNORECASE)
-
-
-def is_secret_name(name: str) -> bool:
-    """True if an option, variable or key called `name` holds a secret."""
-    return bool(_SECRET_NAME.search(name))
 
 
 def redact_text(text: str) -> str:

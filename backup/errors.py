@@ -12,9 +12,7 @@ class Code(StrEnum):
 
     UNKNOWN_WARD = "BKP001"  # --ward names no ward of the consortium
     NO_PROJECT = "BKP002"  # the ward has no project in the cloud (not applied yet)
-    CREATE_FAILED = "BKP003"  # Cinder refused or failed a backup (quota, volume state, backend)
     BACKUP_ERROR = "BKP004"  # a backup ended in `error` or did not finish in time: not counted as good
-    EXPIRE_FAILED = "BKP005"  # an expired backup could not be deleted
     NO_BACKUP = "BKP006"  # restore drill: the ward has no good backup to restore
     DRILL_FAILED = "BKP007"  # restore drill: the restored volume failed a check
     NO_VOLUME = "BKP008"  # restore drill: --volume names no volume of the ward

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from wardcloud.core.files import Code as FileCode
 from wardcloud.core.files import FileError, check_input
 from wardcloud.cost_allocation.database import open_database
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
@@ -104,7 +105,7 @@ def columns(conn: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
         check_input(path)  # a FIFO, a device or a directory is refused before DuckDB would block on it
     except FileError as exc:
         problem = exc.problems[0]
-        message = "file not found" if problem.code == "FILE007" else problem.message
+        message = "file not found" if problem.code == FileCode.NOT_FOUND else problem.message
         raise CostError([Problem(str(path), 0, 0, Code.UNREADABLE, message)]) from None
     try:
         return {

@@ -17,6 +17,7 @@ from wardcloud.core.verdicts import Verdicts, source_digest
 from wardcloud.cost_allocation.drivers import DriverData, load_driver_data
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
 from wardcloud.tenants.load import Document, YamlError, decode, load_document, parse, read_bytes
+from wardcloud.tenants.problems import Code as TenantCode
 
 _NUMBER = {"type": "number"}
 MAX_EXPONENT = 4
@@ -343,7 +344,7 @@ def load_rules(path: Path, verdicts: Verdicts | None = None) -> Rules:
         document = parse(decode(raw, str(path)), str(path), passed_before=passed)
     except YamlError as exc:
         problem = exc.problem
-        if problem.code == "TEN004":  # the shared YAML reader words emptiness for tenant files
+        if problem.code == TenantCode.EMPTY_FILE:  # the shared YAML reader words emptiness for tenant files
             problem = Problem(
                 problem.file,
                 problem.line,

@@ -20,7 +20,7 @@ import yaml
 
 from wardcloud.core.errors import Problem, single
 from wardcloud.infra.diff import diff_graphs
-from wardcloud.infra.errors import InfraError
+from wardcloud.infra.errors import Code, InfraError
 from wardcloud.infra.gate import ApplyCheck, run_checks
 from wardcloud.infra.graph import Graph
 from wardcloud.infra.plan import Plan, StackPlan
@@ -89,7 +89,7 @@ def preflight(state_dir: Path, environ: Mapping[str, str] | None = None) -> Envi
         problems.append(
             single(
                 "pulumi",
-                "INFRA030",
+                Code.NO_PULUMI_CLI,
                 "the pulumi CLI is not on PATH: install it "
                 "(https://www.pulumi.com/docs/install/ — `curl -fsSL https://get.pulumi.com | sh`) "
                 "and put ~/.pulumi/bin on PATH",
@@ -99,7 +99,7 @@ def preflight(state_dir: Path, environ: Mapping[str, str] | None = None) -> Envi
         problems.append(
             single(
                 "openstack",
-                "INFRA031",
+                Code.NO_CREDENTIALS,
                 "no OpenStack credentials: set OS_CLOUD to a cloud in "
                 "clouds.yaml (./, ~/.config/openstack/ or /etc/openstack/), or source an openrc "
                 "(OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME)",
@@ -109,7 +109,7 @@ def preflight(state_dir: Path, environ: Mapping[str, str] | None = None) -> Envi
         problems.append(
             single(
                 "secrets",
-                "INFRA032",
+                Code.NO_PASSPHRASE,
                 "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) "
                 "is not set: the stacks' secrets are encrypted with this passphrase",
             )
@@ -212,7 +212,7 @@ def destroy_plan(tenants: Sequence[Tenant], state_dir: Path, code: str, today: d
             [
                 single(
                     ward.source_file or stack,
-                    "INFRA040",
+                    Code.STILL_A_MEMBER,
                     f"ward {code} is active ({when}): only a ward that has left can be destroyed",
                     line=ward.location("membership.left")[0],
                     column=ward.location("membership.left")[1],

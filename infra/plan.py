@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.infra.diff import StackChanges, diff_graphs
-from wardcloud.infra.errors import infra_error
+from wardcloud.infra.errors import Code, infra_error
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.infra.platform import PLATFORM_STACK
 from wardcloud.infra.program import stack_names
@@ -125,7 +125,7 @@ def select_stacks(tenants: Sequence[Tenant], state_dir: Path, wards: Iterable[st
         if stack not in declared and stack not in recorded:
             raise infra_error(
                 stack.removeprefix("ward-"),
-                "INFRA002",
+                Code.UNKNOWN_WARD,
                 "unknown ward: no tenant file and no recorded state (--ward takes a 6-digit code)",
             )
     return list(dict.fromkeys(wanted))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from wardcloud.infra.errors import infra_error
+from wardcloud.infra.errors import Code, infra_error
 from wardcloud.infra.offsite import OffsiteTarget
 from wardcloud.infra.platform import PLATFORM_STACK, Platform, PlatformRefs
 from wardcloud.infra.ward import WardTenant
@@ -29,7 +29,7 @@ def ward_for_stack(stack: str, tenants: Sequence[Tenant]) -> Tenant:
         if tenant.stack == stack:
             return tenant
     known = ", ".join(stack_names(tenants)[:4])
-    raise infra_error(stack, "INFRA001", f"no tenant file defines stack {stack!r} (stacks: {known}, …)")
+    raise infra_error(stack, Code.NO_TENANT_FILE, f"no tenant file defines stack {stack!r} (stacks: {known}, …)")
 
 
 def platform_reference() -> PlatformRefs:

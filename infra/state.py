@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import single
+from wardcloud.core.files import Code as FileCode
 from wardcloud.core.files import FileError, read_input, write_atomic
 from wardcloud.core.jsontext import loads
-from wardcloud.infra.errors import InfraError, infra_error
+from wardcloud.infra.errors import Code, InfraError, infra_error
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.infra.program import PROJECT
 from wardcloud.infra.render import SECRET, Known
@@ -64,7 +65,7 @@ def check_stack_name(stack: str, where: str = "--stack") -> None:
     """`platform` or `ward-<code6>`; anything else is an InfraError."""
     if not STACK_NAME.match(stack):
         raise infra_error(
-            where, "INFRA010", f"invalid stack name {stack!r}: expected 'platform' or 'ward-<code6>'"
+            where, Code.BAD_STACK_NAME, f"invalid stack name {stack!r}: expected 'platform' or 'ward-<code6>'"
         )
 
 
@@ -79,7 +80,7 @@ def load_state(state_dir: Path, stack: str) -> StackState | None:
             raise ValueError(f"expected version {STATE_VERSION} state of stack {stack!r}")
         return StackState(Graph.from_json(raw), dict(raw.get("ids") or {}), dict(raw.get("outputs") or {}))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise infra_error(str(path), "INFRA011", f"malformed state file: {exc}") from None
+        raise infra_error(str(path), Code.BAD_STATE_FILE, f"malformed state file: {exc}") from None
 
 
 def recorded_stacks(state_dir: Path) -> list[str]:
@@ -129,13 +130,13 @@ def parse_deployment(raw: Any, stack: str, source: str) -> StackState:
     ):
         raise infra_error(
             source,
-            "INFRA020",
+            Code.NOT_A_STACK_EXPORT,
             'not a `pulumi stack export` deployment: expected {"version": 3, "deployment": {...}}',
         )
     entries = raw["deployment"].get("resources") or []
     if not isinstance(entries, list):
         raise infra_error(
-            source, "INFRA021", "deployment.resources must be a list", path="deployment.resources"
+            source, Code.BAD_RESOURCE, "deployment.resources must be a list", path="deployment.resources"
         )
     resources: list[Resource] = []
     ids: dict[str, str] = {}
@@ -147,18 +148,18 @@ def parse_deployment(raw: Any, stack: str, source: str) -> StackState:
             or not isinstance(entry.get("urn"), str)
             or not isinstance(entry.get("type"), str)
         ):
-            problems.append(single(source, "INFRA021", "resource without urn or type", path=at))
+            problems.append(single(source, Code.BAD_RESOURCE, "resource without urn or type", path=at))
             continue
         urn, type_ = entry["urn"], entry["type"]
         parts = urn.split("::")
         if not urn.startswith("urn:pulumi:") or len(parts) < 4:
-            problems.append(single(source, "INFRA021", f"malformed urn {urn!r}", path=f"{at}.urn"))
+            problems.append(single(source, Code.BAD_RESOURCE, f"malformed urn {urn!r}", path=f"{at}.urn"))
             continue
         if parts[0] != f"urn:pulumi:{stack}":
             problems.append(
                 single(
                     source,
-                    "INFRA022",
+                    Code.OTHER_STACK,
                     f"resource belongs to stack {parts[0][11:]!r}, not {stack!r}",
                     path=f"{at}.urn",
                 )
@@ -167,7 +168,7 @@ def parse_deployment(raw: Any, stack: str, source: str) -> StackState:
         if parts[1] != PROJECT:
             problems.append(
                 single(
-                    source, "INFRA024", f"resource of project {parts[1]!r}, not {PROJECT!r}", path=f"{at}.urn"
+                    source, Code.OTHER_PROJECT, f"resource of project {parts[1]!r}, not {PROJECT!r}", path=f"{at}.urn"
                 )
             )
             continue
@@ -210,14 +211,14 @@ def import_deployment(state_dir: Path, stack: str, file: Path) -> StackState:
     try:
         raw = loads(read_input(file).decode("utf-8"))  # core.files: a FIFO or device is refused
     except FileError as exc:
-        if exc.problems[0].code == "FILE007":
-            raise infra_error(str(file), "INFRA023", "no such file") from None
+        if exc.problems[0].code == FileCode.NOT_FOUND:
+            raise infra_error(str(file), Code.NO_SUCH_FILE, "no such file") from None
         raise
     except UnicodeDecodeError as exc:
-        raise infra_error(str(file), "INFRA020", f"not UTF-8 text: {exc.reason}") from None
+        raise infra_error(str(file), Code.NOT_A_STACK_EXPORT, f"not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
         raise infra_error(
-            str(file), "INFRA020", f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno
+            str(file), Code.NOT_A_STACK_EXPORT, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno
         ) from None
     state = parse_deployment(raw, stack, str(file))
     save_state(state_dir, state)

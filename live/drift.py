@@ -20,6 +20,7 @@ from wardcloud.infra.platform import PLATFORM_STACK
 from wardcloud.infra.program import WARD_STACK_PREFIX
 from wardcloud.infra.render import SECRET, UNKNOWN, render_stacks
 from wardcloud.live import inventory as inv
+from wardcloud.live.errors import Code as LiveCode
 from wardcloud.live.inventory import Inventory
 from wardcloud.tenants.model import Tenant
 
@@ -340,7 +341,10 @@ def select_stacks(tenants: Sequence[Tenant], wards: Sequence[str] = (), source: 
     unknown = [w for w in wards if w not in known]
     if unknown:
         raise DriftError(
-            [Problem(source, 0, 0, "LIVE020", f"no tenant file declares ward {w!r}", "--ward") for w in unknown]
+            [
+                Problem(source, 0, 0, LiveCode.UNKNOWN_WARD, f"no tenant file declares ward {w!r}", "--ward")
+                for w in unknown
+            ]
         )
     if wards:
         return [known[w].stack for w in dict.fromkeys(wards)]

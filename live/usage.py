@@ -29,6 +29,7 @@ from wardcloud.core.cells import csv_writer
 from wardcloud.core.cloud import Cloud, Code, cloud_error
 from wardcloud.core.errors import Problem, WardcloudError
 from wardcloud.core.files import write_atomic
+from wardcloud.live.errors import Code as LiveCode
 from wardcloud.live.inventory import DOMAIN_NAME, _ward_of
 
 COLUMNS = (
@@ -55,7 +56,7 @@ NEUTRON = ("network", "Neutron", "Networking")
 NOVA = ("compute", "Nova", "Compute")
 CINDER = ("block-storage", "Cinder", "Storage")
 SWIFT = ("object-store", "Swift", "Storage")
-NOT_NOW = "LIVE031"  # a period usage cannot be read for (not begun; only gauges, and it is past)
+
 
 
 class UsageError(WardcloudError):
@@ -78,7 +79,7 @@ def parse_period(text: str, where: str = "--period") -> Period:
     """`YYYY-MM` → the month it names (UTC); UsageError otherwise."""
     match = PERIOD.match(text)
     if not match:
-        raise UsageError([Problem(where, 0, 0, "LIVE030", f"period {text!r} is not YYYY-MM (e.g. 2026-10)")])
+        raise UsageError([Problem(where, 0, 0, LiveCode.BAD_PERIOD, f"period {text!r} is not YYYY-MM (e.g. 2026-10)")])
     year, month = int(match.group(1)), int(match.group(2))
     start = datetime(year, month, 1, tzinfo=UTC)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
@@ -173,7 +174,11 @@ def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME, now
     now = now or datetime.now(UTC)
     if period.start > now:
         raise UsageError(
-            [Problem("--period", 0, 0, NOT_NOW, f"period {period.label} has not begun: no usage to read yet")]
+            [
+                Problem(
+                    "--period", 0, 0, LiveCode.NOT_METERED, f"period {period.label} has not begun: no usage to read yet"
+                )
+            ]
         )
     current = period.end > now
     connection = cloud.connection
@@ -260,7 +265,7 @@ def read_usage(cloud: Cloud, period: Period, domain_name: str = DOMAIN_NAME, now
                     "--period",
                     0,
                     0,
-                    NOT_NOW,
+                    LiveCode.NOT_METERED,
                     f"period {period.label} is over and the cloud {cloud.name} meters none of it over time: "
                     f"{', '.join(past)} are gauges of what it holds now, never written for a past period",
                 )

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from wardcloud.core.files import Code as FileCode
 from wardcloud.core.files import FileError, read_input
 from wardcloud.tenants.problems import Code, Problem
 
@@ -96,7 +97,7 @@ def read_bytes(path: Path, display: str) -> bytes:
         return read_input(path, limit=MAX_BYTES)
     except FileError as exc:
         problem = exc.problems[0]
-        code = Code.TOO_LARGE if problem.code == "FILE008" else Code.UNREADABLE
+        code = Code.TOO_LARGE if problem.code == FileCode.TOO_LARGE else Code.UNREADABLE
         message = problem.message if code == Code.TOO_LARGE else f"cannot read file: {problem.message}"
         raise YamlError(Problem(display, 1, 1, code, message)) from None
 

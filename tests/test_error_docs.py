@@ -6,6 +6,7 @@ expanded). The package's codes are the members of every `Code` enum and every co
 
 from __future__ import annotations
 
+import importlib
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -14,21 +15,33 @@ import pytest
 
 from tests.conftest import ROOT
 
-PACKAGES = ("audit", "cli", "cost_allocation", "infra", "live", "policies", "reports", "tenants", "wardcloud/core")
-PREFIXES = ("AUD", "COST", "FILE", "INFRA", "LIVE", "POL", "R", "TEN")
+PACKAGES = (
+    "audit", "backup", "cli", "cost_allocation", "governance", "infra", "live", "policies", "reports", "tenants",
+    "wardcloud/core",
+)
+PREFIXES = ("AUD", "BKP", "COST", "FILE", "GOV", "INFRA", "LIVE", "POL", "R", "TEN")
+ERROR_MODULES = (
+    "audit.errors", "backup.errors", "cli.errors", "cost_allocation.errors", "governance.errors", "infra.errors",
+    "live.errors", "policies.errors", "reports.errors", "tenants.problems", "core.cloud", "core.files",
+)
+# a code literal may stand only where an enum member is defined: `NAME = "CODE"  # why`
+MEMBER = re.compile(r"^\s+[A-Z][A-Z0-9_]* = [\"'](" + "|".join(PREFIXES) + r")[0-9]{3}[\"']\s*(#.*)?$", re.ASCII)
 CODE = re.compile(r"\b(" + "|".join(PREFIXES) + r")([0-9]{3})\b", re.ASCII)
 LITERAL = re.compile(r"[\"'](" + "|".join(PREFIXES) + r")([0-9]{3})[\"']", re.ASCII)
 RANGE = re.compile(r"\b(" + "|".join(PREFIXES) + r")([0-9]{3})\s*[–-]\s*\1?([0-9]{3})\b", re.ASCII)
 
 
 def _enums() -> list[type[StrEnum]]:
-    from wardcloud.audit.errors import Code as AuditCode
-    from wardcloud.core.cloud import Code as LiveCode
-    from wardcloud.core.files import Code as FileCode
-    from wardcloud.cost_allocation.errors import Code as CostCode
-    from wardcloud.tenants.problems import Code as TenantCode
-
-    return [AuditCode, FileCode, CostCode, LiveCode, TenantCode]
+    """Every StrEnum of code-like values in the packages' error modules."""
+    enums = []
+    for name in ERROR_MODULES:
+        module = importlib.import_module(f"wardcloud.{name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum and any(
+                CODE.fullmatch(member.value) for member in value
+            ):
+                enums.append(value)
+    return enums
 
 
 def codes_of_enums() -> set[str]:
@@ -84,6 +97,17 @@ def test_every_documented_code_is_raised_by_a_test() -> None:
     untested = sorted(code for code in documented
                       if code not in text and f"Code.{members.get(code, '-')}" not in text)
     assert not untested, f"no test raises these: {untested}"
+
+
+def test_codes_are_enum_members_not_bare_strings() -> None:
+    bare = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if LITERAL.search(line) and not MEMBER.match(line)
+    ]
+    assert not bare, "raise codes through their package's Code enum:\n" + "\n".join(bare)
 
 
 def test_the_area_tables_agree_with_docs_errors() -> None:

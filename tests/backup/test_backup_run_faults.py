@@ -118,3 +118,39 @@ def test_now_is_used_for_the_window(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     result, _ = run(tmp_path, "--format", "json")
     assert json.loads(result.stdout)["now"] == datetime(2026, 12, 2, 3, 0, tzinfo=UTC).astimezone(
         datetime.fromisoformat(NOW).tzinfo).isoformat()
+
+
+def test_a_ward_not_applied_yet_is_bkp002_and_the_others_go_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    FlakyCinder().install(monkeypatch)
+    monkeypatch.setattr(ops, "ward_projects", lambda cloud: {"131016": "p-131016"})  # 131130 has no project yet
+    result, records = run(tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "ward 131130: BKP002 has no project in the cloud (apply its stack first)"
+    assert {tuple(r["wards"]) for r in records} == {("131016",)} and len(records) == 2
+
+
+def drill(tmp_path: Path, *extra: str) -> tuple[Result, list[dict[str, Any]]]:
+    log = tmp_path / "audit.jsonl"
+    result = CliRunner().invoke(cli, ["--tenants", str(WARDS), "--state", str(tmp_path), "--audit-log", str(log),
+                                      "backup", "restore-drill", "--cloud", "devcloud", "--ward", "131130",
+                                      "--now", NOW, *extra])
+    records = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return result, records
+
+
+def test_a_drill_with_no_good_backup_is_bkp006_and_a_failed_drill_on_record(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    FlakyCinder().install(monkeypatch)  # volumes, but no backup of any
+    result, records = drill(tmp_path)
+    assert result.exit_code == 1 and "ward 131130: BKP006 no good backup to restore" in result.stderr
+    assert [(r["command"], r["outcome"], r["summary"]["passed"]) for r in records] == [
+        ("backup restore-drill", "failure", False)
+    ]
+
+
+def test_a_drill_of_a_volume_the_ward_does_not_have_is_bkp008(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    FlakyCinder().install(monkeypatch)
+    result, records = drill(tmp_path, "--volume", "not-a-volume")
+    assert result.exit_code == 1
+    assert "ward 131130: BKP008 no volume not-a-volume in the ward's project" in result.stderr
+    assert [r["outcome"] for r in records] == ["failure"]

@@ -143,7 +143,8 @@ def test_break_glass_with_one_signature_is_recorded_and_acked(two_wards, tmp_pat
     out, state = tmp_path / "plan.json", tmp_path / "state"
     make_plan(two_wards, state, gov, out)
     approve(two_wards, state, gov, out, "sec")
-    assert apply(two_wards, state, gov, out, "--break-glass").exit_code == 1  # no reason
+    no_reason = apply(two_wards, state, gov, out, "--break-glass")
+    assert no_reason.exit_code == 1 and "--reason: GOV009 break-glass needs a reason" in no_reason.output
     result = apply(two_wards, state, gov, out, "--break-glass", "--reason", "mynumber outage INC-42")
     assert result.exit_code == 0, result.output
     log = wardctl(two_wards, state, "audit", "log")
@@ -236,3 +237,30 @@ def test_an_applier_outside_the_signers_is_refused(two_wards, tmp_path, gov, fak
     result = wardctl(two_wards, state, "apply", str(out), "--yes", "--governance", str(gov),
                      "--key", key(gov, "outsider"))
     assert result.exit_code == 1 and "GOV007" in result.output and calls(fake_pulumi) == []
+
+
+def test_a_file_that_is_not_a_saved_plan_is_gov001(two_wards, tmp_path, gov):
+    state, bogus = tmp_path / "state", tmp_path / "plan.json"
+    bogus.write_text('{"format": "something else"}')
+    result = approve(two_wards, state, gov, bogus, "sec")
+    assert result.exit_code == 1 and f"{bogus}: GOV001" in result.output and "Traceback" not in result.output
+
+
+def test_a_plan_made_by_another_wardcloud_version_is_gov005(two_wards, tmp_path, gov, fake_pulumi, monkeypatch):
+    out, state = tmp_path / "plan.json", tmp_path / "state"
+    make_plan(two_wards, state, gov, out)
+    approve(two_wards, state, gov, out, "sec")
+    approve(two_wards, state, gov, out, "shibuya")
+    monkeypatch.setattr("wardcloud.governance.plans.tool_version", lambda: "0.0.0+other")
+    result = apply(two_wards, state, gov, out)
+    assert result.exit_code == 1 and "GOV005 made by wardcloud" in result.output and "plan again" in result.output
+    assert calls(fake_pulumi) == []
+
+
+def test_a_waiver_approved_by_a_non_security_signer_is_gov011(two_wards, tmp_path, gov):
+    result = wardctl(two_wards, tmp_path / "state", "approve", "--waiver", "131130:NET-003", "--governance", str(gov),
+                     "--key", key(gov, "shibuya"))
+    assert result.exit_code == 1 and "131130:NET-003: GOV011" in result.output
+    malformed = wardctl(two_wards, tmp_path / "state", "approve", "--waiver", "shibuya", "--governance", str(gov),
+                        "--key", key(gov, "sec"))
+    assert malformed.exit_code == 1 and "GOV011 expected CODE6:POLICY" in malformed.output

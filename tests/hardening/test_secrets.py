@@ -85,3 +85,20 @@ def test_the_mask_hides_every_spelling(text: str) -> None:
 def test_prose_is_left_alone() -> None:
     text = "no OpenStack credentials: set OS_CLOUD; see /v3/auth/tokens: 404"
     assert mask_secrets(text, {}) == text
+
+
+@pytest.mark.parametrize("name", ["--pass", "db_pass", "OS_PASSWORD", "passphrase", "dbPassword", "api-key"])
+def test_secret_names_are_masked_in_audit_records(name: str) -> None:
+    from wardcloud.audit.redact import redact_argv, redact_mapping
+
+    assert redact_mapping({name: PASSWORD}) == {name: "***"}
+    assert PASSWORD not in " ".join(redact_argv(["wardctl", f"--{name.lstrip('-')}", PASSWORD]))
+
+
+@pytest.mark.parametrize("name", ["passed", "bypass", "compass", "passes", "passengers"])
+def test_words_that_merely_contain_pass_are_not_secrets(name: str) -> None:
+    from wardcloud.audit.redact import redact_mapping
+
+    # a restore drill's `passed: false` is the drill's result, and the audit record must keep it
+    assert redact_mapping({name: False, "checks": {name: "yes"}}) == {name: False, "checks": {name: "yes"}}
+    assert mask_secrets(f'"{name}": true', {}) == f'"{name}": true'

@@ -19,9 +19,15 @@ from collections.abc import Mapping
 MASK = "***"
 
 _USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/\s@?#]+@", re.IGNORECASE)
+# The words that make a name secret. A bare `pass` only as a word of its own (`--pass`, `db_pass`), so that
+# `passed`, `bypass` or `compass` (a drill's result, a rule's field) are never taken for one.
+SECRET_WORDS = (
+    r"(?:password|passwd|passphrase|(?<![a-z])pass(?![a-z])|secret|token|credential|api[-_]?key|private[-_]?key|"
+    r"access[-_]?key|auth[-_]?key)"
+)
+_SECRET_NAME = re.compile(SECRET_WORDS, re.IGNORECASE)
 _NAMED = re.compile(
-    r"(?<![/\w.-])(?P<name>[\w-]*(?:pass(?:word|wd|phrase)?|secret|token|credential|api[-_]?key|private[-_]?key|"
-    r"access[-_]?key|auth[-_]?key)[\w-]*)"
+    r"(?<![/\w.-])(?P<name>[\w-]*" + SECRET_WORDS + r"[\w-]*)"
     r"(?P<sep>['\"]?\s*[:=]\s*(?:b?['\"])?)"
     r"(?P<value>[^\s'\",;&}\])]+)",
     re.IGNORECASE)
@@ -44,7 +50,12 @@ def mask_secrets(text: str, environ: Mapping[str, str] | None = None) -> str:
     return _NAMED.sub(_mask_named, text)
 
 
-_KEY_NAMES = re.compile(r"(?:pass(?:word|wd|phrase)?|secret|token|api[-_]?key)", re.IGNORECASE)
+_KEY_NAMES = re.compile(r"(?:password|passwd|passphrase|pass|secret|token|api[-_]?key)", re.IGNORECASE)
+
+
+def is_secret_name(name: str) -> bool:
+    """True if an option, variable or key called `name` holds a secret (`--os-password`, `api_key`, `OS_TOKEN`)."""
+    return _SECRET_NAME.search(name) is not None
 
 
 def _mask_named(match: re.Match[str]) -> str:
