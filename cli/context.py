@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wardcloud.audit.digest import DigestCache
 from wardcloud.core.errors import Problem
-from wardcloud.core.verdicts import Verdicts
 from wardcloud.tenants.problems import Code as TenantCode
+
+if TYPE_CHECKING:  # loaded by the commands that use them: `wardctl --help` hashes nothing
+    from wardcloud.audit.digest import DigestCache
+    from wardcloud.core.verdicts import Verdicts
 
 _MISSING_TENANTS = (TenantCode.NOT_FOUND, TenantCode.NO_TENANTS)
 _TENANTS_HINT = ("; run from the repository root, or give the ward files' directory with --tenants DIR"
@@ -28,11 +31,15 @@ class Settings:
     @property
     def verdicts(self) -> Verdicts:
         """Which tenant and rules files already passed validation (STATE/cache/verdicts; safe to delete)."""
+        from wardcloud.core.verdicts import Verdicts
+
         return Verdicts(self.state_dir / "cache" / "verdicts")
 
     @property
     def digests(self) -> DigestCache:
         """SHA-256 of big input files by their stat identity, for audit records (STATE/cache/digests)."""
+        from wardcloud.audit.digest import DigestCache
+
         return DigestCache(self.state_dir / "cache" / "digests")
 
     def explain(self, problems: Iterable[Problem]) -> list[Problem]:

@@ -82,3 +82,14 @@ def test_help_lists_every_command_with_its_own_help_yet_imports_none(tmp_path: P
                                text=True, check=True).stdout
     assert re.search(r"^  validate +Validate tenant files \(default: the --tenants directory\)\.$", help_text, re.M)
     assert re.search(r"^  audit +Tamper-evident audit log:", help_text, re.M)
+
+
+def test_help_hashes_nothing_and_opens_no_audit_code() -> None:
+    probe = (
+        "import sys\nfrom wardcloud.cli.main import cli\n"
+        "try:\n    cli.main(['--help'], prog_name='wardctl')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('hashlib', 'mmap', 'wardcloud.audit', 'wardcloud.core.verdicts') if m in sys.modules),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
