@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -19,12 +20,28 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_WARDS = ROOT / "tenants" / "wards"
 
 
-@pytest.hookimpl(tryfirst=True)
+LIVE_TESTS = "tests/live/"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every live test in one xdist group: they share the one dev cloud, so one worker runs them in order."""
-    for item in items:
-        if item.get_closest_marker("live") is not None:
-            item.add_marker(pytest.mark.xdist_group("devcloud"))
+    """Live tests share one dev cloud, so they must sit where the scheduler below keeps them together."""
+    live = [item.nodeid for item in items if item.get_closest_marker("live") is not None]
+    stray = [nodeid for nodeid in live if not nodeid.startswith(LIVE_TESTS)]
+    if stray:
+        raise pytest.UsageError(f"tests marked live must live under {LIVE_TESTS}: {', '.join(stray)}")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under xdist (`-n`): every test under tests/live/ in one unit, on one worker, in file order, since they
+    share (wipe, seed, break) the one dev cloud; the rest spread over the other workers file by file. The
+    biggest unit goes out first, so the live tests start at once and run beside everything else."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DevCloudTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return LIVE_TESTS if nodeid.startswith(LIVE_TESTS) else nodeid.split("::", 1)[0]
+
+    return DevCloudTogether(config, log)
 
 
 @pytest.fixture(autouse=True)

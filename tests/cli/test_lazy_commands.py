@@ -88,8 +88,8 @@ def test_help_hashes_nothing_and_opens_no_audit_code() -> None:
     probe = (
         "import sys\nfrom wardcloud.cli.main import cli\n"
         "try:\n    cli.main(['--help'], prog_name='wardctl')\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('hashlib', 'mmap', 'wardcloud.audit', 'wardcloud.core.verdicts') if m in sys.modules),"
-        " file=sys.stderr)\n"
+        "watched = ('hashlib', 'mmap', 'wardcloud.audit', 'wardcloud.core.verdicts')\n"
+        "print(sorted(m for m in watched if m in sys.modules), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -11,9 +11,12 @@ admin's own connection.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
+
+from openstack.exceptions import NotFoundException
 
 from wardcloud.infra.graph import Graph, Resource
 from wardcloud.live import inventory as inv
@@ -59,13 +62,16 @@ def wipe_workloads(connection: Any) -> None:
     if connection.has_service("compute"):
         servers = list(connection.compute.servers(all_projects=True))
         for server in servers:
-            connection.compute.delete_server(server, ignore_missing=True, force=True)
+            # the SDK's force path ignores ignore_missing: a server a test deleted a moment ago answers 404
+            with contextlib.suppress(NotFoundException):
+                connection.compute.delete_server(server, force=True)
         for server in servers:
             connection.compute.wait_for_delete(server, wait=60)
     if any(connection.has_service(kind) for kind in inv.BLOCK_STORAGE):
         storage = connection.block_storage
         for volume in list(storage.volumes(all_projects=True)):
-            storage.delete_volume(volume, ignore_missing=True, force=True)
+            with contextlib.suppress(NotFoundException):
+                storage.delete_volume(volume, force=True)
         for volume_type in list(storage.types(is_public="None")):
             if any(str(k).startswith(inv.WARDCLOUD_SPEC) for k in volume_type.extra_specs or {}):
                 try:
