@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/audit.py [--records 10000 100000] [--repeat 5] [--judge cpu|wall]
 
-Builds a log of realistic records (an apply of one ward stack with input hashes and a summary) with the
-library's own `append`, in batches, then times whole processes, interleaved: `wardctl audit verify` (every
+Builds a log of realistic records with the library's own `append`, in batches: what fills a real log, one
+`backup run` record per volume per night (a backup taken, with its ids and window). They are unsigned, as
+`backup run` records are; the signed kinds (apply, approve, ack: one signature check each) are a handful a
+week and not in this bench, then times whole processes, interleaved: `wardctl audit verify` (every
 record hashed and linked, the first and last parsed in full) and `sha256sum` reading the same bytes once.
 The ratio at the largest size is the target; the smaller size shows the fixed cost (start-up, imports).
 """
@@ -27,14 +29,16 @@ from wardcloud.audit.record import Entry  # noqa: E402
 
 
 def entry(n: int) -> Entry:
-    """A realistic record: an apply of one ward stack with input hashes and a summary."""
+    """A realistic record: `backup run` took a backup of one ward volume in its nightly window."""
     code = f"1310{n % 23:02d}"
-    return Entry(actor="platform-ops", command="apply",
-                 argv=("wardctl", "--tenants", "tenants/wards", "apply", "--stack", f"ward-{code}"),
+    segment = ("mynumber", "lgwan", "internet")[n % 3]
+    return Entry(actor="backup-timer", command="backup run",
+                 argv=("wardctl", "backup", "run", "--cloud", "wardcloud", "--ward", code),
                  inputs={"tenants": {"path": "tenants/wards", "sha256": f"{n:064x}", "files": 23}},
-                 outcome="success", exit_code=0,
-                 summary={"stack": f"ward-{code}",
-                          "changes": {"create": n % 7, "update": n % 3, "delete": 0}},
+                 outcome="success", exit_code=None,
+                 summary={"at": "2026-12-02T02:00:00+09:00", "ward": code, "action": "take", "segment": segment,
+                          "volume": f"{n:08x}-0000-4000-8000-{n:012x}", "backup": f"{n:08x}-1111-4000-8000-{n:012x}",
+                          "status": "available", "detail": "incremental" if n % 7 else "full"},
                  wards=(code,))
 
 

@@ -56,7 +56,7 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
     """Recompute the hash chain and check every record's signature; exit 1 naming the first bad record."""
     from dataclasses import replace
 
-    from wardcloud.audit.authenticate import authenticate
+    from wardcloud.audit.authenticate import authenticate_log
     from wardcloud.audit.signers import load as load_signers
 
     anchor = Anchor.parse(anchor_text) if anchor_text else None
@@ -64,7 +64,7 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
     result = verify(_log(settings), anchor)
     signed = unsigned = 0
     if result.valid and result.records:
-        auth, problem = authenticate(read_records(_log(settings)), _log(settings), signers)
+        auth, problem = authenticate_log(_log(settings), result.records, signers)
         signed, unsigned = auth.signed, auth.unsigned
         if problem is not None:
             result = replace(result, problem=problem)

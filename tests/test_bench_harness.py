@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import harness  # noqa: E402
+
+from tests.conftest import ROOT  # noqa: E402
 
 
 def test_peak_memory_is_the_childs_own_not_the_benchs() -> None:
@@ -34,3 +37,25 @@ def test_verdicts_say_ok_or_missed_with_the_target(capsys: pytest.CaptureFixture
 def test_a_failing_command_stops_the_bench() -> None:
     with pytest.raises(SystemExit, match="failed"):
         harness.run([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+BENCH_SMOKE = {  # each bench at a toy size: it must still run end to end and print its verdicts
+    "plan": ["--wards", "2", "--repeat", "1"],
+    "cost": ["--rows", "2000", "--repeat", "1"],
+    "audit": ["--records", "200", "--repeat", "1"],
+    "startup": ["--repeat", "1"],
+    "validate": ["--repeat", "1"],
+    "policy": ["--wards", "2"],
+    "cost_stages": ["--rows", "2000", "--repeat", "1"],
+    "cost_screen": ["--rows", "2000", "--repeat", "1"],
+}
+
+
+@pytest.mark.parametrize("bench", sorted(BENCH_SMOKE))
+def test_every_bench_runs_at_a_toy_size(bench: str) -> None:
+    assert {p.stem for p in (ROOT / "bench").glob("*.py")} - {"harness"} == set(BENCH_SMOKE)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / f"{bench}.py"), *BENCH_SMOKE[bench]], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, check=False)
+    # exit 1 is a MISSED target at this toy size; a crash or a failed command must not hide behind it
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr and "failed (" not in done.stderr, done.stderr
+    assert done.stdout.strip() and (done.returncode == 0 or "MISSED" in done.stdout), done.stdout[-2000:]
