@@ -35,6 +35,9 @@ TENANTS = Path(__file__).resolve().parents[2] / "tenants" / "wards"
 WARD = "131130"
 PROJECT = "b70958a5f1414d66b8e0ba083e9c2fc0"
 SERVER = "1e5d6b6c-6b8c-4b8a-9a52-3c0c1f0f6a01"
+# the other seeded ward: the encrypted type is granted to it too (record_fixtures.py's substitution map)
+CHIYODA = "0000000000000000000131016chiyoda"
+FLOATING = "203.0.113.50"  # the recorder asks for it in the dev cloud's egress subnet
 
 
 def recorded(name: str) -> Any:
@@ -82,8 +85,11 @@ def recorded_cloud() -> Cloud:
         ),
     ]
     ward = {"id": PROJECT, "name": f"{WARD}-shibuya", "domain_id": "dom", "tags": [f"ward:{WARD}"]}
+    chiyoda = {"id": CHIYODA, "name": "131016-chiyoda", "domain_id": "dom", "tags": ["ward:131016"]}
     identity = SimpleNamespace(
-        projects=lambda **q: [{"id": "dom", "name": "wardcloud", "is_domain": True}] if q.get("is_domain") else [ward],
+        projects=lambda **q: (
+            [{"id": "dom", "name": "wardcloud", "is_domain": True}] if q.get("is_domain") else [ward, chiyoda]
+        ),
         roles=lambda **q: [],
         groups=lambda **q: [],
         role_assignments=lambda **q: [],
@@ -143,7 +149,7 @@ def test_nova_and_cinder_quotas_and_the_encrypted_type_read_in_the_plan_shape() 
         "name": "encrypted-luks",
         "description": "LUKS-encrypted volumes for mynumber segments",
         "isPublic": False,
-        "extraSpecs": {"wardcloud:encryption": "luks"},
+        "extraSpecs": {"wardcloud:owner": "platform"},
     }
     assert not any("DEFAULT" in name for name in platform)
     encryption = platform["platform-encrypted-volume-type-encryption"]
@@ -176,9 +182,9 @@ def test_servers_ports_floating_ips_and_volumes_carry_what_they_are_on() -> None
     assert interface.inputs["portId"] == "0a1b2c3d-0000-4000-8000-000000000001"
     assert ward[f"{WARD}-mynumber-subnet"].urn in interface.dependencies
     assert f"{WARD}-mynumber-port-0a1b2c3d" not in ward  # (the router's, named by its id)
-    fip = ward[f"{WARD}-mynumber-network-fip-192.0.2.50"]
+    fip = ward[f"{WARD}-mynumber-network-fip-{FLOATING}"]
     assert fip.inputs == {
-        "address": "192.0.2.50",
+        "address": FLOATING,
         "portId": "0a1b2c3d-0000-4000-8000-000000000003",
         "fixedIp": "10.13.0.21",
         "tenantId": PROJECT,
@@ -201,7 +207,7 @@ def test_the_detective_rules_find_every_violation_in_the_recorded_cloud() -> Non
         ("NET-021", f"{WARD}-internet-router-interface-{WARD}-mynumber-subnet"),  # the hand-made router port
         ("NET-022", f"{WARD}-server-web1"),  # ports in internet and mynumber
         ("NET-023", f"{WARD}-internet-port-0a1b2c3d"),  # in Neutron's default group
-        ("NET-003", f"{WARD}-mynumber-network-fip-192.0.2.50"),  # a floating IP on a mynumber port
+        ("NET-003", f"{WARD}-mynumber-network-fip-{FLOATING}"),  # a floating IP on a mynumber port
     } <= found
     # tagging rules judge what stacks declare: not the untagged ports, servers, volumes ward admins make
     made = {r.name for g in inventory.graphs.values() for r in g if inv.made_by_hand_or_neutron(r)}

@@ -26,7 +26,7 @@ from wardcloud.live.usage import GAUGE, INTERVAL, gb_months, parse_period, read_
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "live"
 PROJECT = "b70958a5f1414d66b8e0ba083e9c2fc0"
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # after the recording (2026-12-02 08:11 UTC), in its month
 
 
 def recorded(name: str) -> Any:
@@ -66,17 +66,20 @@ class Compute:
         return Usage.existing(**recorded("nova_simple_tenant_usage.json")["tenant_usage"])
 
 
+@dataclass
 class BlockStorage:
+    backups_file: str = "cinder_backups_detail.json"
+
     def volumes(self, all_projects: bool) -> Any:
         assert all_projects
         return iter(Volume.existing(**v) for v in recorded("cinder_volumes_detail.json")["volumes"])
 
     def backups(self, all_projects: bool) -> Any:
         assert all_projects
-        return iter(Backup.existing(**b) for b in recorded("cinder_backups_detail.json")["backups"])
+        return iter(Backup.existing(**b) for b in recorded(self.backups_file)["backups"])
 
 
-def cloud(catalog: list[str]) -> tuple[Cloud, Compute]:
+def cloud(catalog: list[str], storage: BlockStorage | None = None) -> tuple[Cloud, Compute]:
     compute = Compute()
     ward = SimpleNamespace(id=PROJECT, name="131130-shibuya", tags=["ward:131130"])
     other = SimpleNamespace(id="p9", name="shared-bousai", tags=["owner:platform"])
@@ -84,7 +87,7 @@ def cloud(catalog: list[str]) -> tuple[Cloud, Compute]:
         identity=Identity({"dom": [ward, other]}),
         network=Network([SimpleNamespace(project_id=PROJECT), SimpleNamespace(project_id="p9")]),
         compute=compute,
-        block_storage=BlockStorage(),
+        block_storage=storage or BlockStorage(),
         service_catalog=[{"type": t, "endpoints": [{"url": "http://x"}]} for t in catalog],
     )
     return Cloud("test", connection), compute
@@ -98,27 +101,44 @@ def test_the_current_month_gives_nova_hours_up_to_now_and_gauges_stamped_with_th
         ("Neutron", "Ports"): (1, GAUGE),
         ("Neutron", "Floating IPs"): (1, GAUGE),
         ("Neutron", "Routers"): (0, GAUGE),
-        # the recorded os-simple-tenant-usage: 2 vCPU x 3 h + 1 vCPU x 1 h, 2048 MB x 3 h + 1024 MB x 1 h
-        ("Nova", "vCPU-Hours"): (7, INTERVAL),
-        ("Nova", "RAM-GB-Hours"): (7, INTERVAL),
-        ("Nova", "Instance-Hours"): (4, INTERVAL),
-        ("Nova", "Disk-GB-Hours"): (35, INTERVAL),
-        # 30 GB for the 12 h of December so far + 10 GB for 6 h, over December's 744 h
-        ("Cinder", "Volume-GB-Months"): (Decimal("0.564516"), GAUGE),
-        # 30 GB backed up for 9 h + 10 GB for 3 h (a pre-3.18 backup: its volume's project)
-        ("Cinder", "Backup-GB-Months"): (Decimal("0.403226"), GAUGE),
+        # the recorded os-simple-tenant-usage's totals, to the digit (web1: 2 vCPU, 2048 MB, for ~100 s; the
+        # deleted 131130-batch: 1 vCPU, 512 MB, 1 s), RAM from MB-hours to GB-hours
+        ("Nova", "vCPU-Hours"): (Decimal("0.05527777777777777"), INTERVAL),
+        ("Nova", "RAM-GB-Hours"): (Decimal("56.17777777777778") / 1024, INTERVAL),
+        ("Nova", "Instance-Hours"): (Decimal("0.028055555555555552"), INTERVAL),
+        ("Nova", "Disk-GB-Hours"): (Decimal("0.028055555555555552"), INTERVAL),
+        # 30 GB from 08:10:17.415864 + 1 GB from 08:11:15.382004 to 12:00, over December's 744 h; the admin
+        # project's `other-projects` volume is not the ward's
+        ("Cinder", "Volume-GB-Months"): (Decimal("0.159499"), GAUGE),
+        # the scratch volume's 1 GB backup, from 08:11:24.308259 (3.64: the backup names its project)
+        ("Cinder", "Backup-GB-Months"): (Decimal("0.005121"), GAUGE),
     }
     [(project, start, end)] = compute.asked
     assert project == PROJECT
     # never a future end: Nova would count a running server's hours up to it
-    assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00", "2026-12-01T12:00:00")
+    assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00", "2026-12-02T12:00:00")
     assert [s.service for s in usage.skipped] == ["object-store (Swift)"]
     table = list(csv.DictReader(io.StringIO(usage.to_csv())))
     ram = next(r for r in table if r["ConsumedUnit"] == "RAM-GB-Hours")
-    assert (ram["ConsumedQuantity"], ram["x_Kind"], ram["x_MeasuredAt"]) == ("7", "interval", "2026-12-01T12:00:00Z")
+    assert (Decimal(ram["ConsumedQuantity"]), ram["x_Kind"], ram["x_MeasuredAt"]) == (
+        Decimal("56.17777777777778") / 1024,
+        "interval",
+        "2026-12-02T12:00:00Z",
+    )
     ports = next(r for r in table if r["ConsumedUnit"] == "Ports")
-    assert (ports["x_Kind"], ports["x_MeasuredAt"]) == ("gauge", "2026-12-01T12:00:00Z")
+    assert (ports["x_Kind"], ports["x_MeasuredAt"]) == ("gauge", "2026-12-02T12:00:00Z")
     assert ports["ChargePeriodStart"] == "2026-12-01T00:00:00Z"
+
+
+def test_a_backup_listed_without_its_project_counts_for_its_volumes() -> None:
+    """Below microversion 3.18 Cinder names no project on a backup (the recording at 3.0): its volume's is used."""
+    assert "os-backup-project-attr:project_id" not in recorded("cinder_backups_detail_v3.0.json")["backups"][0]
+    test_cloud, _ = cloud(
+        ["identity", "network", "compute", "block-storage"], BlockStorage("cinder_backups_detail_v3.0.json")
+    )
+    usage = read_usage(test_cloud, parse_period("2026-12"), now=NOW)
+    backups = [r.quantity for r in usage.rows if r.unit == "Backup-GB-Months"]
+    assert backups == [Decimal("0.005121")]
 
 
 def test_a_past_month_gets_nova_hours_and_no_gauge_each_skipped_by_name() -> None:
