@@ -50,10 +50,25 @@ def ward_projects(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> dict[str, str
 
 
 def scoped(cloud: Cloud, ward: str, project_id: str) -> WardCloud:
-    """The same credentials, scoped to the ward's project."""
+    """The same credentials, scoped to the ward's project (and its own Swift account)."""
     connection = cloud.call("identity", f"scope to project of ward {ward}",
                             cloud.connection.connect_as_project, {"id": project_id})
+    _own_swift_account(connection, cloud.connection, project_id)
     return WardCloud(ward, project_id, Cloud(cloud.name, connection))
+
+
+def _own_swift_account(connection: Any, parent: Any, project_id: str) -> None:
+    """Point a scoped connection at its project's Swift account, not the parent's.
+
+    Once a connection has used Swift, openstacksdk pins the endpoint it resolved, the account of the
+    connection's own project included, into its config (`object_store_endpoint_override`), and
+    connect_as_project copies that config: the ward's connection would read (and cinder-backup's checks
+    compare) the admin project's account, and Swift answers 403. `wardctl drift` reads every account before
+    the backup rules run, so it did exactly that.
+    """
+    pinned = connection.config.config.get("object_store_endpoint_override")
+    if pinned and (own := f"AUTH_{parent.current_project_id}") in pinned:
+        connection.config.config["object_store_endpoint_override"] = pinned.replace(own, f"AUTH_{project_id}")
 
 
 def read_state(ward: WardCloud) -> WardState:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from wardcloud.backup import cloud as ops
 from wardcloud.backup.audit import DRILL, RUN, AuditTrail
@@ -20,8 +20,11 @@ from wardcloud.backup.plan import keep_ids
 from wardcloud.backup.run import schedule_of
 from wardcloud.core.cloud import Cloud
 from wardcloud.core.errors import Problem, WardcloudError
+from wardcloud.live.drift import DetectiveCheck, PolicyResult, Violation
+from wardcloud.live.inventory import BLOCK_STORAGE
 from wardcloud.policies.config import PolicyConfig
 from wardcloud.policies.engine import PolicyReport, evaluate_backups
+from wardcloud.policies.registry import catalogue
 from wardcloud.policies.rules.backup import (
     BackupFacts,
     OffsiteFacts,
@@ -63,6 +66,29 @@ def verify_backups(cloud: Cloud, wards: Sequence[Tenant], now: datetime, trail: 
             problems.extend(exc.problems)
     report = evaluate_backups(facts, wards, config, now.date())
     return Verification(report, tuple(facts), tuple(problems), offsite is not None)
+
+
+def drift_check(cloud: Cloud, tenants: Sequence[Tenant], trail: AuditTrail, config: PolicyConfig, *,
+                offsite: Cloud | None = None, now: datetime | None = None) -> DetectiveCheck:
+    """The BAK-1xx rules as a check of `wardctl drift`: the same facts and `evaluate_backups` as `backup verify`.
+
+    A ward without a project is drift's own finding (its project `missing`), not a backup one; a cloud
+    without Cinder runs none of the rules, and says so. Any other failure to read the facts is an error.
+    """
+    by_code = {t.code: t for t in tenants}
+
+    def check(codes: Sequence[str]) -> PolicyResult:
+        if not any(cloud.connection.has_service(kind) for kind in BLOCK_STORAGE):
+            rules = sorted(r.id for r in catalogue() if r.kind == "backup")
+            return PolicyResult((), dict.fromkeys(rules, "the cloud has no block-storage service"))
+        wards = [by_code[c] for c in codes if c in by_code]
+        result = verify_backups(cloud, wards, now or datetime.now(UTC), trail, config, offsite=offsite)
+        if errors := [p for p in result.problems if p.code != Code.NO_PROJECT]:
+            raise WardcloudError(errors)
+        return PolicyResult(tuple(Violation(v.policy, v.severity, v.enforcement, v.ward, v.resource, v.message,
+                                            v.waived) for v in result.report.violations))
+
+    return check
 
 
 @dataclass(frozen=True)

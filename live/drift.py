@@ -159,6 +159,10 @@ class PolicyResult:
 # argument maps platform logical names to live ids (policy config names platform objects by logical id),
 # the third names the types the inventory read (a rule reading only others cannot judge the cloud).
 PolicyCheck = Callable[[Mapping[str, Graph], Mapping[str, str], frozenset[str]], PolicyResult]
+# A detective check over what the inventory does not read (the backup rules BAK-1xx read Cinder's backups,
+# both Swift sites and the audit log): given the ward codes compared, its violations and the rules it could
+# not run. The caller hands it down (`backup` sits above `live`).
+DetectiveCheck = Callable[[Sequence[str]], PolicyResult]
 
 
 @dataclass(frozen=True)
@@ -357,8 +361,9 @@ def drift(
     wards: Sequence[str] = (),
     policy_check: PolicyCheck | None = None,
     source: str = "tenants",
+    detective_checks: Sequence[DetectiveCheck] = (),
 ) -> DriftReport:
-    """Compare the live inventory with the declared graphs of `wards` (default: everything)."""
+    """Compare the live inventory with the declared graphs of `wards` (default: everything), then the checks."""
     stacks = select_stacks(tenants, wards, source)
     declared = render_stacks(tenants, stacks, known=live.known())
     findings: list[Finding] = []
@@ -389,6 +394,10 @@ def drift(
         checked = [*stacks, *([inv.UNOWNED_STACK] if not wards else [])]
         graphs = {stack: live.graphs[stack] for stack in checked if stack in live.graphs}
         policies = policy_check(graphs, live.ids.get(PLATFORM_STACK, {}), live.covered)
+    codes = list(dict.fromkeys(wards)) if wards else sorted(t.code for t in tenants)
+    for check in detective_checks:
+        found = check(codes)
+        policies = PolicyResult((*policies.violations, *found.violations), {**policies.not_run, **found.not_run})
     why = {t: live.not_read.get(t) or inv.NEVER_READ.get(t, "the inventory does not read it") for t in not_compared}
     return DriftReport(
         live.cloud,

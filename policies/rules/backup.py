@@ -301,6 +301,8 @@ def backup_offsite_lag(facts: WardBackupFacts, config: PolicyConfig) -> Iterator
     remediation="Run `wardctl backup restore-drill --ward CODE6`.",
 )
 def backup_drill_age(facts: WardBackupFacts, config: PolicyConfig) -> Iterator[Finding]:
+    if not any(v.newest_good for v in facts.volumes):
+        return  # nothing a drill could restore yet: BAK-101 says what is missing
     limit = timedelta(days=config.backup_drill_max_age_days)
     if facts.last_drill is None:
         yield Finding(f"ward {facts.ward} has no successful restore drill on record", None, "backup")

@@ -29,7 +29,10 @@ osd crush chooseleaf type = 0
 run dir = $C/run
 admin socket = $C/run/\$name.asok
 log file = $C/log/\$name.log
+mon cluster log file = default=$C/log/\$cluster.\$channel.log cluster=$C/log/\$cluster.log
 mgr initial modules = iostat
+[client]
+admin socket = $C/run/\$name.\$pid.\$cctid.asok
 [mon.a]
 mon data = $C/mon
 [osd.0]
@@ -48,21 +51,36 @@ EOC
   local CEPH=(ceph -c "$C/ceph.conf" --connect-timeout 30)
   "${CEPH[@]}" osd new "$osd_uuid" 0 >> "$C/log/setup.log" 2>&1 || die "ceph osd new failed"
   ceph-osd -c "$C/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid" >> "$C/log/setup.log" 2>&1 || die "ceph-osd --mkfs failed (see $C/log/setup.log)"
-  spawn ceph-osd "$CEPH_PORT" "$C/log/osd.out" ceph-osd -c "$C/ceph.conf" -i 0 -f
+  spawn_osd
   spawn ceph-mgr - "$C/log/mgr.out" ceph-mgr -c "$C/ceph.conf" -i x -f
   "${CEPH[@]}" osd pool create volumes 8 8 >> "$C/log/setup.log" 2>&1 || die "ceph pool create failed"
   "${CEPH[@]}" osd pool set volumes size 1 --yes-i-really-mean-it >> "$C/log/setup.log" 2>&1 || true
   "${CEPH[@]}" osd pool application enable volumes rbd >> "$C/log/setup.log" 2>&1 || true
 }
 
+spawn_osd() {
+  spawn ceph-osd "$CEPH_PORT" "$RUN/ceph/log/osd.out" ceph-osd -c "$RUN/ceph/ceph.conf" -i 0 -f
+}
+
 wait_ceph() {  # the OSD up and the pool's PGs active: rbd create/remove answers
-  local C="$RUN/ceph" i
-  for ((i = 0; i < 120; i++)); do
+  local C="$RUN/ceph" deadline=$((SECONDS + 180)) respawned=0
+  while ((SECONDS < deadline)); do
+    # A daemon that died never comes back: the probes would hang on it until the deadline. Ceph 16's OSD
+    # sometimes exits at its first boot on a loaded host: its first mon command goes out before its
+    # MonClient holds the cluster's fsid (all zeros; the mon answers EPERM "wrong fsid", osd.out says
+    # "init unable to update_crush_device_class"). The cluster is new and empty: start the OSD again.
+    kill -0 "$(cat "$PIDS/ceph-mon.pid")" 2> /dev/null || die "ceph-mon exited during start (see $C/log/)"
+    if ! kill -0 "$(cat "$PIDS/ceph-osd.pid")" 2> /dev/null; then
+      ((respawned < 3)) || die "ceph-osd exited during start, 4 times (see $C/log/osd.out)"
+      respawned=$((respawned + 1))
+      log "ceph-osd exited during start ($(tail -n 1 "$C/log/osd.out" | cut -c1-160)); starting it again"
+      spawn_osd
+    fi
     if timeout 10 rbd -c "$C/ceph.conf" -p volumes create --size 1 devcloud-probe > /dev/null 2>&1; then
       rbd -c "$C/ceph.conf" -p volumes rm devcloud-probe > /dev/null 2>&1
       return 0
     fi
     sleep 1
   done
-  die "ceph did not become usable (see $C/log/ and \`ceph -c $C/ceph.conf -s\`)"
+  die "ceph did not become usable in 180 s (see $C/log/ and \`ceph -c $C/ceph.conf -s\`)"
 }

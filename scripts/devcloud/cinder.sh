@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Cinder: api (eventlet), scheduler, volume (RBD on the dev cloud's Ceph, or the fake driver), and backup
-# (Swift driver into the caller's project account on site 1, container `volumebackups`).
+# (Swift driver into the caller's project account on site 1, container `volumebackups`). Backup objects are
+# Cinder's default 50 MiB (a 1 GiB volume is 21 objects, not the 256 of 4 MiB ones: every object is a PUT,
+# a container-sync copy and a DELETE, which on 2 loaded cores cost minutes); hash blocks stay 32 KiB.
 cinder_conf() {
   local CI="$RUN/cinder" backend
   mkdir -p "$CI/lock"
@@ -29,7 +31,7 @@ backup_driver = cinder.backup.drivers.swift.SwiftBackupDriver
 backup_swift_auth = per_user
 backup_swift_catalog_info = object-store:swift:publicURL
 backup_swift_container = volumebackups
-backup_swift_object_size = 4194304
+backup_swift_object_size = 52428800
 backup_swift_block_size = 32768
 backup_workers = 1
 [database]
@@ -54,12 +56,35 @@ cinder_db() {
   cinder-manage --config-file "$CI/cinder.conf" db sync > "$CI/db.log" 2>&1 || die "cinder-manage failed (see $CI/db.log)"
 }
 
+# The RBD driver asks `ceph mon dump` for the mon addresses each time a volume is attached (backup, restore).
+# Ceph 16's client sometimes sends that first mon command before its MonClient holds the cluster's fsid: the
+# mon refuses it (mon.a.log: "handle_command on fsid 00000000-… != …"; the CLI: "Error EPERM: problem getting
+# command descriptions from mon."), and the backup fails. cinder-volume finds this `ceph` first on its PATH:
+# it runs the real one again on exactly that refusal (three tries) and notes each in run/cinder/ceph-retries.log.
+ceph_cli_retry() {
+  local CI="$RUN/cinder"
+  mkdir -p "$CI/bin"
+  cat > "$CI/bin/ceph" <<EOS
+#!/bin/bash
+err="\$(mktemp)"; trap 'rm -f "\$err"' EXIT
+for attempt in 1 2 3; do
+  out="\$(/usr/bin/ceph "\$@" 2> "\$err")"; rc=\$?
+  grep -q "problem getting command descriptions\|wrong fsid" "\$err" && [ \$rc != 0 ] || break
+  echo "\$(date -u +%FT%T) ceph \$* refused (zero fsid, Ceph 16 MonClient race), try \$attempt: \$(head -c 200 "\$err")" >> "$CI/ceph-retries.log"
+  sleep 1
+done
+printf '%s\n' "\$out"; cat "\$err" >&2; exit \$rc
+EOS
+  chmod +x "$CI/bin/ceph"
+}
+
 start_cinder() {
-  local CI="$RUN/cinder" svc
+  local CI="$RUN/cinder"
   spawn cinder-api "$CINDER_PORT" "$CI/api.out" cinder-api --config-file "$CI/cinder.conf" --log-file "$CI/cinder-api.log"
-  for svc in scheduler volume; do
-    spawn "cinder-$svc" - "$CI/$svc.out" "cinder-$svc" --config-file "$CI/cinder.conf" --log-file "$CI/cinder-$svc.log"
-  done
+  spawn cinder-scheduler - "$CI/scheduler.out" cinder-scheduler --config-file "$CI/cinder.conf" --log-file "$CI/cinder-scheduler.log"
+  ceph_cli_retry
+  spawn cinder-volume - "$CI/volume.out" env PATH="$CI/bin:$PATH" \
+    cinder-volume --config-file "$CI/cinder.conf" --log-file "$CI/cinder-volume.log"
   if [ "$SWIFT_ON" = 1 ]; then  # backups go to Swift: no Swift, no cinder-backup
     local run=(cinder-backup --config-file "$CI/cinder.conf" --log-file "$CI/cinder-backup.log")
     if [ "$CINDER_BACKEND" = ceph ]; then

@@ -43,5 +43,8 @@ def dev_cloud() -> Iterator[DevCloud]:
     graphs = render_stacks(tenants, ["platform", *(f"ward-{code}" for code in SEEDED_WARDS)])
     seed.wipe(cloud.connection)
     ids = seed.seed(cloud.connection, graphs)
+    # what `pulumi up` makes when the stacks name the second site: the off-site links (BAK-104 reads them)
+    seeded = [t for t in tenants if t.code in SEEDED_WARDS]
+    seed.link_offsite(path, {t.code: t.backup.offsite_copy for t in seeded}, ids)
     yield DevCloud(cloud.connection, path, ids)
     seed.wipe(cloud.connection)

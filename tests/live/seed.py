@@ -12,7 +12,9 @@ admin's own connection.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, MutableMapping
+import os
+from collections.abc import Mapping, MutableMapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -390,3 +392,41 @@ def _create(connection: Any, resource: Resource, resolve: Any) -> str:
                 raise
         return f"{i['volumeTypeId']}/{i['projectId']}"
     raise AssertionError(f"seed does not create {resource.type}")
+
+
+OFFSITE_CLOUD = "wardcloud-dev-offsite"  # the second Swift site's clouds.yaml entry (scripts/devcloud.sh)
+SEED_SYNC_KEY = "devcloud-seed-sync-key"
+
+
+def link_offsite(
+    clouds_yaml: Path, links: Mapping[str, Sequence[str]], ids: Mapping[str, str], key: str = SEED_SYNC_KEY
+) -> bool:
+    """Each ward's `backup.offsite_copy` containers linked to site 2 (ward code → segments), by the platform's
+    own `OffsiteSync` provider as `pulumi up` runs it when the stack names the second site (docs/backup.md);
+    False, and nothing done, on a dev cloud without site 2."""
+    if f"  {OFFSITE_CLOUD}:" not in clouds_yaml.read_text(encoding="utf-8"):
+        return False
+    from wardcloud.infra.offsite import OffsiteSyncProvider
+
+    previous = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    os.environ["OS_CLIENT_CONFIG_FILE"] = str(clouds_yaml)  # the provider connects by clouds.yaml entry
+    try:
+        for ward, segments in links.items():
+            for segment in segments:
+                OffsiteSyncProvider().create(
+                    {
+                        "project_id": ids[f"{ward}-project"],
+                        "container": f"{ward}-{segment}-backup",
+                        "primary_cloud": "wardcloud-dev",
+                        "offsite_cloud": OFFSITE_CLOUD,
+                        "realm": "devcloud",
+                        "cluster": "site2",
+                        "key": key,
+                    }
+                )
+    finally:
+        if previous is None:
+            os.environ.pop("OS_CLIENT_CONFIG_FILE", None)
+        else:
+            os.environ["OS_CLIENT_CONFIG_FILE"] = previous
+    return True

@@ -356,6 +356,14 @@ def test_backup_rule(rule_id: str, chiyoda: Tenant) -> None:
     assert violations and all(v.ward == "131016" and v.file == chiyoda.source_file for v in violations)
 
 
+def test_no_drill_is_due_before_a_volume_has_a_good_backup(chiyoda: Tenant) -> None:
+    never = dataclasses.replace(_CLEAN_BACKUPS, last_drill=None, backups=(), vanished=(),
+                                volumes=(VolumeFacts("vol-1", "db", "mynumber", None),))
+    assert _ids(evaluate_backups([never], [chiyoda], CONFIG, TODAY)) == {"BAK-101"}
+    empty = dataclasses.replace(never, volumes=())  # a ward with no volume at all: nothing to back up or drill
+    assert not _ids(evaluate_backups([empty], [chiyoda], CONFIG, TODAY))
+
+
 def test_backup_rules_are_a_kind_of_their_own_that_plan_and_policy_check_never_run(chiyoda: Tenant) -> None:
     assert {r.id for r in catalogue() if r.kind == "backup"} == set(BACKUP_CASES)
     assert not {v.policy for v in evaluate([chiyoda], {}, CONFIG, TODAY).violations} & set(BACKUP_CASES)
