@@ -232,9 +232,10 @@ def identity(resource: Resource, group_names: Sequence[str]) -> tuple[Any, ...]:
 def expected_encryption(declared: Sequence[Resource], stack: str) -> list[Resource]:
     """The encryption spec each volume type declared encrypted by extra spec must have in Cinder.
 
-    infra/platform.py marks the encrypted type with the extra spec `wardcloud:encryption: luks`, which Cinder
-    does not act on; what encrypts is the type's encryption spec. Until the platform declares that spec as a
-    resource of its own (`<type>-encryption`), drift expects it, so a spec removed by hand is reported missing.
+    The platform declares the spec as a resource of its own (`<type>-encryption`, the VolumeTypeEncryption
+    dynamic provider), so this adds nothing for it. A stack that only marks a type with the extra spec
+    `wardcloud:encryption: <provider>` (which Cinder does not act on) still gets the spec expected, so a spec
+    removed by hand is reported missing there too.
     """
     names = {r.name for r in declared}
     expected = []
