@@ -68,6 +68,9 @@ def verify_backups(cloud: Cloud, wards: Sequence[Tenant], now: datetime, trail: 
     return Verification(report, tuple(facts), tuple(problems), offsite is not None)
 
 
+OFFSITE_RULE = "BAK-104"  # the one rule that reads Swift (both sites' containers)
+
+
 def drift_check(cloud: Cloud, tenants: Sequence[Tenant], trail: AuditTrail, config: PolicyConfig, *,
                 offsite: Cloud | None = None, now: datetime | None = None) -> DetectiveCheck:
     """The BAK-1xx rules as a check of `wardctl drift`: the same facts and `evaluate_backups` as `backup verify`.
@@ -85,8 +88,10 @@ def drift_check(cloud: Cloud, tenants: Sequence[Tenant], trail: AuditTrail, conf
         result = verify_backups(cloud, wards, now or datetime.now(UTC), trail, config, offsite=offsite)
         if errors := [p for p in result.problems if p.code != Code.NO_PROJECT]:
             raise WardcloudError(errors)
+        not_run = {} if cloud.connection.has_service("object-store") else {
+            OFFSITE_RULE: "the cloud has no object-store service: the off-site copy cannot be read"}
         return PolicyResult(tuple(Violation(v.policy, v.severity, v.enforcement, v.ward, v.resource, v.message,
-                                            v.waived) for v in result.report.violations))
+                                            v.waived) for v in result.report.violations), not_run)
 
     return check
 
@@ -149,6 +154,8 @@ def ward_facts(tenant: Tenant, state: WardState, now: datetime, config: PolicyCo
 
 
 def _offsite(tenant: Tenant, ward: ops.WardCloud, remote: ops.WardCloud | None) -> tuple[OffsiteFacts, ...]:
+    if not ward.cloud.connection.has_service("object-store"):
+        return ()  # no Swift to read: BAK-104 is not run (drift says so), never judged on nothing
     facts = []
     for segment in tenant.backup.offsite_copy:
         container = container_for(tenant.code, segment)
