@@ -16,6 +16,7 @@ The project's modules are byte-compiled first, as `pip install` does.
 
 from __future__ import annotations
 
+import argparse
 import compileall
 import json
 import os
@@ -102,6 +103,26 @@ def generate(path: Path, rows: int) -> None:
           FROM k) TO '{path}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000000)""")
 
 
+def bill_for(directory: Path, rows: int) -> Path:
+    """The bench's Parquet bill of `rows` rows in `directory`, generated unless it is already there (--keep)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    bill = directory / f"bill-{rows}.parquet"
+    if not bill.exists():
+        started = time.perf_counter()
+        generate(bill, rows)
+        print(f"generated {rows:,} rows, {bill.stat().st_size / 2**20:.0f} MB Parquet "
+              f"in {time.perf_counter() - started:.1f} s")
+    return bill
+
+
+def one_bill_arguments(description: str) -> argparse.Namespace:
+    """--rows (one size) and --keep, beside the harness's options: the stage benches' command line."""
+    parser = arguments(description, repeat=5)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--keep", type=Path, default=None, help="directory to keep the generated Parquet in")
+    return parser.parse_args()
+
+
 def main() -> None:
     parser = arguments(__doc__.splitlines()[0], repeat=5)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
@@ -113,15 +134,9 @@ def main() -> None:
     met = True
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)
-        directory.mkdir(parents=True, exist_ok=True)
         counter = iter(range(10**6))
         for rows in sorted(args.rows):
-            bill = directory / f"bill-{rows}.parquet"
-            if not bill.exists():
-                started = time.perf_counter()
-                generate(bill, rows)
-                print(f"generated {rows:,} rows, {bill.stat().st_size / 2**20:.0f} MB Parquet "
-                      f"in {time.perf_counter() - started:.1f} s")
+            bill = bill_for(directory, rows)
             wardctl = [WARDCTL, "cost", "allocate", "--bill", str(bill), "--rules", str(EXAMPLES / "rules.yaml"),
                        "--usage", str(EXAMPLES / "usage-2023-07.csv"), "--period", "2023-07", "--format", "json"]
 

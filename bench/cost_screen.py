@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cost import generate  # noqa: E402
-from harness import REPO, arguments  # noqa: E402
+from cost import bill_for, one_bill_arguments  # noqa: E402
+from harness import REPO  # noqa: E402
 
 CHILD = """
 import json, os, resource, sys
@@ -61,16 +61,9 @@ VARIANTS = ("one pass", "two stages")
 
 
 def main() -> None:
-    parser = arguments(__doc__.splitlines()[0], repeat=5)
-    parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--keep", type=Path, default=None, help="directory to keep the generated Parquet in")
-    args = parser.parse_args()
+    args = one_bill_arguments(__doc__.splitlines()[0])
     with tempfile.TemporaryDirectory() as scratch:
-        directory = args.keep or Path(scratch)
-        directory.mkdir(parents=True, exist_ok=True)
-        bill = directory / f"bill-{args.rows}.parquet"
-        if not bill.exists():
-            generate(bill, args.rows)
+        bill = bill_for(args.keep or Path(scratch), args.rows)
         runs: dict[str, list[dict[str, float]]] = {variant: [] for variant in VARIANTS}
         for _ in range(args.repeat):
             for variant in VARIANTS:
