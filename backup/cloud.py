@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wardcloud.backup.model import TAG, UNCLASSIFIED, Backup, Volume, WardState
-from wardcloud.core.cloud import Cloud
+from wardcloud.core.cloud import Cloud, guarded
 from wardcloud.core.errors import WardcloudError
 from wardcloud.live.inventory import DOMAIN_NAME
 
@@ -32,6 +32,12 @@ class WardCloud:
 
     def call(self, call: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return self.cloud.call("block-storage", call, fn, *args, **kwargs)
+
+    def proxy(self, attribute: str) -> Any:
+        """The SDK's proxy (`block_storage`, `object_store`), opened under the same error translation as a call:
+        a service missing from the catalog or disabled is a LIVE006 line, not an internal error."""
+        service = attribute.replace("_", "-")
+        return guarded(self.cloud.name, service, f"open {service}", lambda: getattr(self.cloud.connection, attribute))
 
 
 def ward_projects(cloud: Cloud, domain_name: str = DOMAIN_NAME) -> dict[str, str]:
@@ -73,7 +79,7 @@ def _own_swift_account(connection: Any, parent: Any, project_id: str) -> None:
 
 def read_state(ward: WardCloud) -> WardState:
     """The ward's volumes and backups as Cinder holds them now."""
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     volumes = ward.call("list volumes", storage.volumes, details=True)
     backups = ward.call("list backups", storage.backups, details=True)
     return WardState(
@@ -110,7 +116,7 @@ def parse_time(text: str | None) -> datetime:
 def create_backup(ward: WardCloud, volume: Volume, *, name: str, container: str, incremental: bool,
                   metadata: Mapping[str, str]) -> str:
     """Start one backup; its id. An in-use volume is backed up live (`force`), as Cinder allows."""
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     created = ward.call(
         f"create backup of volume {volume.id}", storage.create_backup, volume_id=volume.id, name=name,
         container=container, is_incremental=incremental, force=volume.status == "in-use",
@@ -122,7 +128,7 @@ def create_backup(ward: WardCloud, volume: Volume, *, name: str, container: str,
 def wait_backup(ward: WardCloud, backup_id: str, timeout: float,
                 clock: Callable[[], float] = time.monotonic) -> tuple[str, str]:
     """Poll until the backup leaves its in-progress states or `timeout` passes: (status, fail reason)."""
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     deadline = clock() + timeout
     while True:
         current = ward.call(f"get backup {backup_id}", storage.get_backup, backup_id)
@@ -134,18 +140,18 @@ def wait_backup(ward: WardCloud, backup_id: str, timeout: float,
 
 def has_dependents(ward: WardCloud, backup_id: str) -> bool:
     """Whether an incremental still chains to the backup (read fresh: earlier deletions change it)."""
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     return bool(ward.call(f"get backup {backup_id}", storage.get_backup, backup_id).has_dependent_backups)
 
 
 def delete_backup(ward: WardCloud, backup_id: str) -> None:
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     ward.call(f"delete backup {backup_id}", storage.delete_backup, backup_id, ignore_missing=True)
 
 
 def create_volume(ward: WardCloud, *, name: str, size_gb: int, volume_type: str = "",
                   metadata: Mapping[str, str] | None = None) -> str:
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     attrs: dict[str, Any] = {"name": name, "size": size_gb, "metadata": dict(metadata or {})}
     if volume_type:
         attrs["volume_type"] = volume_type
@@ -155,7 +161,7 @@ def create_volume(ward: WardCloud, *, name: str, size_gb: int, volume_type: str 
 def wait_volume(ward: WardCloud, volume_id: str, timeout: float,
                 clock: Callable[[], float] = time.monotonic) -> Volume:
     """Poll until the volume leaves its in-progress states or `timeout` passes."""
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     deadline = clock() + timeout
     while True:
         volume = _volume(ward.call(f"get volume {volume_id}", storage.get_volume, volume_id))
@@ -165,12 +171,12 @@ def wait_volume(ward: WardCloud, volume_id: str, timeout: float,
 
 
 def restore_backup(ward: WardCloud, backup_id: str, volume_id: str) -> None:
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     ward.call(f"restore backup {backup_id}", storage.restore_backup, backup_id, volume_id=volume_id)
 
 
 def delete_volume(ward: WardCloud, volume_id: str) -> None:
-    storage = ward.cloud.connection.block_storage
+    storage = ward.proxy("block_storage")
     ward.call(f"delete volume {volume_id}", storage.delete_volume, volume_id, ignore_missing=True)
 
 
@@ -185,7 +191,7 @@ class StoredObject:
 
 def container_sync_to(ward: WardCloud, container: str) -> str | None:
     """Where the container syncs to (`X-Container-Sync-To`), or None; None too when it does not exist."""
-    store = ward.cloud.connection.object_store
+    store = ward.proxy("object_store")
     try:
         found = ward.cloud.call("object-store", f"head container {container}", store.get_container_metadata,
                                 container)
@@ -198,7 +204,7 @@ def container_sync_to(ward: WardCloud, container: str) -> str | None:
 
 def container_objects(ward: WardCloud, container: str) -> dict[str, StoredObject] | None:
     """The container's objects by name, or None when the container does not exist at this site."""
-    store = ward.cloud.connection.object_store
+    store = ward.proxy("object_store")
     try:
         listed = ward.cloud.call("object-store", f"list container {container}", store.objects, container)
     except WardcloudError as exc:

@@ -31,7 +31,7 @@ class BlockHashes:
 
 def backup_hashes(ward: WardCloud, container: str, volume_id: str, backup_id: str) -> BlockHashes | None:
     """The `_sha256file` of a backup in the ward's Swift account, or None when the driver wrote none."""
-    store = ward.cloud.connection.object_store
+    store = ward.proxy("object_store")
     listing = ward.cloud.call("object-store", f"list container {container}", store.objects, container,
                               prefix=f"volume_{volume_id}/")
     name = next((o.name for o in listing if o.name.endswith(f"_backup_{backup_id}_sha256file")), None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from wardcloud.backup import cloud as ops
 from wardcloud.core.cloud import Cloud
 
@@ -34,3 +36,19 @@ def test_nothing_is_pinned_when_the_parent_never_used_swift() -> None:
     parent = Connection(current_project_id="admin-project", config=SimpleNamespace(config={}))
     ward = ops.scoped(Cloud("devcloud", parent), "131130", "ward-project")
     assert "object_store_endpoint_override" not in ward.cloud.connection.config.config
+
+
+def test_a_disabled_service_is_a_live006_line_not_an_internal_error() -> None:
+    from openstack.exceptions import ServiceDisabledException
+
+    from wardcloud.core.cloud import CloudError
+
+    class NoSwift:
+        @property
+        def object_store(self) -> object:
+            raise ServiceDisabledException("Service 'object-store' is disabled")
+
+    ward = ops.WardCloud("131130", "ward-project", Cloud("devcloud", NoSwift()))
+    with pytest.raises(CloudError) as refused:
+        ward.proxy("object_store")
+    assert [p.code for p in refused.value.problems] == ["LIVE006"]
