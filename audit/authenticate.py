@@ -11,18 +11,21 @@ copy), and a record of a command that is always signed (`SIGNED_COMMANDS`) that 
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wardcloud.audit.errors import Code, Problem
-from wardcloud.audit.keys import Signature, SigningKey
 from wardcloud.audit.log import read_records
 from wardcloud.audit.record import Entry, Record, canonical, jsonable
-from wardcloud.audit.signers import Signers
+
+if TYPE_CHECKING:  # the keys module (and cryptography) is imported only when a signature is made or checked
+    from wardcloud.audit.keys import SigningKey
+    from wardcloud.audit.signers import Signers
 
 NAMESPACE = "wardcloud-audit"
 SIGNED_COMMANDS = frozenset({"approve", "approve waiver", "apply", "audit ack"})
@@ -63,6 +66,8 @@ class Authenticator:
             if record.command in SIGNED_COMMANDS:
                 return bad(f"a `{record.command}` record must be signed and this one is not (forged or edited)")
             return None
+        from wardcloud.audit.keys import Signature
+
         self.signed += 1
         sig = dict(record.sig)
         nonce = sig.pop("nonce", None)
@@ -102,9 +107,22 @@ def authenticate(records: Iterable[Record], log: Path, signers: Signers | None) 
     return auth, None
 
 
-# A line that could hold a signature or a command that must be signed. Without a backslash a JSON string
-# is its bytes as written, so `"apply"` or `"sig"` cannot hide; a line with any escape is always read.
-_MAY_NEED_CHECKING = (b"\\", b'"sig"', *(f'"{command}"'.encode() for command in sorted(SIGNED_COMMANDS)))
+def _marks(commands: Iterable[str]) -> tuple[bytes, ...]:
+    """Byte strings that every line needing a signature check holds, in the one form a record is read in.
+
+    A record is only ever read through `log._parse`, which refuses a line that is not the canonical encoding
+    of its JSON (sorted keys, no spaces, one copy of each key). In that form a top-level signature is
+    `,"sig":` (it is never the first key) and the command is `"command":"NAME"`; without a backslash a
+    string is its bytes as written, so neither can hide inside another string, and a line with any escape
+    is always read. One mark covers every signed command: `"command":"` and their common prefix (a line of
+    another command that shares it is read for nothing, never skipped). Each mark costs one pass over the
+    whole log, so there are three, not one per command.
+    """
+    prefix = os.path.commonprefix(sorted(commands))
+    return b"\\", b',"sig":', b'"command":"' + prefix.encode()
+
+
+_MAY_NEED_CHECKING = _marks(SIGNED_COMMANDS)
 
 
 def authenticate_log(log: Path, records: int, signers: Signers | None) -> tuple[Authenticator, Problem | None]:

@@ -18,12 +18,14 @@ import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wardcloud.audit.authenticate import Authenticator
 from wardcloud.audit.log import read_records
 from wardcloud.audit.record import Record
-from wardcloud.audit.signers import Signers
+
+if TYPE_CHECKING:
+    from wardcloud.audit.signers import Signers
 
 ACK = "audit ack"
 PLATFORM_STACK = "platform"

@@ -57,10 +57,13 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
     from dataclasses import replace
 
     from wardcloud.audit.authenticate import authenticate_log
-    from wardcloud.audit.signers import load as load_signers
 
     anchor = Anchor.parse(anchor_text) if anchor_text else None
-    signers = load_signers(signers_file) if signers_file is not None else None
+    signers = None
+    if signers_file is not None or checkpoints:  # cryptography is imported only when a key will be read
+        from wardcloud.audit.signers import load as load_signers
+
+        signers = load_signers(signers_file) if signers_file is not None else None
     result = verify(_log(settings), anchor)
     signed = unsigned = 0
     if result.valid and result.records:

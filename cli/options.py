@@ -56,10 +56,12 @@ def governance_option(help: str = GOVERNANCE_HELP) -> Callable[[Any], Any]:
 
 def check_ward_codes(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Callback for options naming wards: each must be one of the 23 wards' codes (TEN020 / TEN024)."""
+    codes = value if isinstance(value, tuple) else () if value is None else (value,)
+    if not codes:  # click calls back for an absent option too: no reference data (nor YAML) read for it
+        return value
     from wardcloud.tenants.problems import TenantError
     from wardcloud.tenants.reference import reference_ward
 
-    codes = value if isinstance(value, tuple) else () if value is None else (value,)
     where = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
     problems = []
     for code in codes:
