@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import wardcloud.tenants.load
+from wardcloud.core.quick_schema import quick_validator
 from wardcloud.core.verdicts import Verdicts, source_digest
 from wardcloud.cost_allocation.drivers import DriverData, load_driver_data
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
@@ -92,15 +93,15 @@ RULES_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["period", "pool", "agreed_by", "agreed_on", "excess_to"],
                 "properties": {
-                    "period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                    "period": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$"},
                     "pool": {"type": "string"},
                     "agreed_by": {"type": "string", "minLength": 1},
-                    "agreed_on": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                    "agreed_on": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
                     "note": {"type": "string"},
                     "excess_to": {
                         "type": "object",
                         "minProperties": 1,
-                        "propertyNames": {"pattern": r"^\d{6}$"},
+                        "propertyNames": {"pattern": r"^[0-9]{6}$"},
                         "additionalProperties": {"type": "number", "minimum": 0},
                     },
                 },
@@ -132,7 +133,7 @@ RULES_SCHEMA: dict[str, Any] = {
                 "paid": {
                     "type": "object",
                     "description": "what each founder actually paid toward setup_cost (yen); sums to it",
-                    "propertyNames": {"pattern": r"^\d{6}$"},
+                    "propertyNames": {"pattern": r"^[0-9]{6}$"},
                     "additionalProperties": {"type": "integer", "minimum": 0},
                 },
             },
@@ -152,8 +153,8 @@ RULES_SCHEMA: dict[str, Any] = {
                         "properties": {
                             "id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
                             "amount": {"type": "integer", "minimum": 0},
-                            "from": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-                            "until": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                            "from": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                            "until": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
                         },
                     },
                 },
@@ -367,9 +368,16 @@ def _checker() -> bytes:
     return source_digest([Path(__file__), Path(wardcloud.tenants.load.__file__)])
 
 
+@cache
+def _quick() -> Callable[[Any], bool] | None:
+    return quick_validator(RULES_SCHEMA, formats=False)  # jsonschema checks no format in rules files either
+
+
 def schema_problems(document: Document) -> list[Problem]:
     """Every schema violation in a rules document, each at its line and key."""
-    # imported here: jsonschema costs ~60 ms to import, paid only when a rules file is new or changed
+    if (quick := _quick()) is not None and quick(document.value):  # valid: jsonschema is not even imported
+        return []
+    # imported here: jsonschema costs ~100 ms to import, paid only to explain what is wrong
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(RULES_SCHEMA)

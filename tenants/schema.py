@@ -8,10 +8,13 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from wardcloud.core.quick_schema import quick_validator
 from wardcloud.tenants.load import Document
 from wardcloud.tenants.problems import Code, Problem
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
@@ -34,8 +37,16 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(tenant_schema(), format_checker=FormatChecker())
 
 
+@cache
+def _quick() -> Callable[[Any], bool] | None:
+    return quick_validator(tenant_schema(), formats=True)
+
+
 def schema_problems(document: Document) -> list[Problem]:
     """Every schema violation in the document, each at its own line and column."""
+    quick = _quick()
+    if quick is not None and quick(document.value):  # valid: jsonschema is not even imported
+        return []
     problems: list[Problem] = []
     located: set[tuple[Any, ...]] = set()
     for error in _validator().iter_errors(document.value):
