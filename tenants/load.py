@@ -193,9 +193,11 @@ def parse(text: str, display: str, *, passed_before: bool = False) -> Document:
     return Document(display, value, marks, key_marks)
 
 
-# `&name` or `*name`: an anchor or alias token needs a name character right after the indicator, so a
-# backup schedule's "0 2 * * *" (every tenant file has one) does not cost a second parse; a tag needs `!`
-_MAYBE_ANCHOR_OR_TAG = re.compile(r"[&*][^\s,\[\]{}]|!")
+# `&name` or `*name`: an anchor or alias token needs a name character right after the indicator, and
+# PyYAML and libyaml both take only ASCII letters, digits, `-` and `_` there, so a backup schedule's
+# "0 2 * * *" (every tenant file has one, its last `*` followed by a quote) does not cost a second parse;
+# a tag needs `!`
+_MAYBE_ANCHOR_OR_TAG = re.compile(r"[&*][0-9A-Za-z_-]|!")
 
 
 def _reject_anchors(text: str, display: str) -> None:
