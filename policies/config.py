@@ -10,9 +10,8 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from wardcloud.core.errors import Problem, WardcloudError
+from wardcloud.core.quick_schema import quick_validator
 from wardcloud.policies.errors import Code
 from wardcloud.policies.registry import Enforcement, Registry, catalogue
 from wardcloud.tenants.load import YamlError, dotted, load_document
@@ -68,6 +67,17 @@ def _schema() -> dict[str, Any]:
     return json.loads(resources.files("wardcloud.policies").joinpath(CONFIG_SCHEMA).read_text(encoding="utf-8"))
 
 
+def _schema_errors(raw: dict[str, Any]) -> list[Any]:
+    """jsonschema's errors for `raw`; a valid config (jsonschema-rs says so) never loads jsonschema."""
+    schema = _schema()
+    quick = quick_validator(schema, formats=False)
+    if quick is not None and quick(raw):
+        return []
+    from jsonschema import Draft202012Validator
+
+    return list(Draft202012Validator(schema).iter_errors(raw))
+
+
 def load_config(path: Path | None = None, registry: Registry | None = None) -> PolicyConfig:
     """The policy config at `path` (default: the bundled config.yaml); PolicyConfigError on any problem."""
     path = path or DEFAULT_CONFIG
@@ -83,7 +93,7 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
     problems: list[Problem] = []
     if not isinstance(raw, dict):
         raise PolicyConfigError([Problem(display, 1, 1, Code.CONFIG_SCHEMA, "policy config must be a mapping")])
-    for error in Draft202012Validator(_schema()).iter_errors(raw):
+    for error in _schema_errors(raw):
         pointer = tuple(error.absolute_path)
         key = dotted(pointer) or "(top level)"
         line, column = document.mark(pointer)

@@ -61,10 +61,14 @@ RULES_DOC = load_document(RULES).value
 RULES_PLACES = _leaves(RULES_DOC)
 
 
-def test_both_shipped_schemas_get_the_quick_check_and_every_bundled_file_passes_it() -> None:
-    assert TENANT_QUICK is not None and RULES_QUICK is not None
+def test_every_shipped_schema_gets_the_quick_check_and_every_bundled_file_passes_it() -> None:
+    from wardcloud.policies.config import DEFAULT_CONFIG, _schema
+
+    config_quick = quick_validator(_schema(), formats=False)
+    assert TENANT_QUICK is not None and RULES_QUICK is not None and config_quick is not None
     assert all(TENANT_QUICK(load_document(path).value) for path in WARDS)
     assert RULES_QUICK(RULES_DOC)
+    assert config_quick(load_document(DEFAULT_CONFIG).value)
 
 
 @settings(max_examples=400, deadline=None)
@@ -100,10 +104,12 @@ def test_a_schema_it_cannot_vouch_for_gets_no_quick_check() -> None:
     assert quick_validator({"type": "string", "format": "email"}, formats=False) is not None
 
 
-def test_validating_the_bundled_wards_and_rules_does_not_import_jsonschema() -> None:
+def test_validating_the_bundled_wards_rules_and_policy_config_does_not_import_jsonschema() -> None:
     code = ("import sys; from pathlib import Path\n"
             "from wardcloud.tenants.validate import load_tenants\n"
             "from wardcloud.cost_allocation.rules import load_rules\n"
+            "from wardcloud.policies.config import load_config\n"
+            "load_config()\n"
             f"assert len(load_tenants(Path({str(REPO / 'tenants' / 'wards')!r}))) == 23\n"
             f"load_rules(Path({str(RULES)!r}))\n"
             "assert 'jsonschema' not in sys.modules, 'jsonschema was imported'\n")
