@@ -49,8 +49,8 @@ from wardcloud.core.files import file_sha256
 bill, rules_file, usage_file = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 file_sha256(bill)
 mark("cold: SHA-256 of the bill (audit record)")
-import jsonschema
-mark("cold: import jsonschema")
+import jsonschema_rs
+mark("cold: import jsonschema-rs (valid files never load jsonschema)")
 from wardcloud.tenants.validate import load_tenants
 from wardcloud.cost_allocation.rules import load_rules
 tenants = load_tenants(Path(sys.argv[4]), None)
