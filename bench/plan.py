@@ -150,6 +150,8 @@ def main() -> None:
             met = verdict(f"plan {count} wards, --jobs 1 cpu / floor cpu, median", cpu_mid, 1.5) & met
             if args.judge == "wall" and count == max(args.wards):
                 met = verdict(f"plan {count} wards, --jobs 2 wall / floor wall, median", wall_mid, 0.8) & met
+            elif args.judge == "wall":
+                print(f"  (the wall target, --jobs 2 <= 0.8x the floor, is judged at {max(args.wards)} wards)")
             else:
                 print(f"(the wall target, --jobs 2 <= 0.8x the floor, is judged with --judge wall on a quiet "
                       f"machine; here: {wall_mid:.2f}x)")
