@@ -122,7 +122,7 @@ def decode(raw: bytes, display: str) -> str:
 def parse(text: str, display: str, *, passed_before: bool = False) -> Document:
     """Parse one YAML document strictly; raise YamlError with the position of what is wrong.
 
-    `passed_before`: these exact bytes already passed (wardcloud_core/verdicts.py), so the second pass
+    `passed_before`: these exact bytes already passed (src/wardcloud/core/verdicts.py), so the second pass
     that looks for anchors, which cannot find one, is skipped.
     """
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):

@@ -31,7 +31,7 @@ def tenant_schema() -> dict[str, Any]:
 @cache
 def _validator() -> Draft202012Validator:
     # imported on first validation: jsonschema costs ~60 ms to import, and a command whose tenant files
-    # already passed (wardcloud_core/verdicts.py) never validates
+    # already passed (src/wardcloud/core/verdicts.py) never validates
     from jsonschema import Draft202012Validator, FormatChecker
 
     return Draft202012Validator(tenant_schema(), format_checker=FormatChecker())

@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 
 PACKAGES = (
     "audit", "backup", "cli", "cost_allocation", "governance", "infra", "live", "policies", "reports", "tenants",
-    "wardcloud/core",
+    "src/wardcloud/core",
 )
 PREFIXES = ("AUD", "BKP", "COST", "FILE", "GOV", "INFRA", "LIVE", "POL", "R", "TEN")
 ERROR_MODULES = (

@@ -30,6 +30,14 @@ def test_installed_distribution_owns_only_the_wardcloud_name() -> None:
     assert [ep.value for ep in distribution.entry_points if ep.name == "wardctl"] == ["wardcloud.cli.main:main"]
 
 
+def test_python_start_up_in_the_venv_loads_no_import_hook_of_ours() -> None:
+    # src layout: an editable install is a path line in a .pth; the import hook setuptools writes for a flat
+    # layout cost every Python start in the venv ~25 ms (bench/startup.py)
+    code = "import sys; print(sorted(m for m in sys.modules if 'editable' in m or m.startswith('wardcloud')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True)
+    assert done.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("name", ["cli", "infra", "audit", "live", "policies", "reports", "tenants", "cost_allocation"])
 def test_a_design_folder_is_not_importable_under_its_bare_name(name: str) -> None:
     # from the checkout's root, where the folder is on sys.path, the bare name must still refuse

@@ -27,7 +27,7 @@ RANK = {package: rank for rank, names in enumerate(LAYERS) for package in names}
 
 
 def packages() -> dict[str, Path]:
-    base = ROOT / "wardcloud"
+    base = ROOT / "src" / "wardcloud"
     return {p.name: p.resolve() for p in base.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
 
 
