@@ -172,7 +172,7 @@ def wait_volume(ward: WardCloud, volume_id: str, timeout: float,
 
 def restore_backup(ward: WardCloud, backup_id: str, volume_id: str) -> None:
     storage = ward.proxy("block_storage")
-    ward.call(f"restore backup {backup_id}", storage.restore_backup, backup_id, volume_id=volume_id)
+    ward.call(f"restore backup {backup_id}", storage.restore_backup, backup_id, volume=volume_id)
 
 
 def delete_volume(ward: WardCloud, volume_id: str) -> None:
