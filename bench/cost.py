@@ -14,13 +14,12 @@ process, measured two ways, interleaved with the floors:
   10 M rows, and under 2 GB peak RSS of the wardctl process;
 - warm: one state directory for all runs, so validation verdicts and the bill's digest are remembered
   (STATE/cache; docs/cost.md says when an entry counts), as every later allocation of the month.
-The project's modules are byte-compiled first, as `pip install` does.
+The project's modules are byte-compiled first, as `pip install` does (harness.compile_project).
 """
 
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import sys
@@ -35,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import REPO, WARDCTL, arguments, describe, header, interleaved, ratio, run, verdict  # noqa: E402
 
 EXAMPLES = REPO / "cost_allocation" / "examples"
-PACKAGES = ("cli", "tenants", "cost_allocation", "audit", "wardcloud")
 BARE = """
 import duckdb, sys
 rows = duckdb.connect().execute(
@@ -132,8 +130,6 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="directory to keep the generated Parquet in")
     args = parser.parse_args()
     header(args)
-    for package in PACKAGES:
-        compileall.compile_dir(REPO / package, quiet=1)
     met = True
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)

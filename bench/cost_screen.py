@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cost import bill_for, one_bill_arguments  # noqa: E402
-from harness import REPO  # noqa: E402
+from harness import REPO, compile_project  # noqa: E402
 
 CHILD = """
 import json, os, resource, sys
@@ -62,6 +62,7 @@ VARIANTS = ("one pass", "two stages")
 
 def main() -> None:
     args = one_bill_arguments(__doc__.splitlines()[0])
+    compile_project()
     with tempfile.TemporaryDirectory() as scratch:
         bill = bill_for(args.keep or Path(scratch), args.rows)
         runs: dict[str, list[dict[str, float]]] = {variant: [] for variant in VARIANTS}

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cost import EXAMPLES, bill_for, one_bill_arguments  # noqa: E402
-from harness import REPO  # noqa: E402
+from harness import REPO, compile_project  # noqa: E402
 
 # One cold allocation, stage by stage; `mark` notes the process's CPU seconds so far after each stage.
 CHILD = """
@@ -79,6 +79,7 @@ print(json.dumps(stages))
 
 def main() -> None:
     args = one_bill_arguments(__doc__.splitlines()[0])
+    compile_project()
     with tempfile.TemporaryDirectory() as scratch:
         bill = bill_for(args.keep or Path(scratch), args.rows)
         command = [
