@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import wardcloud.tenants.load
-from wardcloud.core.quick_schema import quick_validator
+from wardcloud.core.quick_schema import SchemaCheck
 from wardcloud.core.verdicts import Verdicts, source_digest
 from wardcloud.cost_allocation.drivers import DriverData, load_driver_data
 from wardcloud.cost_allocation.errors import Code, CostError, Problem
@@ -369,21 +369,15 @@ def _checker() -> bytes:
 
 
 @cache
-def _quick() -> Callable[[Any], bool] | None:
-    return quick_validator(RULES_SCHEMA, formats=False)  # jsonschema checks no format in rules files either
+def _check() -> SchemaCheck:
+    return SchemaCheck(RULES_SCHEMA, formats=False)  # jsonschema never asserted formats in rules files
 
 
 def schema_problems(document: Document) -> list[Problem]:
     """Every schema violation in a rules document, each at its line and key."""
-    if (quick := _quick()) is not None and quick(document.value):  # valid: jsonschema is not even imported
-        return []
-    # imported here: jsonschema costs ~100 ms to import, paid only to explain what is wrong
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(RULES_SCHEMA)
     return [
         document.problem(tuple(error.absolute_path), Code.RULES_SCHEMA, error.message.replace("\n", " "))
-        for error in sorted(validator.iter_errors(document.value), key=lambda e: list(map(str, e.absolute_path)))
+        for error in sorted(_check().errors(document.value), key=lambda e: list(map(str, e.absolute_path)))
     ]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
 from wardcloud.core.errors import Problem, WardcloudError
-from wardcloud.core.quick_schema import quick_validator
+from wardcloud.core.quick_schema import SchemaCheck
 from wardcloud.policies.errors import Code
 from wardcloud.policies.registry import Enforcement, Registry, catalogue
 from wardcloud.tenants.load import YamlError, dotted, load_document
@@ -67,15 +68,9 @@ def _schema() -> dict[str, Any]:
     return json.loads(resources.files("wardcloud.policies").joinpath(CONFIG_SCHEMA).read_text(encoding="utf-8"))
 
 
-def _schema_errors(raw: dict[str, Any]) -> list[Any]:
-    """jsonschema's errors for `raw`; a valid config (jsonschema-rs says so) never loads jsonschema."""
-    schema = _schema()
-    quick = quick_validator(schema, formats=False)
-    if quick is not None and quick(raw):
-        return []
-    from jsonschema import Draft202012Validator
-
-    return list(Draft202012Validator(schema).iter_errors(raw))
+@cache
+def _check() -> SchemaCheck:
+    return SchemaCheck(_schema(), formats=False)
 
 
 def load_config(path: Path | None = None, registry: Registry | None = None) -> PolicyConfig:
@@ -93,7 +88,7 @@ def load_config(path: Path | None = None, registry: Registry | None = None) -> P
     problems: list[Problem] = []
     if not isinstance(raw, dict):
         raise PolicyConfigError([Problem(display, 1, 1, Code.CONFIG_SCHEMA, "policy config must be a mapping")])
-    for error in _schema_errors(raw):
+    for error in _check().errors(raw):
         pointer = tuple(error.absolute_path)
         key = dotted(pointer) or "(top level)"
         line, column = document.mark(pointer)

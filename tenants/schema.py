@@ -8,14 +8,11 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from wardcloud.core.quick_schema import quick_validator
+from wardcloud.core.quick_schema import SchemaCheck
 from wardcloud.tenants.load import Document
 from wardcloud.tenants.problems import Code, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
 SCHEMA_RESOURCE = "schema/ward-tenant.schema.json"
@@ -29,27 +26,15 @@ def tenant_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    # imported on first validation: jsonschema costs ~60 ms to import, and a command whose tenant files
-    # already passed (src/wardcloud/core/verdicts.py) never validates
-    from jsonschema import Draft202012Validator, FormatChecker
-
-    return Draft202012Validator(tenant_schema(), format_checker=FormatChecker())
-
-
-@cache
-def _quick() -> Callable[[Any], bool] | None:
-    return quick_validator(tenant_schema(), formats=True)
+def _check() -> SchemaCheck:
+    return SchemaCheck(tenant_schema(), formats=True)
 
 
 def schema_problems(document: Document) -> list[Problem]:
     """Every schema violation in the document, each at its own line and column."""
-    quick = _quick()
-    if quick is not None and quick(document.value):  # valid: jsonschema is not even imported
-        return []
     problems: list[Problem] = []
     located: set[tuple[Any, ...]] = set()
-    for error in _validator().iter_errors(document.value):
+    for error in _check().errors(document.value):
         for problem in _explain(document, error):
             # a bad date fails both `pattern` and `format`: one report per place is enough
             key = (problem.line, problem.column, problem.path)

@@ -22,7 +22,12 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -91,6 +96,27 @@ def quick_validator(schema: Mapping[str, Any], *, formats: bool) -> Callable[[An
             return False
 
     return check
+
+
+class SchemaCheck:
+    """One schema's check: jsonschema-rs's quick yes, and jsonschema's errors (imported only then) for a no."""
+
+    def __init__(self, schema: Mapping[str, Any], *, formats: bool) -> None:
+        self._schema = schema
+        self._formats = formats
+        self._quick = quick_validator(schema, formats=formats)
+
+    @cached_property
+    def _full(self) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        return Draft202012Validator(self._schema, format_checker=FormatChecker() if self._formats else None)
+
+    def errors(self, document: Any) -> list[ValidationError]:
+        """jsonschema's errors for `document`: none, without loading jsonschema, when the quick check passes."""
+        if self._quick is not None and self._quick(document):
+            return []
+        return list(self._full.iter_errors(document))
 
 
 def _plain(value: Any) -> bool:
