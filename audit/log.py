@@ -166,11 +166,6 @@ _HASH_MEMBER = b',"hash":"'
 _AFTER_HASH = b'","inputs":{'
 
 
-def _fast_hash(digest: hashlib._Hash, raw: bytes, at: int) -> bytes:
-    digest.update(raw[:at] + raw[at + 74:-1])
-    return digest.hexdigest().encode()
-
-
 def verify(path: Path, anchor: Anchor | None = None) -> Verification:
     """Recompute the whole chain in one streaming pass (constant memory); stop at the first bad record.
 
@@ -190,12 +185,11 @@ def verify(path: Path, anchor: Anchor | None = None) -> Verification:
     anchor_at: int | None = None if anchor else 0  # seq of the record that matched the anchor
     problem: Problem | None = None
     torn: TornTail | None = None
-    fresh = hashlib.sha256().copy  # a copy of an empty hash skips OpenSSL's per-call digest lookup
-    link = b'","seq":%d,"summary":{'
+    sha256 = hashlib.sha256
     with _shared(path) as handle:
         offset = 0
         for raw in handle:
-            if raw[-1] != 10:  # no newline: a torn tail
+            if not raw.endswith(b"\n"):
                 torn = TornTail(expected, offset, len(raw), _preview(raw))
                 problem = _problem(path, expected, Code.TORN,
                                    f"record {expected} is torn: the last line has {len(raw)} bytes and no "
@@ -204,10 +198,10 @@ def verify(path: Path, anchor: Anchor | None = None) -> Verification:
                 break
             # judged on the bytes, the newline kept (one copy fewer): this loop is the whole cost of a long log
             at = raw.find(_HASH_MEMBER)
-            if at > 0 and expected > 1 and raw.startswith(_AFTER_HASH, at + 73) \
-                    and _fast_hash(fresh(), raw, at) == raw[at + 9:at + 73] \
-                    and (linked := raw.find(b',"prev":"' + prev, at + 85)) > 0 \
-                    and raw.startswith(link % expected, linked + 73) and raw.startswith(b'{"actor":"'):
+            if at > 0 and expected > 1 and raw[at + 73:at + 85] == _AFTER_HASH \
+                    and sha256(raw[:at] + raw[at + 74:-1]).hexdigest().encode() == raw[at + 9:at + 73] \
+                    and raw.find(b',"prev":"%s","seq":%d,"summary":{' % (prev, expected), at + 85) > 0 \
+                    and raw.startswith(b'{"actor":"'):
                 record_hash, parsed = raw[at + 9:at + 73], False
             else:
                 try:
