@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +19,9 @@ from wardcloud.audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_co
 from wardcloud.cli.context import Settings
 from wardcloud.cli.options import check_ward_codes, governance_option, yes_option
 from wardcloud.cli.output import echo_json
+
+if TYPE_CHECKING:
+    from wardcloud.audit.signers import Signers
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)
@@ -59,11 +63,7 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
     from wardcloud.audit.authenticate import authenticate_log
 
     anchor = Anchor.parse(anchor_text) if anchor_text else None
-    signers = None
-    if signers_file is not None or checkpoints:  # cryptography is imported only when a key will be read
-        from wardcloud.audit.signers import load as load_signers
-
-        signers = load_signers(signers_file) if signers_file is not None else None
+    signers = _signers(signers_file) if signers_file is not None else None
     result = verify(_log(settings), anchor)
     signed = unsigned = 0
     if result.valid and result.records:
@@ -75,7 +75,7 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
     if checkpoints and result.path.exists():
         from wardcloud.audit.checkpoint import verify_checkpoints
 
-        report = verify_checkpoints(_log(settings), signers or load_signers(Path("governance/signers")),
+        report = verify_checkpoints(_log(settings), signers or _signers(Path("governance/signers")),
                                     min_witnesses)
         checked = list(report.checked)
         if report.problem is not None and result.problem is None:
@@ -111,6 +111,13 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
                    f"record {result.problem.line}", err=True)
     if not result.valid:
         raise SystemExit(1)
+
+
+def _signers(path: Path) -> Signers:
+    """The allowed_signers file at `path`; imported here, as it brings cryptography, which a plain verify skips."""
+    from wardcloud.audit.signers import load
+
+    return load(path)
 
 
 def _count(records: int) -> str:
@@ -277,10 +284,8 @@ def checkpoint_command(settings: Settings, key_path: Path, signers_file: Path, o
     """Sign the verified head (record count, head hash, time) as a signed note beside the log."""
     from wardcloud.audit.checkpoint import make_checkpoint
     from wardcloud.audit.keys import SigningKey
-    from wardcloud.audit.signers import load as load_signers
 
-    path, checkpoint = make_checkpoint(_log(settings), SigningKey.load(key_path), load_signers(signers_file),
-                                       origin)
+    path, checkpoint = make_checkpoint(_log(settings), SigningKey.load(key_path), _signers(signers_file), origin)
     if fmt == "json":
         echo_json(checkpoint.to_json() | {"file": str(path)})
     else:
@@ -300,9 +305,8 @@ def witness_command(settings: Settings, key_path: Path, signers_file: Path, stat
     """Check the log extends the last checkpoint this witness saw, then co-sign the latest checkpoint."""
     from wardcloud.audit.checkpoint import witness
     from wardcloud.audit.keys import SigningKey
-    from wardcloud.audit.signers import load as load_signers
 
-    path, checkpoint = witness(_log(settings), SigningKey.load(key_path), load_signers(signers_file), state_file)
+    path, checkpoint = witness(_log(settings), SigningKey.load(key_path), _signers(signers_file), state_file)
     if fmt == "json":
         echo_json(checkpoint.to_json() | {"file": str(path)})
     else:
