@@ -277,7 +277,7 @@ def publish(temporary: Path, target: Path, mode: int | None = None) -> None:
 
     The temporary is fsynced and given `mode` (default: the replaced file's mode, else 0666 less umask).
     """
-    try:
+    with _discarded_on_failure(temporary, target):
         check_output(target)
         if mode is None:
             try:
@@ -290,12 +290,6 @@ def publish(temporary: Path, target: Path, mode: int | None = None) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-    except FileError:
-        temporary.unlink(missing_ok=True)
-        raise
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise os_error(target, exc, "cannot write") from None
     stage = _STAGE.get()
     if stage is not None:
         stage.add(temporary, target)
@@ -303,8 +297,21 @@ def publish(temporary: Path, target: Path, mode: int | None = None) -> None:
         _publish(temporary, target)
 
 
-def _publish(temporary: Path, target: Path) -> None:
+@contextmanager
+def _discarded_on_failure(temporary: Path, target: Path) -> Iterator[None]:
+    """Remove `temporary` when the block fails; an OSError becomes the FileError that names `target`."""
     try:
+        yield
+    except FileError:
+        temporary.unlink(missing_ok=True)
+        raise
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise os_error(target, exc, "cannot write") from None
+
+
+def _publish(temporary: Path, target: Path) -> None:
+    with _discarded_on_failure(temporary, target):
         check_output(target)  # again: something may have been put there since
         os.replace(temporary, target)
         dir_fd = os.open(target.parent, os.O_RDONLY)
@@ -312,12 +319,6 @@ def _publish(temporary: Path, target: Path) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    except FileError:
-        temporary.unlink(missing_ok=True)
-        raise
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise os_error(target, exc, "cannot write") from None
 
 
 def write_atomic(path: Path, content: str | bytes, mode: int | None = None) -> None:
