@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,15 @@ def test_every_bench_runs_at_a_toy_size(bench: str) -> None:
     # exit 1 is a MISSED target at this toy size; a crash or a failed command must not hide behind it
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr and "failed (" not in done.stderr, done.stderr
     assert done.stdout.strip() and (done.returncode == 0 or "MISSED" in done.stdout), done.stdout[-2000:]
+
+
+def test_compile_project_follows_linked_packages(tmp_path: Path) -> None:
+    # src/wardcloud links to the top-level packages; a module left uncompiled is compiled again in every timed run
+    (tmp_path / "audit").mkdir()
+    (tmp_path / "audit" / "log.py").write_text("X = 1\n")
+    package = tmp_path / "src" / "wardcloud"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "audit").symlink_to("../../audit")
+    assert harness.compile_project(package) == 2
+    assert Path(importlib.util.cache_from_source(str(tmp_path / "audit" / "log.py"))).is_file()
