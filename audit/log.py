@@ -14,7 +14,7 @@ import hashlib
 import json
 import mmap
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +37,17 @@ from wardcloud.core.jsontext import loads
 
 _TAIL_CHUNK = 64 * 1024
 _PREVIEW = 60
+DEFAULT_LOG_NAME = "audit.jsonl"
+LOG_ENV = "WARDCTL_AUDIT_LOG"
+
+
+def log_path(state_dir: Path, audit_log: Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the log lives: `audit_log`, else $WARDCTL_AUDIT_LOG, else `<state_dir>/audit.jsonl`."""
+    if audit_log is not None:
+        return audit_log
+    if environ.get(LOG_ENV):
+        return Path(environ[LOG_ENV])
+    return state_dir / DEFAULT_LOG_NAME
 
 
 def utc_now() -> str:

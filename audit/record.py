@@ -14,9 +14,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import Decimal
-from fractions import Fraction
-from pathlib import PurePath
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -150,11 +147,9 @@ def jsonable(value: Any) -> Any:
         return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
     if value is None or isinstance(value, (bool, int, str)):
         return value
-    if isinstance(value, (float, Decimal, Fraction, PurePath)):
-        return str(value)  # floats have no single JSON spelling; yen are ints anyway
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    return str(value)
+    return str(value)  # floats have no single JSON spelling (yen are ints anyway); Decimal, Fraction, paths
 
 
 def check_shape(data: Any) -> str | None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from wardcloud.audit.digest import DigestCache, digest_inputs
 from wardcloud.audit.errors import AuditError
-from wardcloud.audit.log import append
+from wardcloud.audit.log import append, log_path
 from wardcloud.audit.record import Entry, Record
 from wardcloud.audit.redact import redact_argv, redact_mapping, redact_text
 from wardcloud.core.errors import WardcloudError
@@ -35,9 +35,7 @@ from wardcloud.core.files import staged_outputs
 if TYPE_CHECKING:
     from wardcloud.audit.keys import SigningKey
 
-DEFAULT_LOG_NAME = "audit.jsonl"
 ACTOR_ENV = "WARDCTL_ACTOR"
-LOG_ENV = "WARDCTL_AUDIT_LOG"
 
 
 def resolve_actor(actor: str | None, environ: Mapping[str, str] = os.environ) -> str:
@@ -50,15 +48,6 @@ def resolve_actor(actor: str | None, environ: Mapping[str, str] = os.environ) ->
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers): the uid still names someone
         return f"uid:{os.getuid()}"
-
-
-def log_path(state_dir: Path, audit_log: Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
-    """Where the log lives: `audit_log`, else $WARDCTL_AUDIT_LOG, else `<state_dir>/audit.jsonl`."""
-    if audit_log is not None:
-        return audit_log
-    if environ.get(LOG_ENV):
-        return Path(environ[LOG_ENV])
-    return state_dir / DEFAULT_LOG_NAME
 
 
 def make_entry(actor: str | None, command: str, argv: Sequence[str], inputs: Mapping[str, Path | None],

@@ -21,13 +21,6 @@ from wardcloud.core.files import FileError, read_input, write_atomic
 from wardcloud.core.jsontext import loads
 from wardcloud.core.secrets import mask_secrets
 
-CENTRAL_CONTAINER = "platform-audit-archive"  # infra/platform.py's AUDIT_ARCHIVE
-
-
-def ward_container(code6: str) -> str:
-    """A ward's audit container, as infra/ward.py names it."""
-    return f"{code6}-audit-log"
-
 
 class ObjectStore(Protocol):
     """Where shipped records go: one call per object."""

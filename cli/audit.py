@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING
 import click
 
 from wardcloud.audit import log as audit_log
-from wardcloud.audit.breakglass import read_review
+from wardcloud.audit.containers import CENTRAL_CONTAINER, archive_container
 from wardcloud.audit.errors import AuditError, Code, Problem
-from wardcloud.audit.log import Anchor, find_torn, format_time, read_records, verify
+from wardcloud.audit.log import Anchor, find_torn, format_time, log_path, read_records, verify
 from wardcloud.audit.record import Record
-from wardcloud.audit.recorder import log_path
-from wardcloud.audit.ship import CENTRAL_CONTAINER, connect_swift, ship, ward_container
 from wardcloud.cli.context import Settings
 from wardcloud.cli.options import check_ward_codes, governance_option, yes_option
 from wardcloud.cli.output import echo_json
@@ -83,8 +81,9 @@ def verify_command(settings: Settings, anchor_text: str | None, signers_file: Pa
     archive = None
     if remote and result.valid:
         from wardcloud.audit.remote import verify_remote
+        from wardcloud.audit.ship import connect_swift
 
-        target = container or (ward_container(ward) if ward else CENTRAL_CONTAINER)
+        target = archive_container(container, ward)
         archive = verify_remote(_log(settings), connect_swift(cloud), target, ward)
         if archive.problems and result.problem is None:
             result = replace(result, problem=archive.problems[0])
@@ -157,6 +156,8 @@ def _wards(codes: tuple[str, ...]) -> str:
 @click.pass_obj
 def log_command(settings: Settings, ward: str | None, since: str | None, fmt: str) -> None:
     """List records (does not verify the chain: use `audit verify`)."""
+    from wardcloud.audit.breakglass import read_review
+
     start = _since(since)
     breakglass = read_review(_log(settings))
     unreviewed = frozenset(r.seq for r in breakglass.unreviewed())
@@ -233,7 +234,9 @@ def repair_command(settings: Settings, truncate_torn: bool, yes: bool, fmt: str)
 def ship_command(settings: Settings, container: str | None, ward: str | None, cloud: str | None,
                  fmt: str) -> None:
     """Copy records not shipped yet to Swift (one object per run); needs OpenStack credentials."""
-    target = container or (ward_container(ward) if ward else CENTRAL_CONTAINER)
+    from wardcloud.audit.ship import connect_swift, ship
+
+    target = archive_container(container, ward)
     path = _log(settings)
     verify(path)  # a missing log is reported before any credential question
     result = ship(path, connect_swift(cloud), target, ward)

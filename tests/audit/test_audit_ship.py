@@ -15,8 +15,9 @@ import pytest
 
 from tests.audit.fake_openstack import fake_openstack
 from tests.audit.logfile import log_lines, write_lines, write_records
+from wardcloud.audit.containers import CENTRAL_CONTAINER
 from wardcloud.audit.errors import AuditError
-from wardcloud.audit.ship import CENTRAL_CONTAINER, marker_path, ship
+from wardcloud.audit.ship import marker_path, ship
 
 # openstacksdk warns about its own future removals; not ours to act on
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
@@ -182,3 +183,10 @@ def test_verify_remote_reports_every_missing_or_altered_object(state: Path, ward
     assert "audit/000000000005-000000000005.jsonl: altered: record 5 differs from the local log" in messages
     text = wardctl("audit", "verify", "--remote")
     assert text.exit_code == 1 and len([line for line in text.stderr.splitlines() if "AUD017" in line]) == 2
+
+
+def test_the_archive_container_is_the_one_infra_creates() -> None:
+    # audit sits below infra and cannot import it, so the name is written twice: they must agree
+    from wardcloud.infra.platform import AUDIT_ARCHIVE
+
+    assert CENTRAL_CONTAINER == AUDIT_ARCHIVE

@@ -18,7 +18,7 @@ EXAMPLES = ROOT / "cost_allocation" / "examples"
 
 # Run wardctl in a fresh interpreter, then report which of these packages it had loaded.
 PROBE = """
-import json, sys
+import json, os, sys
 from wardcloud.cli.main import cli
 try:
     cli.main(sys.argv[1:], prog_name="wardctl")
@@ -29,12 +29,15 @@ def top(name):
     parts = name.split(".")
     return parts[1] if parts[0] == "wardcloud" and len(parts) > 1 else parts[0]
 loaded = sorted({top(name) for name in sys.modules} & set(watched))
+if os.environ.get("WATCHED"):  # whole module names instead
+    loaded = sorted(set(sys.modules) & set(os.environ["WATCHED"].split(",")))
 print(json.dumps({"exit": code, "loaded": loaded}), file=sys.stderr)
 """
 
 
-def loaded_by(args: list[str], state: Path) -> dict[str, object]:
-    env = {**os.environ, "WARDCTL_STATE": str(state), "WARDCTL_AUDIT_LOG": str(state / "audit.jsonl")}
+def loaded_by(args: list[str], state: Path, watched: tuple[str, ...] = ()) -> dict[str, object]:
+    env = {**os.environ, "WARDCTL_STATE": str(state), "WARDCTL_AUDIT_LOG": str(state / "audit.jsonl"),
+           "WATCHED": ",".join(watched)}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
@@ -60,6 +63,20 @@ def test_cost_allocate_loads_no_cloud_policy_or_report_code(tmp_path: Path) -> N
     assert first["loaded"] == []
     again = loaded_by(args, tmp_path / "state")
     assert again == {"exit": 0, "loaded": []}
+
+
+def test_audit_verify_loads_only_the_log_reader(tmp_path: Path) -> None:
+    # verify's fixed cost is a share of its 2x-sha256sum budget: break-glass review, the recorder, shipping,
+    # cryptography and the secrets module (random, hmac) load only for the commands that use them
+    from wardcloud.audit.log import append
+    from wardcloud.audit.record import Entry
+
+    append(tmp_path / "state" / "audit.jsonl", [Entry(actor="a", command="backup run", argv=("wardctl",),
+                                                      inputs={}, outcome="success", exit_code=None)])
+    watched = ("wardcloud.audit.breakglass", "wardcloud.audit.recorder", "wardcloud.audit.ship",
+               "wardcloud.audit.digest", "cryptography", "secrets", "decimal", "fractions", "getpass")
+    assert loaded_by(["audit", "verify"], tmp_path / "state", watched) == {"exit": 0, "loaded": []}
+    assert loaded_by(["audit", "log"], tmp_path / "state", watched)["loaded"] == ["wardcloud.audit.breakglass"]
 
 
 def test_help_lists_every_command(wardctl) -> None:
