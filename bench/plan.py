@@ -19,7 +19,7 @@ Targets: CPU of `--jobs 1` <= 1.5x the floor's, at every size; wall of `--jobs 2
 (the floor uses one core) at the largest size, as the cost and audit targets are judged at theirs: the
 work two processes share grows with the wards, while start-up, validation and the policy evaluation over
 every stack stay on one core (at 23 wards they bound the ratio near 0.9x; it is printed at every size).
-The wall target needs a quiet machine to mean anything.
+The wall target is judged on wall time whatever `--judge` says, so it needs a quiet machine to mean anything.
 """
 
 from __future__ import annotations
@@ -148,13 +148,10 @@ def main() -> None:
             print(f"  ratio --jobs 1 / bare-SDK floor, cpu: min {bare_low:.2f}x, median {bare_mid:.2f}x")
             print(f"  ratio --jobs 2 / floor, wall: min {wall_low:.2f}x, median {wall_mid:.2f}x")
             met = verdict(f"plan {count} wards, --jobs 1 cpu / floor cpu, median", cpu_mid, 1.5) & met
-            if args.judge == "wall" and count == max(args.wards):
+            if count == max(args.wards):  # a wall-time target whatever --judge says: it is about two cores
                 met = verdict(f"plan {count} wards, --jobs 2 wall / floor wall, median", wall_mid, 0.8) & met
-            elif args.judge == "wall":
-                print(f"  (the wall target, --jobs 2 <= 0.8x the floor, is judged at {max(args.wards)} wards)")
             else:
-                print(f"(the wall target, --jobs 2 <= 0.8x the floor, is judged with --judge wall on a quiet "
-                      f"machine; here: {wall_mid:.2f}x)")
+                print(f"  (the wall target, --jobs 2 <= 0.8x the floor, is judged at {max(args.wards)} wards)")
     sys.exit(0 if met else 1)
 
 
