@@ -33,6 +33,9 @@ backup_swift_catalog_info = object-store:swift:publicURL
 backup_swift_container = volumebackups
 backup_swift_object_size = 52428800
 backup_swift_block_size = 32768
+# zstd compresses a mostly empty 1 GB volume in ~0.7 s of CPU where zlib (the default) takes ~3 s; python3-zstd
+# comes with python3-cinder
+backup_compression_algorithm = zstd
 backup_workers = 1
 [database]
 connection = $PG_URL/cinder

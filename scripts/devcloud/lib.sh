@@ -17,7 +17,7 @@ CINDER_BACKEND="${DEVCLOUD_CINDER_BACKEND:-ceph}"   # ceph (real bytes, RBD) | f
 
 # name  variable  default — every port is DEVCLOUD_<X>_PORT; checked free before start
 PORT_TABLE="
-pg                PG_PORT               55432
+pg                PG_PORT               15432
 keystone          KEYSTONE_PORT         5000
 neutron           NEUTRON_PORT          9696
 swift             SWIFT_PORT            8080
