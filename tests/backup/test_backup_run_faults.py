@@ -32,6 +32,7 @@ class FlakyCinder:
         self.fail_on, self.end_status = fail_on, end_status
         self.calls: dict[str, int] = {}
         self.deleted: list[str] = []
+        self.events: list[str] = []  # "ask <volume>" and "wait <backup>", in the order they happened
 
     def _step(self, name: str) -> None:
         self.calls[name] = self.calls.get(name, 0) + 1
@@ -44,7 +45,7 @@ class FlakyCinder:
         monkeypatch.setattr(ops, "scoped", lambda cloud, ward, project: ops.WardCloud(ward, project, cloud))
         monkeypatch.setattr(ops, "read_state", self.read_state)
         monkeypatch.setattr(ops, "create_backup", self.create_backup)
-        monkeypatch.setattr(ops, "wait_backup", lambda ward, backup_id, timeout: (self.end_status, "no space"))
+        monkeypatch.setattr(ops, "wait_backup", self.wait_backup)
         monkeypatch.setattr(ops, "delete_backup", lambda ward, backup_id: self.deleted.append(backup_id))
 
     def read_state(self, ward: ops.WardCloud) -> WardState:
@@ -53,7 +54,12 @@ class FlakyCinder:
 
     def create_backup(self, ward: ops.WardCloud, volume: Volume, **kwargs: Any) -> str:
         self._step("create backup")
+        self.events.append(f"ask {volume.id}")
         return f"bak-{volume.id}"
+
+    def wait_backup(self, ward: ops.WardCloud, backup_id: str, timeout: float) -> tuple[str, str]:
+        self.events.append(f"wait {backup_id}")
+        return self.end_status, "no space"
 
 
 def run(tmp_path: Path, *extra: str) -> tuple[Result, list[dict[str, Any]]]:
@@ -67,9 +73,13 @@ def run(tmp_path: Path, *extra: str) -> tuple[Result, list[dict[str, Any]]]:
 
 
 def test_every_action_leaves_one_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    FlakyCinder().install(monkeypatch)
+    cinder = FlakyCinder()
+    cinder.install(monkeypatch)
     result, records = run(tmp_path)
     assert result.exit_code == 0, result.output
+    # every backup is asked for before any is waited on: Cinder takes them side by side, not one by one
+    volumes = [f"{ward}-vol-{n}" for ward in ("131130", "131016") for n in (1, 2)]
+    assert cinder.events == [f"ask {v}" for v in volumes] + [f"wait bak-{v}" for v in volumes]
     assert [(r["outcome"], r["summary"]["action"], r["summary"]["backup"]) for r in records] == [
         ("success", "take", f"bak-{ward}-vol-{n}") for ward in ("131130", "131016") for n in (1, 2)
     ]
@@ -84,9 +94,10 @@ def test_cloud_down_mid_run_records_what_was_done_and_what_failed(tmp_path: Path
     assert "cloud devcloud: LIVE002 block-storage create backup: connection refused" in result.stderr
     assert "Traceback" not in result.output and "internal error" not in result.output
     outcomes = [(r["outcome"], r["summary"].get("backup"), r["wards"]) for r in records]
-    assert outcomes[0] == ("success", "bak-131130-vol-1", ["131130"])
-    assert outcomes[1][0] == "failure" and outcomes[1][2] == ["131130"]  # the failed take is on record
-    assert [o[0] for o in outcomes[2:]] == ["success", "success"]  # the other ward still backed up
+    # the refused request is on record at once; the three backups Cinder took, as each finishes
+    assert outcomes[0][0] == "failure" and outcomes[0][2] == ["131130"]
+    assert outcomes[1:] == [("success", "bak-131130-vol-1", ["131130"]), ("success", "bak-131016-vol-1", ["131016"]),
+                            ("success", "bak-131016-vol-2", ["131016"])]  # the other ward still backed up
 
 
 @pytest.mark.parametrize("status,message", [("error", "failed: no space; deleted, not counted"),
