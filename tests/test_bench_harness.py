@@ -45,7 +45,7 @@ BENCH_SMOKE = {  # each bench at a toy size: it must still run end to end and pr
     "cost": ["--rows", "2000", "--repeat", "1"],
     "audit": ["--records", "200", "--repeat", "1"],
     "startup": ["--repeat", "1"],
-    "validate": ["--repeat", "1"],
+    "validate": ["--tenants", "3", "30", "--repeat", "1"],
     "policy": ["--wards", "2"],
     "cost_stages": ["--rows", "2000", "--repeat", "1"],
     "cost_screen": ["--rows", "2000", "--repeat", "1"],
