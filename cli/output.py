@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from wardcloud.core.errors import Problem
-from wardcloud.core.secrets import mask_secrets
 
 
 def echo_json(payload: Any) -> None:
@@ -19,5 +18,7 @@ def echo_json(payload: Any) -> None:
 
 def echo_problems(problems: Iterable[Problem]) -> None:
     """One `FILE:LINE:COL: CODE message (at path)` line per problem, on stderr."""
+    from wardcloud.core.secrets import mask_secrets  # its patterns compile on import: only when there is a problem
+
     for problem in problems:
         click.echo(mask_secrets(problem.render()), err=True)

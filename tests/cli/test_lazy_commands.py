@@ -74,7 +74,8 @@ def test_audit_verify_loads_only_the_log_reader(tmp_path: Path) -> None:
     append(tmp_path / "state" / "audit.jsonl", [Entry(actor="a", command="backup run", argv=("wardctl",),
                                                       inputs={}, outcome="success", exit_code=None)])
     watched = ("wardcloud.audit.breakglass", "wardcloud.audit.recorder", "wardcloud.audit.ship",
-               "wardcloud.audit.digest", "cryptography", "secrets", "decimal", "fractions", "getpass")
+               "wardcloud.audit.digest", "wardcloud.core.secrets", "cryptography", "secrets", "decimal", "fractions",
+               "getpass")
     assert loaded_by(["audit", "verify"], tmp_path / "state", watched) == {"exit": 0, "loaded": []}
     assert loaded_by(["audit", "log"], tmp_path / "state", watched)["loaded"] == ["wardcloud.audit.breakglass"]
 
