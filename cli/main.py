@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -158,25 +157,28 @@ def report_failure(exc: BaseException, fmt: str | None) -> int:
 
 @click.group("wardctl", cls=WardctlGroup, lazy_subcommands=COMMANDS, lazy_help=SHORT_HELP,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path, file_okay=False), envvar="WARDCTL_TENANTS",
-              default=Path("tenants/wards"), show_default=True, show_envvar=True,
+@click.option("--tenants", "tenants_dir", type=click.Path(file_okay=False), envvar="WARDCTL_TENANTS",
+              default="tenants/wards", show_default=True, show_envvar=True,
               help="Directory of ward tenant files.")
-@click.option("--state", "state_dir", type=click.Path(path_type=Path, file_okay=False), envvar="WARDCTL_STATE",
-              default=Path(".wardctl"), show_default=True, show_envvar=True,
+@click.option("--state", "state_dir", type=click.Path(file_okay=False), envvar="WARDCTL_STATE",
+              default=".wardctl", show_default=True, show_envvar=True,
               help="State directory (applied graphs, audit log, Pulumi file backend).")
 @click.option("--actor", envvar="WARDCTL_ACTOR", default=None, show_envvar=True,
               help="Who is acting, for the audit log (default: the OS user).")
-@click.option("--audit-log", "audit_log", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--audit-log", "audit_log", type=click.Path(dir_okay=False),
               envvar="WARDCTL_AUDIT_LOG", default=None, show_envvar=True,
               help="Audit log file (default: STATE/audit.jsonl).")
 @click.version_option(package_name="wardcloud")
 @click.pass_context
-def cli(ctx: click.Context, tenants_dir: Path, state_dir: Path, actor: str | None,
-        audit_log: Path | None) -> None:
+def cli(ctx: click.Context, tenants_dir: str, state_dir: str, actor: str | None, audit_log: str | None) -> None:
     """Control plane of the private cloud Tokyo's 23 special wards share."""
+    # paths made here rather than by click (path_type=Path): `wardctl --help` then never imports pathlib
+    from pathlib import Path
+
     from wardcloud.cli.context import Settings
 
-    ctx.obj = Settings(tenants_dir=tenants_dir, state_dir=state_dir, actor=actor, audit_log=audit_log)
+    ctx.obj = Settings(tenants_dir=Path(tenants_dir), state_dir=Path(state_dir), actor=actor,
+                       audit_log=None if audit_log is None else Path(audit_log))
 
 
 def main() -> None:

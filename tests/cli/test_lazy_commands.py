@@ -107,7 +107,7 @@ def test_help_hashes_nothing_and_loads_no_code_of_ours_beyond_the_group() -> Non
     probe = (
         "import sys\nfrom wardcloud.cli.main import cli\n"
         "try:\n    cli.main(['--help'], prog_name='wardctl')\nexcept SystemExit:\n    pass\n"
-        "watched = ('hashlib', 'mmap', 'json', 'dataclasses', 'wardcloud.audit', 'wardcloud.core',\n"
+        "watched = ('hashlib', 'mmap', 'json', 'dataclasses', 'pathlib', 'wardcloud.audit', 'wardcloud.core',\n"
         "           'wardcloud.cli.context', 'wardcloud.cli.output')\n"
         "print(sorted(m for m in watched if m in sys.modules), file=sys.stderr)\n"
     )
