@@ -68,6 +68,11 @@ if os.environ["SWIFT_ON"] == "1":  # Swift lets the admin read every project's a
     role = ident.find_role("ResellerAdmin") or ident.create_role(name="ResellerAdmin")
     ident.assign_project_role_to_user(ident.find_project("admin", domain_id="default"),
                                       ident.find_user("admin", domain_id="default"), role)
+# the `service` role on the admin, whom the services act as: Cinder (with the CVE-2023-2088 fix) lets Nova
+# detach a volume only with a service token whose user holds it (nova.conf [service_user])
+role = ident.find_role("service") or ident.create_role(name="service")
+ident.assign_project_role_to_user(ident.find_project("admin", domain_id="default"),
+                                  ident.find_user("admin", domain_id="default"), role)
 # a plain member and a reader of a demo project (roles as Zed's keystone-manage bootstrap made them)
 project = ident.find_project("devcloud-demo", domain_id="default") \
     or ident.create_project(name="devcloud-demo", domain_id="default")

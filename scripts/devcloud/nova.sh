@@ -30,6 +30,8 @@ $(service_auth neutron)
 $(service_auth placement)
 $(service_auth cinder)
 os_region_name = RegionOne
+$(service_auth service_user)
+send_service_user_token = true
 [glance]
 region_name = RegionOne
 [scheduler]

@@ -268,9 +268,8 @@ class Scenario:
         self.c.compute.wait_for_delete(server, wait=180)
 
     def delete_volumes(self) -> None:
-        """After the server is gone: Cinder's admin force-detach, then delete. Nova's own detach (and a force-detach
-        while the server exists) gets `ConflictNovaUsingAttachment` (409) from a Cinder with the CVE-2023-2088 fix
-        when Nova sends no service token, as the dev cloud's does not; its server delete leaves the attachment."""
+        """After the server is gone: Cinder's admin force-detach of anything left attached, then delete. (The dev
+        cloud's Nova now sends a service token, so its own detach works too: test_live_devcloud_services.py.)"""
         storage = self.c.block_storage
         for volume in reversed(self.volumes):
             for attachment in storage.get_volume(volume.id).attachments or ():

@@ -100,6 +100,33 @@ def test_fake_server_boots_active_with_a_bound_port(conn: Any, network: Any) -> 
         _delete_server(conn, server)
 
 
+def test_nova_detaches_a_volume_itself_with_its_service_token(conn: Any, network: Any) -> None:
+    # Cinder (CVE-2023-2088 fix) deletes an attachment Nova made only when Nova's request carries a service
+    # token whose user holds `service`; without one the detach fails inside nova-compute, and the volume stays
+    # in-use (the dev cloud used to need Cinder's admin force-detach here)
+    _need(conn, "block-storage")
+    storage = conn.block_storage
+    server = conn.compute.create_server(
+        name=_name("vm"), flavor_id=conn.compute.find_flavor("m1.tiny").id,
+        image_id=conn.image.find_image("devcloud-tiny").id, networks=[{"uuid": network.id}])
+    volume = storage.create_volume(size=1, name=_name("attached"))
+    try:
+        conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], interval=1, wait=90)
+        storage.wait_for_status(volume, "available", failures=["error"], interval=1, wait=90)
+        conn.compute.create_volume_attachment(server, volume_id=volume.id)
+        _wait("the volume in use", lambda: storage.get_volume(volume.id).status == "in-use")
+        conn.compute.delete_volume_attachment(server, volume.id)
+        _wait("Nova's detach", lambda: storage.get_volume(volume.id).status == "available")
+        assert not storage.get_volume(volume.id).attachments
+    finally:
+        _delete_server(conn, server)
+        for attachment in storage.get_volume(volume.id).attachments or ():  # a failed run: Cinder's own way out
+            storage.post(f"/volumes/{volume.id}/action",
+                         json={"os-force_detach": {"attachment_id": attachment["attachment_id"]}})
+        _wait("the volume free", lambda: storage.get_volume(volume.id).status in ("available", "error"))
+        storage.delete_volume(volume, ignore_missing=True)
+
+
 def test_nova_refuses_a_server_over_the_cores_quota(conn: Any) -> None:
     _need(conn, "compute")
     project = conn.identity.create_project(name=_name("quota"), domain_id="default")
