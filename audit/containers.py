@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-CENTRAL_CONTAINER = "platform-audit-archive"  # infra/platform.py's AUDIT_ARCHIVE
+CENTRAL_CONTAINER = "platform-audit-archive"  # infra/platform.py creates it under this name (AUDIT_ARCHIVE)
 
 
 def ward_container(code6: str) -> str:
-    """A ward's audit container, as infra/ward.py names it."""
+    """A ward's audit container (infra/ward.py creates it under this name)."""
     return f"{code6}-audit-log"
 
 

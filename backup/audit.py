@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wardcloud.audit.log import read_records
-from wardcloud.audit.recorder import log_path, record
+from wardcloud.audit.log import log_path, read_records
+from wardcloud.audit.recorder import record
 
 RUN, DRILL = "backup run", "backup restore-drill"
 

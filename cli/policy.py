@@ -58,7 +58,7 @@ def check_command(
 ) -> None:
     """Evaluate every rule and read the audit log for break-glass applies nobody reviewed yet; exit 1 on any
     unwaived mandatory violation or unreviewed break-glass apply (advisories do not fail)."""
-    from wardcloud.audit.recorder import log_path
+    from wardcloud.audit.log import log_path
     from wardcloud.policies.engine import check
     from wardcloud.policies.report import render
 

@@ -55,7 +55,7 @@ def report(
     if allocation_path is None and (bill_path is None or rules_path is None):
         raise click.UsageError("--bill and --rules go together")
     # the report stack (jinja2, charts) loads only when a report is written: other commands start faster
-    from wardcloud.audit.recorder import log_path
+    from wardcloud.audit.log import log_path
     from wardcloud.reports.build import allocate_bill, build_report, check_period, evaluate_policies, load_policy_json
     from wardcloud.reports.charts import yen
     from wardcloud.reports.html import write_html

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_openstack as openstack
 
+from wardcloud.audit.containers import CENTRAL_CONTAINER
 from wardcloud.infra.dynamic.encryption import EncryptionSpec, VolumeTypeEncryption
 from wardcloud.tenants.model import SHARED_SERVICES
 from wardcloud.tenants.reference import AddressPlan
@@ -26,7 +27,7 @@ WARD_ADMIN_ROLE = "platform-ward-admin-role"
 MYNUMBER_OPERATOR_ROLE = "platform-ward-mynumber-operator-role"
 VOLUME_TYPE_ENCRYPTION = "platform-encrypted-volume-type-encryption"
 AUDIT_PROJECT = "platform-audit-project"
-AUDIT_ARCHIVE = "platform-audit-archive"
+AUDIT_ARCHIVE = CENTRAL_CONTAINER  # named where `wardctl audit ship` and `verify --remote` find it
 AUDIT_PROVIDER = "platform-audit-provider"
 AUDIT_DEPLOYER_ROLE_ASSIGNMENT = "platform-audit-deployer-role-assignment"
 DEPLOYERS_GROUP = "platform-deployers-group"

@@ -12,6 +12,7 @@ import re
 import pulumi
 import pulumi_openstack as openstack
 
+from wardcloud.audit.containers import ward_container
 from wardcloud.infra.offsite import OffsiteSync, OffsiteTarget
 from wardcloud.infra.platform import PlatformRefs, allocation_pool
 from wardcloud.tenants.model import SecurityGroup, SecurityRule, Segment, Tenant
@@ -340,8 +341,8 @@ class WardTenant(pulumi.ComponentResource):
         # pulumi (retain_on_delete: destroy forgets it, Swift keeps it); retention is in the metadata
         # for the archive job. Not `protect`: that would make destroying a departed ward impossible.
         openstack.objectstorage.Container(
-            f"{code}-audit-log",
-            name=f"{code}-audit-log",
+            ward_container(code),
+            name=ward_container(code),
             versioning=True,
             container_write=pulumi.Output.from_input(self._platform.audit_project_id).apply(
                 lambda project: f"{project}:*"

@@ -186,7 +186,7 @@ def test_verify_remote_reports_every_missing_or_altered_object(state: Path, ward
 
 
 def test_the_archive_container_is_the_one_infra_creates() -> None:
-    # audit sits below infra and cannot import it, so the name is written twice: they must agree
+    # infra takes the name from audit/containers.py; the archive commands look for it there too
     from wardcloud.infra.platform import AUDIT_ARCHIVE
 
     assert CENTRAL_CONTAINER == AUDIT_ARCHIVE
